@@ -1,0 +1,124 @@
+// Package demo runs the embedded S3-compatible server behind `uploadfs demo`
+// and the tests: rclone's gofakes3, in memory, on a loopback port, and the
+// seeded tree of uploads that the demo shows.
+package demo
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/rclone/gofakes3"
+	"github.com/rclone/gofakes3/s3mem"
+)
+
+// Server is an in-memory S3-compatible server on 127.0.0.1. It accepts any
+// credentials. Close it when done.
+type Server struct {
+	// URL is the endpoint, e.g. http://127.0.0.1:40123.
+	URL   string
+	Clock *Clock
+	http  *http.Server
+}
+
+// Start starts a server on a free loopback port.
+func Start() (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	clock := &Clock{}
+	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)),
+		gofakes3.WithTimeSource(clock),
+		gofakes3.WithTimeSkewLimit(0), // the clock is moved back while seeding
+	)
+	s := &Server{URL: "http://" + ln.Addr().String(), Clock: clock, http: &http.Server{Handler: faker.Server()}}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			panic(err)
+		}
+	}()
+	return s, nil
+}
+
+// Close stops the server at once.
+func (s *Server) Close() error { return s.http.Close() }
+
+// Client returns an SDK client for the server (path-style, dummy keys).
+func (s *Server) Client() *s3.Client {
+	return s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(s.URL),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("demo", "demo", ""),
+		// gofakes3 stores no checksums; plain payloads keep uploads simple.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+	})
+}
+
+// Clock is the server's time: real time, or a fixed offset from it while
+// seeding so that uploads look days old.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now implements gofakes3.TimeSource.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset).UTC()
+}
+
+// Since implements gofakes3.TimeSource.
+func (c *Clock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// Backdate makes the server's clock run ago behind real time (zero resets it).
+func (c *Clock) Backdate(ago time.Duration) {
+	c.mu.Lock()
+	c.offset = -ago
+	c.mu.Unlock()
+}
+
+// ensure the interface is the one gofakes3 expects.
+var _ gofakes3.TimeSource = (*Clock)(nil)
+
+// CreateUpload starts an upload of key in bucket and uploads the given part
+// numbers, each of the size sizeOf returns, with up to 16 requests at once.
+// It returns the upload ID.
+func CreateUpload(ctx context.Context, c *s3.Client, bucket, key string, parts []int32, sizeOf func(int32) int) (string, error) {
+	out, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return "", err
+	}
+	id := aws.ToString(out.UploadId)
+	sem := make(chan struct{}, 16)
+	errs := make(chan error, len(parts))
+	var wg sync.WaitGroup
+	for _, n := range parts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(n int32) {
+			defer func() { <-sem; wg.Done() }()
+			_, err := c.UploadPart(ctx, &s3.UploadPartInput{
+				Bucket: &bucket, Key: &key, UploadId: &id, PartNumber: aws.Int32(n),
+				Body: newPattern(sizeOf(n), n),
+			})
+			errs <- err
+		}(n)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}

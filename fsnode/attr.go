@@ -1,0 +1,74 @@
+package fsnode
+
+import (
+	"context"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+const (
+	dirMode  = syscall.S_IFDIR | 0o555
+	partMode = syscall.S_IFREG | 0o444
+)
+
+// setTimes sets all three times of a to t, or to the mount's start when the
+// server gave no time.
+func (m *mount) setTimes(a *fuse.Attr, t time.Time) {
+	if t.IsZero() {
+		t = m.started
+	}
+	a.SetTimes(&t, &t, &t)
+}
+
+// dirAttr fills the attributes of every directory; Lookup and Getattr both
+// call it, so the two never disagree.
+func (m *mount) dirAttr(a *fuse.Attr, ino uint64, mtime time.Time) {
+	a.Ino = ino
+	a.Mode = dirMode
+	a.Nlink = 2
+	a.Uid, a.Gid = m.uid, m.gid
+	m.setTimes(a, mtime)
+}
+
+// child returns the inode for a child of parent named name, reusing the one
+// the kernel already knows so that it picks up fresh data (go-fuse would
+// otherwise keep the old node and drop the new one).
+func child[N interface {
+	fs.InodeEmbedder
+	refresh(N)
+}](ctx context.Context, parent *fs.Inode, name string, n N, attr fs.StableAttr) *fs.Inode {
+	if old := parent.GetChild(name); old != nil && old.StableAttr() == attr {
+		if o, ok := old.Operations().(N); ok {
+			o.refresh(n)
+			return old
+		}
+	}
+	return parent.NewInode(ctx, n, attr)
+}
+
+// getxattr and listxattr are the Getxattr and Listxattr of every node:
+// names outside user.* are refused before anything is looked at.
+func getxattr(attr string, dest []byte, x func() (xattrs, syscall.Errno)) (uint32, syscall.Errno) {
+	if foreign(attr) {
+		return 0, syscall.ENOTSUP
+	}
+	xs, errno := x()
+	if errno != 0 {
+		return 0, errno
+	}
+	return xs.get(attr, dest)
+}
+
+func listxattr(dest []byte, x func() (xattrs, syscall.Errno)) (uint32, syscall.Errno) {
+	xs, errno := x()
+	if errno != 0 {
+		return 0, errno
+	}
+	return xs.list(dest)
+}
+
+// noXattrs is the attribute set of directories that have none.
+func noXattrs() (xattrs, syscall.Errno) { return nil, 0 }

@@ -1,0 +1,99 @@
+package fsnode
+
+import (
+	"context"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// bucketNode is a bucket: the top level of its keys.
+type bucketNode struct {
+	fs.Inode
+	m       *mount
+	name    string
+	created time.Time
+}
+
+var (
+	_ fs.NodeReaddirer   = (*bucketNode)(nil)
+	_ fs.NodeLookuper    = (*bucketNode)(nil)
+	_ fs.NodeGetattrer   = (*bucketNode)(nil)
+	_ fs.NodeGetxattrer  = (*bucketNode)(nil)
+	_ fs.NodeListxattrer = (*bucketNode)(nil)
+)
+
+func (b *bucketNode) ino() uint64 { return ino(levelBucket, b.name) }
+
+// refresh keeps the node the kernel knows; a bucket's identity is its name
+// and its creation date does not change.
+func (b *bucketNode) refresh(*bucketNode) {}
+
+func (b *bucketNode) attr(a *fuse.Attr) { b.m.dirAttr(a, b.ino(), b.created) }
+
+func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	idx, err := b.m.level(ctx, b.name, "")
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return fs.NewListDirStream(levelEntries(b.name, idx, nil)), 0
+}
+
+func (b *bucketNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	return lookupLevel(ctx, &b.Inode, b.m, b.name, "", name, out)
+}
+
+func (b *bucketNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	b.attr(&out.Attr)
+	return 0
+}
+
+func (b *bucketNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return getxattr(attr, dest, noXattrs)
+}
+
+func (b *bucketNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	return listxattr(dest, noXattrs)
+}
+
+// levelEntries lists the children of one level, leaving out names taken by
+// an upload of the directory's own key (the upload wins).
+func levelEntries(bucket string, idx *levelIndex, taken map[string]bool) []fuse.DirEntry {
+	entries := make([]fuse.DirEntry, 0, len(idx.children))
+	for _, c := range idx.children {
+		if !taken[c.name] {
+			entries = append(entries, fuse.DirEntry{Name: c.name, Ino: ino(levelPath, bucket, c.key), Mode: dirMode})
+		}
+	}
+	return entries
+}
+
+// lookupLevel finds name among the children of the level at prefix.
+func lookupLevel(ctx context.Context, parent *fs.Inode, m *mount, bucket, prefix, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	idx, err := m.level(ctx, bucket, prefix)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	c := idx.byName[name]
+	if c == nil {
+		return nil, syscall.ENOENT
+	}
+	n := &pathNode{m: m, bucket: bucket, key: c.key, parentPrefix: prefix, name: name}
+	n.mtime.Store(newestInitiated(c))
+	n.attr(&out.Attr)
+	return child(ctx, parent, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
+}
+
+// newestInitiated is a key directory's mtime: its latest upload, so that
+// `ls -lt` shows recent activity first.
+func newestInitiated(c *levelChild) *time.Time {
+	var t time.Time
+	for _, u := range c.uploads {
+		if u.Initiated.After(t) {
+			t = u.Initiated
+		}
+	}
+	return &t
+}

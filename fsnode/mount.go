@@ -1,0 +1,207 @@
+package fsnode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/uploadfs/uploadfs/cache"
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// Lister is what the tree needs of the listing layer (*listing.S3).
+type Lister interface {
+	Buckets(ctx context.Context) ([]listing.Bucket, error)
+	Level(ctx context.Context, bucket, prefix string) (*listing.Level, error)
+	Parts(ctx context.Context, bucket, key, uploadID string) (*listing.Parts, error)
+}
+
+// Options configure a mount. Lister is required; the rest have defaults.
+type Options struct {
+	Lister Lister
+	// Buckets, if non-empty, are the only buckets shown, and ListBuckets is
+	// never called.
+	Buckets []string
+	// TTL is how long listings and attributes are trusted, by the cache and
+	// by the kernel. Default 30s.
+	TTL time.Duration
+	// CacheEntries bounds each cache of listings (levels, part listings).
+	// Default 1024.
+	CacheEntries int
+	// UID and GID own every file. Default: the mounting process's.
+	UID, GID *uint32
+	// AllowOther lets other users in, with the kernel checking permissions
+	// (default_permissions).
+	AllowOther bool
+	// Debug logs each FUSE operation (go-fuse's trace) at debug level.
+	Debug bool
+	// Logger receives errors (once per failed fetch) and debug output.
+	// Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock of the cache; nil means time.Now. For tests.
+	Now func() time.Time
+}
+
+// DefaultTTL and DefaultCacheEntries are the defaults of Options.
+const (
+	DefaultTTL          = 30 * time.Second
+	DefaultCacheEntries = 1024
+)
+
+// maxNegativeTTL caps how long the kernel remembers that a name is absent:
+// a new upload should appear soon even with a long --ttl.
+const maxNegativeTTL = 5 * time.Second
+
+// Mount mounts the tree on dir and returns once the kernel has it. The
+// caller unmounts with the server's Unmount and waits with Wait.
+func Mount(dir string, o Options) (*fuse.Server, error) {
+	if o.Lister == nil {
+		return nil, errors.New("fsnode: Options.Lister is required")
+	}
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.CacheEntries <= 0 {
+		o.CacheEntries = DefaultCacheEntries
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	m, err := newMount(o)
+	if err != nil {
+		return nil, err
+	}
+	entry, attr := o.TTL, o.TTL
+	negative := min(o.TTL, maxNegativeTTL)
+	mo := fuse.MountOptions{
+		FsName:     "uploadfs",
+		Name:       "uploadfs",
+		AllowOther: o.AllowOther,
+		Options:    []string{"ro"},
+		Debug:      o.Debug,
+		Logger:     slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
+	}
+	mo.Options = append(mo.Options, platformMountOptions...)
+	if o.AllowOther {
+		mo.Options = append(mo.Options, "default_permissions")
+	}
+	// Mounting directly needs no fusermount binary; only root may.
+	mo.DirectMountStrict = os.Geteuid() == 0
+	root := &rootNode{m: m}
+	server, err := fs.Mount(dir, root, &fs.Options{
+		MountOptions:    mo,
+		EntryTimeout:    &entry,
+		AttrTimeout:     &attr,
+		NegativeTimeout: &negative,
+		RootStableAttr:  &fs.StableAttr{Ino: rootIno},
+		UID:             m.uid,
+		GID:             m.gid,
+		Logger:          log.New(&slogWriter{o.Logger}, "", 0),
+	})
+	if err != nil {
+		m.cancel()
+		return nil, fmt.Errorf("mount %s: %w", dir, err)
+	}
+	go func() {
+		server.Wait()
+		m.cancel() // stop fetches still running once the kernel lets go
+	}()
+	return server, nil
+}
+
+// mount is the state every node of one mount shares through a pointer.
+type mount struct {
+	lister  Lister
+	fixed   []string
+	uid     uint32
+	gid     uint32
+	log     *slog.Logger
+	started time.Time
+
+	ctx    context.Context // ends at unmount; fetches run under it
+	cancel context.CancelFunc
+
+	buckets *cache.Cache[struct{}, []listing.Bucket]
+	levels  *cache.Cache[levelKey, *levelIndex]
+	parts   *cache.Cache[uploadKey, *listing.Parts]
+}
+
+type levelKey struct{ bucket, prefix string }
+
+type uploadKey struct{ bucket, key, id string }
+
+func newMount(o Options) (*mount, error) {
+	m := &mount{lister: o.Lister, fixed: o.Buckets, log: o.Logger, started: time.Now()}
+	m.uid, m.gid = uint32(os.Getuid()), uint32(os.Getgid())
+	if o.UID != nil {
+		m.uid = *o.UID
+	}
+	if o.GID != nil {
+		m.gid = *o.GID
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	cfg := cache.Config{Entries: o.CacheEntries, TTL: o.TTL, Now: o.Now, Base: m.ctx}
+	var err error
+	if m.buckets, err = cache.New[struct{}, []listing.Bucket](cfg); err != nil {
+		return nil, err
+	}
+	if m.levels, err = cache.New[levelKey, *levelIndex](cfg); err != nil {
+		return nil, err
+	}
+	if m.parts, err = cache.New[uploadKey, *listing.Parts](cfg); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// logged logs a failed fetch once, where it happened, so that callers
+// sharing the fetch only map it to an errno.
+func (m *mount) logged(err error) error {
+	switch {
+	case err == nil:
+	case errors.Is(err, context.Canceled), errors.Is(err, listing.ErrNotFound):
+		m.log.Debug("listing", "err", err)
+	default:
+		m.log.Error("listing failed", "err", err)
+	}
+	return err
+}
+
+func (m *mount) bucketList(ctx context.Context) ([]listing.Bucket, error) {
+	return m.buckets.Fetch(ctx, struct{}{}, func(ctx context.Context) ([]listing.Bucket, error) {
+		b, err := m.lister.Buckets(ctx)
+		return b, m.logged(err)
+	})
+}
+
+func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
+	return m.levels.Fetch(ctx, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
+		lv, err := m.lister.Level(ctx, bucket, prefix)
+		if err != nil {
+			return nil, m.logged(err)
+		}
+		return indexLevel(lv), nil
+	})
+}
+
+func (m *mount) partList(ctx context.Context, bucket, key, id string) (*listing.Parts, error) {
+	return m.parts.Fetch(ctx, uploadKey{bucket, key, id}, func(ctx context.Context) (*listing.Parts, error) {
+		p, err := m.lister.Parts(ctx, bucket, key, id)
+		return p, m.logged(err)
+	})
+}
+
+// slogWriter carries go-fuse's own diagnostics into the structured log.
+type slogWriter struct{ l *slog.Logger }
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	w.l.Warn("fuse", "msg", string(p))
+	return len(p), nil
+}

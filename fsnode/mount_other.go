@@ -1,0 +1,5 @@
+//go:build !darwin
+
+package fsnode
+
+var platformMountOptions []string

@@ -1,0 +1,125 @@
+package fsnode
+
+import (
+	"context"
+	"sort"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// pathNode is the directory for key path P below a bucket: it holds the
+// upload directories of key P (found in the parent level's listing) and the
+// children of prefix "P/" (a level of its own, listed only when the parent
+// level says that prefix exists).
+type pathNode struct {
+	fs.Inode
+	m            *mount
+	bucket       string
+	key          string // P: the key, and the prefix without its final "/"
+	parentPrefix string // the level this directory was listed in
+	name         string // its escaped name in that level
+	mtime        atomic.Pointer[time.Time]
+}
+
+var (
+	_ fs.NodeReaddirer   = (*pathNode)(nil)
+	_ fs.NodeLookuper    = (*pathNode)(nil)
+	_ fs.NodeGetattrer   = (*pathNode)(nil)
+	_ fs.NodeGetxattrer  = (*pathNode)(nil)
+	_ fs.NodeListxattrer = (*pathNode)(nil)
+)
+
+func (p *pathNode) ino() uint64 { return ino(levelPath, p.bucket, p.key) }
+
+func (p *pathNode) refresh(n *pathNode) { p.mtime.Store(n.mtime.Load()) }
+
+func (p *pathNode) attr(a *fuse.Attr) { p.m.dirAttr(a, p.ino(), *p.mtime.Load()) }
+
+// self returns this directory's entry in its parent's level: its own
+// uploads and whether it has children. The level is normally cached, since
+// the kernel found this directory through it.
+func (p *pathNode) self(ctx context.Context) (*levelChild, syscall.Errno) {
+	idx, err := p.m.level(ctx, p.bucket, p.parentPrefix)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	c := idx.byName[p.name]
+	if c == nil {
+		return nil, syscall.ENOENT // gone since the kernel looked it up
+	}
+	return c, 0
+}
+
+func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	c, errno := p.self(ctx)
+	if errno != 0 {
+		return nil, errno
+	}
+	entries := make([]fuse.DirEntry, 0, len(c.uploads))
+	taken := make(map[string]bool, len(c.uploads))
+	for _, u := range c.uploads {
+		name := escapeName(u.ID)
+		taken[name] = true
+		entries = append(entries, fuse.DirEntry{Name: name, Ino: uploadIno(p.bucket, u), Mode: dirMode})
+	}
+	if c.hasChildren {
+		idx, err := p.m.level(ctx, p.bucket, p.key+listing.Delimiter)
+		if err != nil {
+			return nil, toErrno(err)
+		}
+		entries = append(entries, levelEntries(p.bucket, idx, taken)...)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	return fs.NewListDirStream(entries), 0
+}
+
+func (p *pathNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	c, errno := p.self(ctx)
+	if errno != 0 {
+		return nil, errno
+	}
+	if u, ok := c.upload(name); ok {
+		n := &uploadNode{m: p.m, bucket: p.bucket}
+		n.up.Store(&u)
+		n.attr(&out.Attr)
+		return child(ctx, &p.Inode, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
+	}
+	if !c.hasChildren {
+		return nil, syscall.ENOENT
+	}
+	return lookupLevel(ctx, &p.Inode, p.m, p.bucket, p.key+listing.Delimiter, name, out)
+}
+
+func (p *pathNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	p.attr(&out.Attr)
+	return 0
+}
+
+// xattrs of a key directory: user.s3.key when the key has uploads.
+func (p *pathNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) {
+	return func() (xattrs, syscall.Errno) {
+		c, errno := p.self(ctx)
+		if errno != 0 {
+			return nil, errno
+		}
+		var x xattrs
+		if len(c.uploads) > 0 {
+			x.add("user.s3.key", p.key)
+		}
+		return x, 0
+	}
+}
+
+func (p *pathNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return getxattr(attr, dest, p.xattrs(ctx))
+}
+
+func (p *pathNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	return listxattr(dest, p.xattrs(ctx))
+}

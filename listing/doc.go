@@ -1,0 +1,36 @@
+// Package listing reads in-progress multipart uploads from S3 with the three
+// paginated calls that show them: ListBuckets, ListMultipartUploads (one key
+// prefix level at a time, Delimiter "/") and ListParts.
+//
+// # Trust nothing a page says
+//
+// S3-compatible servers disagree about markers (see the project's testbed
+// notes): some return the first entry of the next page as the next marker,
+// some repeat the marker entry, some ignore the delimiter, and some have been
+// seen to return a marker that never advances. Every loop here therefore
+//
+//   - stops only when the server says the listing is complete (IsTruncated
+//     false), never on an empty page;
+//   - requires the marker to advance, and ends with ErrBadResponse when it
+//     does not or when a page repeats or disorders entries, instead of looping;
+//   - rejects values no server may send (part numbers outside 1..10000,
+//     negative sizes, keys outside the requested prefix).
+//
+// A listing is either complete and verified, or an error: never a partial
+// listing that looks complete.
+//
+// # Errors
+//
+// Every error returned is an *Error naming the operation, bucket, key and
+// upload, wrapping both the SDK's error and one of the kind sentinels
+// (ErrNotFound, ErrAccessDenied, ErrUnavailable, ErrBadResponse), so callers
+// use errors.Is and never inspect SDK types. Cancellation is kept as
+// context.Canceled in the chain.
+//
+// # Strings
+//
+// The literal string "null" for an optional field (seen from versitygw) is
+// treated as absent. Keys are requested with EncodingType=url so that keys
+// with characters XML 1.0 cannot carry still arrive intact; they are decoded
+// only when the server says it encoded them.
+package listing

@@ -1,0 +1,88 @@
+package listing
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// S3API is the part of the SDK's *s3.Client this package calls.
+type S3API interface {
+	ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+	ListMultipartUploads(context.Context, *s3.ListMultipartUploadsInput, ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error)
+	ListParts(context.Context, *s3.ListPartsInput, ...func(*s3.Options)) (*s3.ListPartsOutput, error)
+}
+
+// S3 lists buckets, uploads and parts. It holds no state besides its
+// settings and is safe for concurrent use.
+type S3 struct {
+	api S3API
+	// PageSize, if non-zero, is sent as MaxUploads and MaxParts. Zero leaves
+	// the server's default (1,000 on S3).
+	PageSize int32
+	// MaxPages bounds the pages of one ListMultipartUploads or ListBuckets
+	// listing, against servers that invent entries forever. Zero means
+	// 100,000. ListParts needs no bound: its marker must rise within 1..10000.
+	MaxPages int
+}
+
+// NewS3 returns a lister over api (usually an *s3.Client).
+func NewS3(api S3API) *S3 { return &S3{api: api} }
+
+func (c *S3) maxPages() int {
+	if c.MaxPages > 0 {
+		return c.MaxPages
+	}
+	return 100_000
+}
+
+func (c *S3) pageSize() *int32 {
+	if c.PageSize > 0 {
+		return &c.PageSize
+	}
+	return nil
+}
+
+// Bucket is one bucket of ListBuckets.
+type Bucket struct {
+	Name    string
+	Created time.Time
+}
+
+// Upload is one in-progress multipart upload, as ListMultipartUploads
+// describes it. Empty strings are fields the server did not return.
+type Upload struct {
+	Key               string
+	ID                string
+	Initiated         time.Time
+	StorageClass      string
+	InitiatorID       string
+	OwnerID           string
+	ChecksumAlgorithm string
+	ChecksumType      string
+}
+
+// str returns *p, treating nil and the literal "null" as absent.
+func str(p *string) string {
+	if p == nil || *p == "null" {
+		return ""
+	}
+	return *p
+}
+
+// enum is str for the SDK's string enums.
+func enum[T ~string](v T) string {
+	s := string(v)
+	return str(&s)
+}
+
+// decodeKey undoes EncodingType=url when the server says it applied it.
+// S3 encodes like an HTML form (space as '+'), hence QueryUnescape.
+func decodeKey(s string, encoded bool) (string, error) {
+	if !encoded {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
