@@ -81,19 +81,6 @@ func lookupLevel(ctx context.Context, parent *fs.Inode, m *mount, bucket, prefix
 		return nil, syscall.ENOENT
 	}
 	n := &pathNode{m: m, bucket: bucket, key: c.key, parentPrefix: prefix, name: name}
-	n.mtime.Store(newestInitiated(c))
 	n.attr(&out.Attr)
 	return child(ctx, parent, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
-}
-
-// newestInitiated is a key directory's mtime: its latest upload, so that
-// `ls -lt` shows recent activity first.
-func newestInitiated(c *levelChild) *time.Time {
-	var t time.Time
-	for _, u := range c.uploads {
-		if u.Initiated.After(t) {
-			t = u.Initiated
-		}
-	}
-	return &t
 }

@@ -3,7 +3,6 @@ package fsnode
 import (
 	"context"
 	"sort"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,7 +23,6 @@ type pathNode struct {
 	key          string // P: the key, and the prefix without its final "/"
 	parentPrefix string // the level this directory was listed in
 	name         string // its escaped name in that level
-	mtime        atomic.Pointer[time.Time]
 }
 
 var (
@@ -37,9 +35,13 @@ var (
 
 func (p *pathNode) ino() uint64 { return ino(levelPath, p.bucket, p.key) }
 
-func (p *pathNode) refresh(n *pathNode) { p.mtime.Store(n.mtime.Load()) }
+// refresh keeps the node the kernel knows: everything a path directory
+// shows is read from the listings when asked.
+func (p *pathNode) refresh(*pathNode) {}
 
-func (p *pathNode) attr(a *fuse.Attr) { p.m.dirAttr(a, p.ino(), *p.mtime.Load()) }
+// attr: a path directory's times are the mount's start, so that
+// `find -mtime` matches upload directories (mtime = Initiated) only.
+func (p *pathNode) attr(a *fuse.Attr) { p.m.dirAttr(a, p.ino(), time.Time{}) }
 
 // self returns this directory's entry in its parent's level: its own
 // uploads and whether it has children. The level is normally cached, since

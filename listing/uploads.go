@@ -67,8 +67,7 @@ func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
 		}
 		res, err := c.api.ListMultipartUploads(ctx, in)
 		if err != nil {
-			var apiErr interface{ ErrorCode() string }
-			if page == 0 && errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchUpload" {
+			if page == 0 && neverHadUploads(err) {
 				return lv, nil
 			}
 			return nil, wrap(err, op, bucket, prefix, "")
@@ -162,4 +161,22 @@ func uploadOf(key string, u types.MultipartUpload) Upload {
 		up.OwnerID = str(u.Owner.ID)
 	}
 	return up
+}
+
+// CheckBucket asks for at most one upload of bucket: a cheap way to learn,
+// before mounting, that the bucket exists and the credentials may list it.
+func (c *S3) CheckBucket(ctx context.Context, bucket string) error {
+	_, err := c.api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), MaxUploads: aws.Int32(1)})
+	if neverHadUploads(err) {
+		return nil
+	}
+	return wrap(err, "ListMultipartUploads", bucket, "", "")
+}
+
+// neverHadUploads recognises the NoSuchUpload some servers (gofakes3)
+// answer ListMultipartUploads with for a bucket that never had an upload,
+// where S3 returns an empty list.
+func neverHadUploads(err error) bool {
+	var apiErr interface{ ErrorCode() string }
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchUpload"
 }

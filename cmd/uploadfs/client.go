@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// retryAttempts is how often the SDK tries a throttled, failed or dropped
+// request before the error reaches the file system as EIO.
+const retryAttempts = 5
+
+// newS3Client builds the SDK client from the standard AWS configuration
+// chain (environment, shared config and credentials files, SSO, instance
+// roles) and the flags that override it.
+func newS3Client(ctx context.Context, c *config, log *slog.Logger) (*s3.Client, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if c.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(c.Region))
+	}
+	if c.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
+	}
+	opts = append(opts, awsconfig.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = retryAttempts
+			o.MaxBackoff = 5 * time.Second
+		})
+	}))
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	// Without credentials every request would fail the same way, after the
+	// SDK has tried every source; say so once, plainly.
+	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		return nil, fmt.Errorf("no usable AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile, or run aws sso login): %w", err)
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = c.PathStyle
+		if c.Endpoint != "" {
+			o.BaseEndpoint = aws.String(c.Endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, logRequests(log))
+	}), nil
+}
+
+// logRequests logs each S3 operation at debug level: its name, what it
+// listed, how long it took with how many attempts, and its error. Only the
+// listed names are logged, never headers, so no credential or signature
+// can reach the log.
+func logRequests(log *slog.Logger) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("uploadfsLog",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if !log.Enabled(ctx, slog.LevelDebug) {
+					return next.HandleInitialize(ctx, in)
+				}
+				start := time.Now()
+				out, md, err := next.HandleInitialize(ctx, in)
+				attrs := append(describe(in.Parameters),
+					slog.Duration("took", time.Since(start)))
+				if res, ok := retry.GetAttemptResults(md); ok && len(res.Results) > 1 {
+					attrs = append(attrs, slog.Int("attempts", len(res.Results)))
+				}
+				if err != nil {
+					attrs = append(attrs, slog.Any("err", err))
+				}
+				log.LogAttrs(ctx, slog.LevelDebug, "s3 "+middleware.GetOperationName(ctx), attrs...)
+				return out, md, err
+			}), middleware.After)
+	}
+}
+
+// describe picks the fields of the listing calls worth logging.
+func describe(params any) []slog.Attr {
+	switch in := params.(type) {
+	case *s3.ListMultipartUploadsInput:
+		return []slog.Attr{slog.String("bucket", aws.ToString(in.Bucket)), slog.String("prefix", aws.ToString(in.Prefix)),
+			slog.String("key-marker", aws.ToString(in.KeyMarker)), slog.String("upload-id-marker", aws.ToString(in.UploadIdMarker))}
+	case *s3.ListPartsInput:
+		return []slog.Attr{slog.String("bucket", aws.ToString(in.Bucket)), slog.String("key", aws.ToString(in.Key)),
+			slog.String("upload-id", aws.ToString(in.UploadId)), slog.String("part-number-marker", aws.ToString(in.PartNumberMarker))}
+	case *s3.ListBucketsInput:
+		return []slog.Attr{slog.String("continuation-token", aws.ToString(in.ContinuationToken))}
+	}
+	return nil
+}

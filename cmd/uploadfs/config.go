@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uploadfs/uploadfs/fsnode"
+)
+
+// config is everything the command line says. Flags are parsed here and
+// nowhere else; the packages get explicit options.
+type config struct {
+	MountPoint string
+	// Endpoint is --endpoint-url. Empty: the SDK's own resolution
+	// (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, shared config, then AWS).
+	Endpoint string
+	// Region is --region. Empty: the AWS configuration chain, else us-east-1.
+	Region string
+	// Profile is --profile. Empty: AWS_PROFILE or "default".
+	Profile string
+	// PathStyle is --path-style: bucket in the path, not the host name.
+	PathStyle bool
+	// Buckets is --bucket (repeatable): show only these, no ListBuckets.
+	Buckets []string
+	// TTL is --ttl: how long listings and attributes are trusted. Default 30s.
+	TTL time.Duration
+	// CacheEntries is --cache-entries: the bound on cached listings.
+	// Default 1024.
+	CacheEntries int
+	// AllowOther is --allow-other (implies default_permissions).
+	AllowOther bool
+	// UID and GID are --uid and --gid; nil shows the mounting user.
+	UID, GID *uint32
+	// Foreground is --foreground: stay attached until unmounted or signalled.
+	Foreground bool
+	// Debug is --debug: log every S3 request and FUSE operation.
+	Debug bool
+	// LogFile is --log-file: where a background mount logs. Default: nowhere.
+	LogFile string
+}
+
+// errHelp is returned after -h printed the flags.
+var errHelp = errors.New("help requested")
+
+func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("mount", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, "Usage: uploadfs mount [flags] MOUNTPOINT\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.Endpoint, "endpoint-url", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
+	fs.StringVar(&c.Region, "region", "", "AWS region (default: from the AWS configuration, else us-east-1)")
+	fs.StringVar(&c.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or default)")
+	fs.BoolVar(&c.PathStyle, "path-style", false, "use path-style addressing (most S3-compatible servers need it)")
+	fs.Func("bucket", "show only this bucket, without calling ListBuckets (repeatable)", func(s string) error {
+		if s == "" || strings.Contains(s, "/") {
+			return fmt.Errorf("invalid bucket name %q", s)
+		}
+		c.Buckets = append(c.Buckets, s)
+		return nil
+	})
+	fs.DurationVar(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
+	fs.IntVar(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
+	fs.BoolVar(&c.AllowOther, "allow-other", false, "let other users in (implies default_permissions)")
+	fs.Func("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
+	fs.Func("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
+	fs.BoolVar(&c.Foreground, "foreground", false, "stay attached; SIGINT/SIGTERM unmount and exit 0")
+	fs.BoolVar(&c.Debug, "debug", false, "log each S3 request and FUSE operation (never credentials)")
+	fs.StringVar(&c.LogFile, "log-file", "", "append logs here (a background mount has no terminal)")
+	return fs
+}
+
+func idFlag(dst **uint32) func(string) error {
+	return func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return fmt.Errorf("not a numeric id: %q", s)
+		}
+		v := uint32(n)
+		*dst = &v
+		return nil
+	}
+}
+
+// parseArgs parses flags wherever they stand among the arguments (users
+// write "mount MNT --debug" as often as "mount --debug MNT") and returns the
+// positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func parseMount(args []string) (*config, error) {
+	c := &config{}
+	pos, err := parseArgs(newMountFlags(c, os.Stderr), args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("%w: mount takes one MOUNTPOINT, got %d arguments", errUsage, len(pos))
+	}
+	c.MountPoint = pos[0]
+	if c.TTL <= 0 {
+		return nil, fmt.Errorf("%w: --ttl must be positive", errUsage)
+	}
+	if c.CacheEntries <= 0 {
+		return nil, fmt.Errorf("%w: --cache-entries must be positive", errUsage)
+	}
+	return c, nil
+}

@@ -1,0 +1,70 @@
+// Command uploadfs mounts the in-progress multipart uploads of S3 (or of S3
+// Glacier vaults) as a read-only file system.
+//
+//	uploadfs mount [flags] MOUNTPOINT
+//	uploadfs unmount MOUNTPOINT
+//	uploadfs demo [MOUNTPOINT]
+//	uploadfs version
+//
+// Exit codes: 0 success (including an unmount on SIGINT/SIGTERM), 1 a
+// failure (the reason is one line on stderr), 2 a usage error.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+const usage = `uploadfs shows in-progress S3 multipart uploads as a read-only file system.
+
+Usage:
+  uploadfs mount [flags] MOUNTPOINT   mount; returns once the mount is ready
+  uploadfs unmount MOUNTPOINT         unmount, also a stale mount of a killed process
+  uploadfs demo [MOUNTPOINT]          mount a seeded demo tree (default ./mnt), no AWS account needed
+  uploadfs version                    print the version
+
+Run "uploadfs mount -h" for the mount flags.
+`
+
+// errUsage marks an error whose message is followed by the usage text and
+// exit code 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "mount":
+		err = mountCmd(args[1:])
+	case "unmount", "umount":
+		err = unmountCmd(args[1:])
+	case "demo":
+		err = demoCmd(args[1:])
+	case "version", "--version", "-v":
+		fmt.Println("uploadfs", version())
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(os.Stderr, "uploadfs: %v\n\n%s", err, usage)
+		return 2
+	default:
+		fmt.Fprintf(os.Stderr, "uploadfs: %v\n", err)
+		return 1
+	}
+}

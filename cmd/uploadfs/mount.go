@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/uploadfs/uploadfs/fsnode"
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// readyEnv names the file descriptor on which a background child reports
+// "ok" or its error to the parent that started it.
+const readyEnv = "UPLOADFS_READY_FD"
+
+// probeTimeout bounds the checks made before mounting.
+const probeTimeout = 30 * time.Second
+
+func mountCmd(args []string) error {
+	c, err := parseMount(args)
+	if err != nil {
+		return err
+	}
+	if !c.Foreground && os.Getenv(readyEnv) == "" {
+		return background(args)
+	}
+	log, closeLog, err := newLogger(c)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	ctx := context.Background()
+	client, err := newS3Client(ctx, c, log)
+	if err != nil {
+		ready(err)
+		return err
+	}
+	return serve(c, listing.NewS3(client), log, nil)
+}
+
+// background re-executes this program in the foreground, detached from the
+// terminal, and waits until it reports the mount ready or fails; a Go
+// program cannot fork. The child's error is printed here, by the parent.
+func background(args []string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cmd := exec.Command(exe, append([]string{"mount"}, args...)...)
+	cmd.Env = append(os.Environ(), readyEnv+"=3")
+	cmd.ExtraFiles = []*os.File{w} // fd 3
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// stdin, stdout and stderr stay /dev/null: a child holding the caller's
+	// pipes would keep `$(uploadfs mount …)` waiting forever.
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return err
+	}
+	w.Close()
+	msg, _ := io.ReadAll(bufio.NewReader(r))
+	switch s := strings.TrimSpace(string(msg)); {
+	case s == "ok":
+		return cmd.Process.Release()
+	case s != "":
+		return errors.New(s)
+	default:
+		return fmt.Errorf("the mount process exited: %v", cmd.Wait())
+	}
+}
+
+// ready tells a waiting parent the outcome, if there is one.
+func ready(err error) {
+	fd := os.Getenv(readyEnv)
+	if fd == "" {
+		return
+	}
+	os.Unsetenv(readyEnv)
+	f := os.NewFile(3, "ready")
+	if f == nil {
+		return
+	}
+	defer f.Close()
+	if err != nil {
+		fmt.Fprintln(f, err)
+		return
+	}
+	fmt.Fprintln(f, "ok")
+}
+
+// serve checks the mount point and the server, mounts, calls onReady (if
+// set), and stays until the file system is unmounted or a signal asks for it.
+func serve(c *config, lister *listing.S3, log *slog.Logger, onReady func()) error {
+	server, err := mountReady(c, lister, log)
+	ready(err)
+	if err != nil {
+		return err
+	}
+	log.Info("mounted", "mountpoint", c.MountPoint)
+	if onReady != nil {
+		onReady()
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { server.Wait(); close(done) }()
+	select {
+	case <-done: // unmounted from outside
+		log.Info("unmounted", "mountpoint", c.MountPoint)
+		return nil
+	case sig := <-sigs:
+		log.Info("unmounting", "signal", sig.String())
+	}
+	if err := server.Unmount(); err != nil {
+		// Something holds a file or directory open. Detach lazily: the
+		// mount disappears now for new users and when the last one closes.
+		log.Warn("mount busy, detaching lazily", "err", err)
+		if err := forceUnmount(c.MountPoint); err != nil {
+			return fmt.Errorf("unmount %s: %w", c.MountPoint, err)
+		}
+	}
+	return nil
+}
+
+func mountReady(c *config, lister *listing.S3, log *slog.Logger) (*fuse.Server, error) {
+	dir, err := filepath.Abs(c.MountPoint)
+	if err != nil {
+		return nil, err
+	}
+	c.MountPoint = dir
+	if err := checkMountPoint(dir); err != nil {
+		return nil, err
+	}
+	if err := probe(c, lister); err != nil {
+		return nil, err
+	}
+	return fsnode.Mount(dir, fsnode.Options{
+		Lister:       lister,
+		Buckets:      c.Buckets,
+		TTL:          c.TTL,
+		CacheEntries: c.CacheEntries,
+		UID:          c.UID,
+		GID:          c.GID,
+		AllowOther:   c.AllowOther,
+		Debug:        c.Debug,
+		Logger:       log,
+	})
+}
+
+// probe makes one cheap call per configured bucket (or one ListBuckets)
+// before mounting, so that a wrong endpoint, bad credentials or a missing
+// bucket are one clear line now instead of EIO in every `ls` later.
+func probe(c *config, lister *listing.S3) error {
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	if len(c.Buckets) == 0 {
+		_, err := lister.Buckets(ctx)
+		return explain(err, c, "")
+	}
+	for _, b := range c.Buckets {
+		if err := lister.CheckBucket(ctx, b); err != nil {
+			return explain(err, c, b)
+		}
+	}
+	return nil
+}
+
+// explain turns a probe failure into the one line the user sees.
+func explain(err error, c *config, bucket string) error {
+	where := c.Endpoint
+	if where == "" {
+		where = "S3"
+	}
+	switch {
+	case err == nil:
+		return nil
+	case bucket != "" && errors.Is(err, listing.ErrNotFound):
+		return fmt.Errorf("bucket %q does not exist at %s", bucket, where)
+	case errors.Is(err, listing.ErrAccessDenied):
+		return fmt.Errorf("access denied by %s (check the credentials, profile and region): %v", where, err)
+	case errors.Is(err, listing.ErrUnavailable):
+		return fmt.Errorf("cannot reach %s: %v", where, err)
+	default:
+		return fmt.Errorf("%s answered unexpectedly: %v", where, err)
+	}
+}
+
+// newLogger logs text to stderr, or to --log-file. A background child's
+// stderr is /dev/null, so without --log-file it logs nothing.
+func newLogger(c *config) (*slog.Logger, func(), error) {
+	level := slog.LevelInfo
+	if c.Debug {
+		level = slog.LevelDebug
+	}
+	var out io.Writer = os.Stderr
+	closeFn := func() {}
+	if c.LogFile != "" {
+		f, err := os.OpenFile(c.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, closeFn = f, func() { f.Close() }
+	}
+	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level})), closeFn, nil
+}
