@@ -1,0 +1,72 @@
+# uploadfs — two commands on a fresh machine:
+#   make demo   build, then mount a seeded demo tree at ./mnt (MNT=dir overrides)
+#   make test   install what the tests need, then run every test
+# Also: make build, make vet, make fuzz, make cross, make clean.
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+MNT       ?= mnt
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -X main.buildVersion=$(VERSION)
+
+VERSITYGW_VERSION := v1.8.0
+VERSITYGW := $(BIN)/versitygw
+
+# Debian packages: the AWS CLI (a third-party client for the end-to-end
+# tests), getfattr (attr) and fusermount3 (fuse3, for non-root mounts).
+APT_PACKAGES := awscli attr fuse3
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+FUZZTIME ?= 10s
+
+.PHONY: build demo test deps apt-deps vet cross fuzz clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/uploadfs ./cmd/uploadfs
+
+demo: build apt-deps
+	@if [ -d "$(MNT)" ] && ! ls "$(MNT)" >/dev/null 2>&1; then $(BIN)/uploadfs unmount "$(MNT)"; fi
+	$(BIN)/uploadfs demo "$(MNT)"
+
+# apt-deps installs the Debian packages that are missing (apt-get update
+# only when something is).
+apt-deps:
+	@missing=""; \
+	[ -x /usr/bin/aws ] || missing="$$missing awscli"; \
+	command -v getfattr >/dev/null || missing="$$missing attr"; \
+	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# versitygw is the end-to-end tests' S3 server, built once into ./bin.
+$(VERSITYGW):
+	GOBIN=$(BIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+deps: apt-deps $(VERSITYGW)
+	$(GO) mod download
+
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+
+# macOS (macFUSE) is supported: the tree must build for it.
+cross:
+	GOOS=darwin GOARCH=amd64 $(GO) build ./... && GOOS=darwin GOARCH=arm64 $(GO) build ./...
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+
+fuzz:
+	$(GO) test ./fsnode -run '^$$' -fuzz '^FuzzEscapeName$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./fsnode -run '^$$' -fuzz '^FuzzEscapeInjective$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing -run '^$$' -fuzz '^FuzzPartsPages$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing -run '^$$' -fuzz '^FuzzLevelPages$$' -fuzztime $(FUZZTIME)
+
+test: deps build vet cross
+	UPLOADFS_E2E=1 VERSITYGW=$(VERSITYGW) UPLOADFS_BIN=$(BIN)/uploadfs \
+		$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz FUZZTIME=5s
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,218 @@
+package listing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// stub answers the listing calls from functions, for faults that no server
+// at hand produces (markers that never advance, impossible part numbers).
+type stub struct {
+	calls   atomic.Int32
+	parts   func(in *s3.ListPartsInput) *s3.ListPartsOutput
+	uploads func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput
+}
+
+func (s *stub) ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {
+	return &s3.ListBucketsOutput{}, nil
+}
+
+func (s *stub) ListMultipartUploads(_ context.Context, in *s3.ListMultipartUploadsInput, _ ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error) {
+	if s.calls.Add(1) > 100_000 {
+		panic("listing loops")
+	}
+	return s.uploads(in), nil
+}
+
+func (s *stub) ListParts(_ context.Context, in *s3.ListPartsInput, _ ...func(*s3.Options)) (*s3.ListPartsOutput, error) {
+	if s.calls.Add(1) > 100_000 {
+		panic("listing loops")
+	}
+	return s.parts(in), nil
+}
+
+func part(n int32) types.Part {
+	return types.Part{PartNumber: aws.Int32(n), Size: aws.Int64(1), ETag: aws.String(`"e"`)}
+}
+
+func TestBadPartPages(t *testing.T) {
+	cases := map[string]func(in *s3.ListPartsInput) *s3.ListPartsOutput{
+		"marker never advances": func(in *s3.ListPartsInput) *s3.ListPartsOutput {
+			return &s3.ListPartsOutput{Parts: []types.Part{part(1)}, IsTruncated: aws.Bool(true), NextPartNumberMarker: aws.String("1")}
+		},
+		"truncated without marker": func(in *s3.ListPartsInput) *s3.ListPartsOutput {
+			return &s3.ListPartsOutput{Parts: []types.Part{part(1)}, IsTruncated: aws.Bool(true)}
+		},
+		"page repeats entries": func(in *s3.ListPartsInput) *s3.ListPartsOutput {
+			if in.PartNumberMarker == nil {
+				return &s3.ListPartsOutput{Parts: []types.Part{part(1), part(2)}, IsTruncated: aws.Bool(true), NextPartNumberMarker: aws.String("2")}
+			}
+			return &s3.ListPartsOutput{Parts: []types.Part{part(2), part(3)}}
+		},
+		"part number 0":     func(*s3.ListPartsInput) *s3.ListPartsOutput { return &s3.ListPartsOutput{Parts: []types.Part{part(0)}} },
+		"part number 10001": func(*s3.ListPartsInput) *s3.ListPartsOutput { return &s3.ListPartsOutput{Parts: []types.Part{part(10001)}} },
+		"negative size": func(*s3.ListPartsInput) *s3.ListPartsOutput {
+			p := part(1)
+			p.Size = aws.Int64(-1)
+			return &s3.ListPartsOutput{Parts: []types.Part{p}}
+		},
+		"marker beyond 10000": func(in *s3.ListPartsInput) *s3.ListPartsOutput {
+			return &s3.ListPartsOutput{Parts: []types.Part{part(1)}, IsTruncated: aws.Bool(true), NextPartNumberMarker: aws.String("10001")}
+		},
+	}
+	for name, page := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := &stub{parts: page}
+			_, err := listing.NewS3(s).Parts(context.Background(), "b", "k", "u")
+			if !errors.Is(err, listing.ErrBadResponse) {
+				t.Fatalf("err = %v, want ErrBadResponse", err)
+			}
+			if s.calls.Load() > 2 {
+				t.Fatalf("%d calls before giving up, want at most 2", s.calls.Load())
+			}
+		})
+	}
+}
+
+func TestBadUploadPages(t *testing.T) {
+	up := func(key, id string) types.MultipartUpload {
+		return types.MultipartUpload{Key: aws.String(key), UploadId: aws.String(id)}
+	}
+	cases := map[string]func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput{
+		"marker repeats": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			n := aws.ToString(in.KeyMarker) + "x"
+			if len(n) > 3 {
+				n = "x"
+			}
+			return &s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{up(n, "1")}, IsTruncated: aws.Bool(true), NextKeyMarker: aws.String(n), NextUploadIdMarker: aws.String("1")}
+		},
+		"truncated without marker": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			return &s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{up("a", "1")}, IsTruncated: aws.Bool(true)}
+		},
+		"key outside prefix": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			return &s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{up("elsewhere", "1")}}
+		},
+		"prefix two levels down": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			return &s3.ListMultipartUploadsOutput{CommonPrefixes: []types.CommonPrefix{{Prefix: aws.String("p/a/b/")}}}
+		},
+		"undecodable key": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			return &s3.ListMultipartUploadsOutput{EncodingType: types.EncodingTypeUrl, Uploads: []types.MultipartUpload{up("p/%zz", "1")}}
+		},
+	}
+	for name, page := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := &stub{uploads: page}
+			_, err := listing.NewS3(s).Level(context.Background(), "b", "p/")
+			if !errors.Is(err, listing.ErrBadResponse) {
+				t.Fatalf("err = %v, want ErrBadResponse", err)
+			}
+			if s.calls.Load() > 5 {
+				t.Fatalf("%d calls before giving up", s.calls.Load())
+			}
+		})
+	}
+}
+
+// Keys arrive URL-encoded when the server says so; "null" means absent; a
+// server that ignores the delimiter still gives one level.
+func TestLevelDecoding(t *testing.T) {
+	s := &stub{uploads: func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+		if in.EncodingType != types.EncodingTypeUrl || aws.ToString(in.Delimiter) != "/" {
+			panic("request without EncodingType=url and Delimiter /")
+		}
+		return &s3.ListMultipartUploadsOutput{
+			EncodingType: types.EncodingTypeUrl,
+			Uploads: []types.MultipartUpload{
+				{Key: aws.String("p/a%01b+c%2B"), UploadId: aws.String("1"), StorageClass: "null", ChecksumAlgorithm: "null", Initiator: &types.Initiator{ID: aws.String("null")}},
+				{Key: aws.String("p/deep/er"), UploadId: aws.String("2")},
+			},
+		}
+	}}
+	lv, err := listing.NewS3(s).Level(context.Background(), "b", "p/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lv.Uploads) != 1 || lv.Uploads[0].Key != "p/a\x01b c+" {
+		t.Fatalf("uploads %+v, want the decoded key p/a\\x01b c+", lv.Uploads)
+	}
+	if u := lv.Uploads[0]; u.StorageClass != "" || u.ChecksumAlgorithm != "" || u.InitiatorID != "" {
+		t.Fatalf(`"null" fields not treated as absent: %+v`, u)
+	}
+	if fmt.Sprint(lv.Prefixes) != "[p/deep/]" {
+		t.Fatalf("prefixes %q, want the deep key folded into p/deep/", lv.Prefixes)
+	}
+}
+
+// Real HTTP answers with S3 error bodies, through the real SDK client.
+func TestErrorKinds(t *testing.T) {
+	cases := []struct {
+		status int
+		code   string
+		want   error
+	}{
+		{403, "AccessDenied", listing.ErrAccessDenied},
+		{403, "InvalidAccessKeyId", listing.ErrAccessDenied},
+		{404, "NoSuchBucket", listing.ErrNotFound},
+		{503, "SlowDown", listing.ErrUnavailable},
+		{500, "InternalError", listing.ErrUnavailable},
+		{400, "InvalidArgument", listing.ErrBadResponse},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			var hits atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(tc.status)
+				fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>test</Message></Error>`, tc.code)
+			}))
+			defer srv.Close()
+			c := s3.New(s3.Options{
+				Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+				Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+			})
+			_, err := listing.NewS3(c).Parts(context.Background(), "b", "k", "u")
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if tc.want == listing.ErrUnavailable && hits.Load() < 2 {
+				t.Fatalf("%s not retried (%d requests)", tc.code, hits.Load())
+			}
+		})
+	}
+}
+
+func TestCancelledListing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &stub{parts: func(in *s3.ListPartsInput) *s3.ListPartsOutput {
+		cancel()
+		return &s3.ListPartsOutput{Parts: []types.Part{part(1)}, IsTruncated: aws.Bool(true), NextPartNumberMarker: aws.String("1")}
+	}}
+	_, err := listing.NewS3(&cancelling{s}).Parts(ctx, "b", "k", "u")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled in the chain", err)
+	}
+}
+
+// cancelling returns the context's error once it is cancelled, as the SDK
+// does.
+type cancelling struct{ *stub }
+
+func (c *cancelling) ListParts(ctx context.Context, in *s3.ListPartsInput, o ...func(*s3.Options)) (*s3.ListPartsOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.stub.ListParts(ctx, in, o...)
+}
