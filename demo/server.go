@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,23 +23,30 @@ import (
 // credentials. Close it when done.
 type Server struct {
 	// URL is the endpoint, e.g. http://127.0.0.1:40123.
-	URL   string
-	Clock *Clock
-	http  *http.Server
+	URL      string
+	Clock    *Clock
+	http     *http.Server
+	requests atomic.Int64
 }
 
-// Start starts a server on a free loopback port.
-func Start() (*Server, error) {
+// Start starts a server on a free loopback port. Options are gofakes3's
+// (tests use WithV4Auth to check credentials).
+func Start(opts ...gofakes3.Option) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	clock := &Clock{}
-	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)),
+	opts = append([]gofakes3.Option{
 		gofakes3.WithTimeSource(clock),
 		gofakes3.WithTimeSkewLimit(0), // the clock is moved back while seeding
-	)
-	s := &Server{URL: "http://" + ln.Addr().String(), Clock: clock, http: &http.Server{Handler: faker.Server()}}
+	}, opts...)
+	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)), opts...).Server()
+	s := &Server{URL: "http://" + ln.Addr().String(), Clock: clock}
+	s.http = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		faker.ServeHTTP(w, r)
+	})}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			panic(err)
@@ -47,16 +55,22 @@ func Start() (*Server, error) {
 	return s, nil
 }
 
+// Requests returns how many requests the server has received.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
 // Close stops the server at once.
 func (s *Server) Close() error { return s.http.Close() }
 
 // Client returns an SDK client for the server (path-style, dummy keys).
-func (s *Server) Client() *s3.Client {
+func (s *Server) Client() *s3.Client { return s.ClientAs("demo", "demo") }
+
+// ClientAs returns an SDK client that signs with the given keys.
+func (s *Server) ClientAs(accessKey, secretKey string) *s3.Client {
 	return s3.New(s3.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(s.URL),
 		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("demo", "demo", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
 		// gofakes3 stores no checksums; plain payloads keep uploads simple.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 	})

@@ -72,3 +72,21 @@ func listxattr(dest []byte, x func() (xattrs, syscall.Errno)) (uint32, syscall.E
 
 // noXattrs is the attribute set of directories that have none.
 func noXattrs() (xattrs, syscall.Errno) { return nil, 0 }
+
+// opendir and readdir are the Opendir and Readdir of every directory, over
+// its entries function. Opendir fetches (or finds cached) the listing so that
+// a directory that vanished fails at open with ENOENT: glibc's readdir takes
+// ENOENT from getdents for the end of the directory, and `ls` would show an
+// empty directory instead of an error. Readdir then finds the listing cached.
+func opendir(ctx context.Context, entries func(context.Context) ([]fuse.DirEntry, syscall.Errno)) syscall.Errno {
+	_, errno := entries(ctx)
+	return errno
+}
+
+func readdir(ctx context.Context, entries func(context.Context) ([]fuse.DirEntry, syscall.Errno)) (fs.DirStream, syscall.Errno) {
+	es, errno := entries(ctx)
+	if errno != 0 {
+		return nil, errno
+	}
+	return fs.NewListDirStream(es), 0
+}

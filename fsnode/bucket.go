@@ -18,6 +18,7 @@ type bucketNode struct {
 }
 
 var (
+	_ fs.NodeOpendirer   = (*bucketNode)(nil)
 	_ fs.NodeReaddirer   = (*bucketNode)(nil)
 	_ fs.NodeLookuper    = (*bucketNode)(nil)
 	_ fs.NodeGetattrer   = (*bucketNode)(nil)
@@ -33,12 +34,18 @@ func (b *bucketNode) refresh(*bucketNode) {}
 
 func (b *bucketNode) attr(a *fuse.Attr) { b.m.dirAttr(a, b.ino(), b.created) }
 
-func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+func (b *bucketNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
 	idx, err := b.m.level(ctx, b.name, "")
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	return fs.NewListDirStream(levelEntries(b.name, idx, nil)), 0
+	return levelEntries(b.name, idx, nil), 0
+}
+
+func (b *bucketNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, b.entries) }
+
+func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	return readdir(ctx, b.entries)
 }
 
 func (b *bucketNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {

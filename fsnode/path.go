@@ -26,6 +26,7 @@ type pathNode struct {
 }
 
 var (
+	_ fs.NodeOpendirer   = (*pathNode)(nil)
 	_ fs.NodeReaddirer   = (*pathNode)(nil)
 	_ fs.NodeLookuper    = (*pathNode)(nil)
 	_ fs.NodeGetattrer   = (*pathNode)(nil)
@@ -58,7 +59,14 @@ func (p *pathNode) self(ctx context.Context) (*levelChild, syscall.Errno) {
 	return c, 0
 }
 
+func (p *pathNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, p.entries) }
+
 func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	return readdir(ctx, p.entries)
+}
+
+// entries: the key's uploads, then the children of prefix key+"/".
+func (p *pathNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
 	c, errno := p.self(ctx)
 	if errno != 0 {
 		return nil, errno
@@ -78,7 +86,7 @@ func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 		entries = append(entries, levelEntries(p.bucket, idx, taken)...)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	return fs.NewListDirStream(entries), 0
+	return entries, 0
 }
 
 func (p *pathNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {

@@ -17,6 +17,7 @@ type rootNode struct {
 }
 
 var (
+	_ fs.NodeOpendirer   = (*rootNode)(nil)
 	_ fs.NodeReaddirer   = (*rootNode)(nil)
 	_ fs.NodeLookuper    = (*rootNode)(nil)
 	_ fs.NodeGetattrer   = (*rootNode)(nil)
@@ -37,7 +38,7 @@ func (r *rootNode) bucketsOf(ctx context.Context) ([]listing.Bucket, error) {
 	return r.m.bucketList(ctx)
 }
 
-func (r *rootNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+func (r *rootNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
 	bs, err := r.bucketsOf(ctx)
 	if err != nil {
 		return nil, toErrno(err)
@@ -46,7 +47,13 @@ func (r *rootNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 	for _, b := range bs {
 		entries = append(entries, fuse.DirEntry{Name: escapeName(b.Name), Ino: ino(levelBucket, b.Name), Mode: dirMode})
 	}
-	return fs.NewListDirStream(entries), 0
+	return entries, 0
+}
+
+func (r *rootNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, r.entries) }
+
+func (r *rootNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	return readdir(ctx, r.entries)
 }
 
 func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {

@@ -25,6 +25,7 @@ type uploadNode struct {
 }
 
 var (
+	_ fs.NodeOpendirer   = (*uploadNode)(nil)
 	_ fs.NodeReaddirer   = (*uploadNode)(nil)
 	_ fs.NodeLookuper    = (*uploadNode)(nil)
 	_ fs.NodeGetattrer   = (*uploadNode)(nil)
@@ -64,7 +65,13 @@ func parsePartName(name string) (int32, bool) {
 	return int32(n), true
 }
 
+func (n *uploadNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, n.entries) }
+
 func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	return readdir(ctx, n.entries)
+}
+
+func (n *uploadNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
 	ps, err := n.parts(ctx)
 	if err != nil {
 		return nil, toErrno(err)
@@ -74,7 +81,7 @@ func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) 
 	for i, p := range ps.Parts {
 		entries[i] = fuse.DirEntry{Name: partName(p.Number), Ino: partIno(n.bucket, *u, p.Number), Mode: partMode}
 	}
-	return fs.NewListDirStream(entries), 0
+	return entries, 0
 }
 
 func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
