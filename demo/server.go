@@ -104,14 +104,19 @@ func (c *Clock) Backdate(ago time.Duration) {
 var _ gofakes3.TimeSource = (*Clock)(nil)
 
 // CreateUpload starts an upload of key in bucket and uploads the given part
-// numbers, each of the size sizeOf returns, with up to 16 requests at once.
-// It returns the upload ID.
+// numbers (see UploadParts). It returns the upload ID.
 func CreateUpload(ctx context.Context, c *s3.Client, bucket, key string, parts []int32, sizeOf func(int32) int) (string, error) {
 	out, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
 	if err != nil {
 		return "", err
 	}
 	id := aws.ToString(out.UploadId)
+	return id, UploadParts(ctx, c, bucket, key, id, parts, sizeOf)
+}
+
+// UploadParts uploads the given part numbers of an upload, each of the size
+// sizeOf returns, with up to 16 requests at once.
+func UploadParts(ctx context.Context, c *s3.Client, bucket, key, id string, parts []int32, sizeOf func(int32) int) error {
 	sem := make(chan struct{}, 16)
 	errs := make(chan error, len(parts))
 	var wg sync.WaitGroup
@@ -131,8 +136,8 @@ func CreateUpload(ctx context.Context, c *s3.Client, bucket, key string, parts [
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			return "", err
+			return err
 		}
 	}
-	return id, nil
+	return nil
 }

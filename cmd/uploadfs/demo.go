@@ -47,7 +47,8 @@ func demoCmd(args []string) error {
 		return fmt.Errorf("seeding the demo: %w", err)
 	}
 	mnt := c.MountPoint
-	return serve(c, listing.NewS3(srv.Client()), log, func() { fmt.Print(tour(mnt, c.MountPoint)) })
+	lister := listing.NewS3(srv.Client())
+	return serve(c, lister, lister, log, func() { fmt.Print(tour(mnt, c.MountPoint)) })
 }
 
 // tour is what the demo prints once mounted: commands to paste.

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/uploadfs/uploadfs/fsnode"
@@ -25,8 +27,11 @@ import (
 // "ok" or its error to the parent that started it.
 const readyEnv = "UPLOADFS_READY_FD"
 
-// probeTimeout bounds the checks made before mounting.
-const probeTimeout = 30 * time.Second
+// probeTimeout and probeAttempts bound the checks made before mounting.
+const (
+	probeTimeout  = 30 * time.Second
+	probeAttempts = 2
+)
 
 func mountCmd(args []string) error {
 	c, err := parseMount(args)
@@ -47,7 +52,10 @@ func mountCmd(args []string) error {
 		ready(err)
 		return err
 	}
-	return serve(c, listing.NewS3(client), log, nil)
+	// The probe before mounting fails fast: a wrong endpoint is an answer
+	// the user waits for at the prompt, not worth the mount's full retries.
+	quick := s3.New(client.Options(), func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, probeAttempts) })
+	return serve(c, listing.NewS3(client), listing.NewS3(quick), log, nil)
 }
 
 // background re-executes this program in the foreground, detached from the
@@ -104,10 +112,10 @@ func ready(err error) {
 	fmt.Fprintln(f, "ok")
 }
 
-// serve checks the mount point and the server, mounts, calls onReady (if
-// set), and stays until the file system is unmounted or a signal asks for it.
-func serve(c *config, lister *listing.S3, log *slog.Logger, onReady func()) error {
-	server, err := mountReady(c, lister, log)
+// serve checks the mount point and the server (through prober), mounts
+// lister, calls onReady (if set), and stays until the file system is unmounted or a signal asks for it.
+func serve(c *config, lister, prober *listing.S3, log *slog.Logger, onReady func()) error {
+	server, err := mountReady(c, lister, prober, log)
 	ready(err)
 	if err != nil {
 		return err
@@ -138,7 +146,7 @@ func serve(c *config, lister *listing.S3, log *slog.Logger, onReady func()) erro
 	return nil
 }
 
-func mountReady(c *config, lister *listing.S3, log *slog.Logger) (*fuse.Server, error) {
+func mountReady(c *config, lister, prober *listing.S3, log *slog.Logger) (*fuse.Server, error) {
 	dir, err := filepath.Abs(c.MountPoint)
 	if err != nil {
 		return nil, err
@@ -147,7 +155,7 @@ func mountReady(c *config, lister *listing.S3, log *slog.Logger) (*fuse.Server, 
 	if err := checkMountPoint(dir); err != nil {
 		return nil, err
 	}
-	if err := probe(c, lister); err != nil {
+	if err := probe(c, prober); err != nil {
 		return nil, err
 	}
 	return fsnode.Mount(dir, fsnode.Options{

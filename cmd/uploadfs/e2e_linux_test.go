@@ -1,0 +1,214 @@
+package main
+
+// End-to-end tests: the built uploadfs binary, mounted as a user mounts it,
+// over versitygw (a separate S3-compatible server) with uploads created by
+// the AWS CLI, checked with ls, stat, find and getfattr against
+// `aws s3api list-parts`. `make test` installs versitygw and the AWS CLI and
+// sets UPLOADFS_E2E=1, which turns a missing tool into a failure.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	awsCLI     = "/usr/bin/aws" // Debian's; another aws may come first on PATH
+	testAccess = "uploadfs-test"
+	testSecret = "uploadfs-test-secret"
+)
+
+var (
+	uploadfsBin string // the binary under test
+	tools       = map[string]string{}
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		bin := os.Getenv("UPLOADFS_BIN")
+		if bin == "" {
+			dir, err := os.MkdirTemp("", "uploadfs-bin")
+			if err != nil {
+				panic(err)
+			}
+			defer os.RemoveAll(dir)
+			bin = filepath.Join(dir, "uploadfs")
+			if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+				return 1
+			}
+		}
+		uploadfsBin = bin
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// need returns the path of an external tool, skipping the test when it is
+// missing outside `make test`, failing it inside.
+func need(t *testing.T, name string) string {
+	t.Helper()
+	path := ""
+	switch name {
+	case "versitygw":
+		path = os.Getenv("VERSITYGW")
+		if path == "" {
+			path, _ = filepath.Abs("../../bin/versitygw")
+		}
+	case "aws":
+		path = awsCLI
+	default:
+		path, _ = exec.LookPath(name)
+	}
+	if _, err := os.Stat(path); path == "" || err != nil {
+		if os.Getenv("UPLOADFS_E2E") != "" {
+			t.Fatalf("%s not found (make test installs it)", name)
+		}
+		t.Skipf("%s not found; run make test", name)
+	}
+	return path
+}
+
+// gateway is a running versitygw on 127.0.0.1.
+type gateway struct {
+	url string
+	env []string // for the AWS CLI and uploadfs: keys, path style, region
+}
+
+func startGateway(t *testing.T) *gateway {
+	t.Helper()
+	bin := need(t, "versitygw")
+	port := freePort(t)
+	data := t.TempDir()
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--access", testAccess, "--secret", testSecret,
+		"--port", "127.0.0.1:"+port, "posix", data)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitPort(t, port)
+	cfg := filepath.Join(t.TempDir(), "aws-config")
+	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o600)
+	return &gateway{
+		url: "http://127.0.0.1:" + port,
+		env: append(os.Environ(),
+			"AWS_ACCESS_KEY_ID="+testAccess, "AWS_SECRET_ACCESS_KEY="+testSecret,
+			"AWS_CONFIG_FILE="+cfg, "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+			"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER="),
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func waitPort(t *testing.T, port string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+			c.Close()
+			return
+		}
+	}
+	t.Fatalf("nothing listens on port %s", port)
+}
+
+// aws runs the AWS CLI against the gateway and decodes its JSON output
+// into out (if non-nil).
+func (g *gateway) aws(t *testing.T, out any, args ...string) {
+	t.Helper()
+	cmd := exec.Command(need(t, "aws"), append([]string{"--endpoint-url", g.url, "--output", "json"}, args...)...)
+	cmd.Env = g.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	if out != nil && stdout.Len() > 0 {
+		if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stdout.String())
+		}
+	}
+}
+
+// result is what one run of the binary did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// uploadfs runs the binary with env and args, bounded in time.
+func uploadfs(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, uploadfsBin, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("uploadfs %s: hung", strings.Join(args, " "))
+	}
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		r.code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// mount mounts the gateway on a fresh directory in the background, as a
+// user would, and unmounts it when the test ends.
+func (g *gateway) mount(t *testing.T, extra ...string) string {
+	t.Helper()
+	mnt := t.TempDir()
+	args := append([]string{"mount", "--endpoint-url", g.url, "--path-style"}, extra...)
+	r := uploadfs(t, g.env, append(args, mnt)...)
+	if r.code != 0 {
+		t.Fatalf("mount: exit %d: %s", r.code, r.stderr)
+	}
+	t.Cleanup(func() { unmountForTest(t, mnt) })
+	return mnt
+}
+
+func unmountForTest(t *testing.T, mnt string) {
+	if r := uploadfs(t, nil, "unmount", mnt); r.code != 0 && !strings.Contains(r.stderr, "not mounted") {
+		t.Logf("unmount %s: %s", mnt, r.stderr)
+		syscall.Unmount(mnt, syscall.MNT_DETACH)
+	}
+}
+
+// shell runs a command line and returns its output; it must succeed.
+func shell(t *testing.T, cmdline string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "bash", "-c", cmdline).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", cmdline, err, out)
+	}
+	return string(out)
+}
+
+func q(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
