@@ -61,8 +61,10 @@ func TestBadPartPages(t *testing.T) {
 			}
 			return &s3.ListPartsOutput{Parts: []types.Part{part(2), part(3)}}
 		},
-		"part number 0":     func(*s3.ListPartsInput) *s3.ListPartsOutput { return &s3.ListPartsOutput{Parts: []types.Part{part(0)}} },
-		"part number 10001": func(*s3.ListPartsInput) *s3.ListPartsOutput { return &s3.ListPartsOutput{Parts: []types.Part{part(10001)}} },
+		"part number 0": func(*s3.ListPartsInput) *s3.ListPartsOutput { return &s3.ListPartsOutput{Parts: []types.Part{part(0)}} },
+		"part number 10001": func(*s3.ListPartsInput) *s3.ListPartsOutput {
+			return &s3.ListPartsOutput{Parts: []types.Part{part(10001)}}
+		},
 		"negative size": func(*s3.ListPartsInput) *s3.ListPartsOutput {
 			p := part(1)
 			p.Size = aws.Int64(-1)
