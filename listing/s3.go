@@ -26,6 +26,20 @@ type S3 struct {
 	// listing, against servers that invent entries forever. Zero means
 	// 100,000. ListParts needs no bound: its marker must rise within 1..10000.
 	MaxPages int
+	// Concurrency bounds the ListParts ranges of one upload fetched at
+	// once. Zero means DefaultConcurrency.
+	Concurrency int
+}
+
+// DefaultConcurrency lists the nine ranges after a first page of 1,000
+// parts all at once.
+const DefaultConcurrency = 10
+
+func (c *S3) concurrency() int {
+	if c.Concurrency > 0 {
+		return c.Concurrency
+	}
+	return DefaultConcurrency
 }
 
 // NewS3 returns a lister over api (usually an *s3.Client).
