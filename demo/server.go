@@ -47,12 +47,17 @@ func Start(opts ...gofakes3.Option) (*Server, error) {
 	s.http = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		defer func() {
-			// gofakes3 v0.0.11 panics on a ListParts marker past the
-			// upload's last part; answer as S3 answers a fault.
-			if recover() != nil {
-				w.WriteHeader(http.StatusInternalServerError)
-				io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>gofakes3 failed</Message></Error>`)
+			if recover() == nil {
+				return
 			}
+			// gofakes3 v0.0.11 panics on a ListParts marker past the
+			// upload's last part, where S3 answers an empty last page.
+			if r.Method == http.MethodGet && r.URL.Query().Has("uploadId") {
+				io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>`)
+				return
+			}
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>gofakes3 failed</Message></Error>`)
 		}()
 		faker.ServeHTTP(w, r)
 	})}

@@ -111,9 +111,10 @@ func TestNoRequestPerEntry(t *testing.T) {
 	before := srv.Requests()
 	mustSh(t, "ls -l "+keyDir+"/*/")
 	listed := srv.Requests() - before
-	// Root, bucket, two prefixes, the key's level and two part listings
-	// (2,600 parts: three pages of 1,000, and one page).
-	if listed > 10 {
+	// Four levels and two part listings. On gofakes3 the 2,600-part one
+	// costs more than on S3 (its markers are off by one: two requests for
+	// some ranges), but nowhere near one request per entry (2,603).
+	if listed > 20 {
 		t.Fatalf("cold ls -l of a 2,600-part upload sent %d requests", listed)
 	}
 	before = srv.Requests()

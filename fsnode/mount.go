@@ -20,7 +20,12 @@ import (
 type Lister interface {
 	Buckets(ctx context.Context) ([]listing.Bucket, error)
 	Level(ctx context.Context, bucket, prefix string) (*listing.Level, error)
-	Parts(ctx context.Context, bucket, key, uploadID string) (*listing.Parts, error)
+	// FirstPage, Rest and Part read an upload's parts: the first page for
+	// a lazy readdir, the rest when the reader goes on, one part for a
+	// lookup that no listing in hand answers.
+	FirstPage(ctx context.Context, bucket, key, uploadID string) (*listing.Page, error)
+	Rest(ctx context.Context, bucket, key, uploadID string, first *listing.Page) (*listing.Parts, error)
+	Part(ctx context.Context, bucket, key, uploadID string, n int32) (listing.Part, bool, error)
 }
 
 // Options configure a mount. Lister is required; the rest have defaults.
@@ -128,14 +133,27 @@ type mount struct {
 	ctx    context.Context // ends at unmount; fetches run under it
 	cancel context.CancelFunc
 
-	buckets *cache.Cache[struct{}, []listing.Bucket]
-	levels  *cache.Cache[levelKey, *levelIndex]
-	parts   *cache.Cache[uploadKey, *listing.Parts]
+	buckets    *cache.Cache[struct{}, []listing.Bucket]
+	levels     *cache.Cache[levelKey, *levelIndex]
+	firstPages *cache.Cache[uploadKey, *listing.Page]
+	parts      *cache.Cache[uploadKey, *listing.Parts] // complete listings
+	single     *cache.Cache[partKey, partAnswer]
 }
 
 type levelKey struct{ bucket, prefix string }
 
 type uploadKey struct{ bucket, key, id string }
+
+type partKey struct {
+	uploadKey
+	n int32
+}
+
+// partAnswer is what a one-part request found.
+type partAnswer struct {
+	part listing.Part
+	ok   bool
+}
 
 func newMount(o Options) (*mount, error) {
 	m := &mount{lister: o.Lister, fixed: o.Buckets, log: o.Logger, started: time.Now()}
@@ -155,7 +173,13 @@ func newMount(o Options) (*mount, error) {
 	if m.levels, err = cache.New[levelKey, *levelIndex](cfg); err != nil {
 		return nil, err
 	}
+	if m.firstPages, err = cache.New[uploadKey, *listing.Page](cfg); err != nil {
+		return nil, err
+	}
 	if m.parts, err = cache.New[uploadKey, *listing.Parts](cfg); err != nil {
+		return nil, err
+	}
+	if m.single, err = cache.New[partKey, partAnswer](cfg); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -191,10 +215,32 @@ func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, 
 	})
 }
 
-func (m *mount) partList(ctx context.Context, bucket, key, id string) (*listing.Parts, error) {
-	return m.parts.Fetch(ctx, uploadKey{bucket, key, id}, func(ctx context.Context) (*listing.Parts, error) {
-		p, err := m.lister.Parts(ctx, bucket, key, id)
+// firstPage returns the first page of an upload's parts.
+func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, error) {
+	return m.firstPages.Fetch(ctx, k, func(ctx context.Context) (*listing.Page, error) {
+		p, err := m.lister.FirstPage(ctx, k.bucket, k.key, k.id)
 		return p, m.logged(err)
+	})
+}
+
+// partList returns the complete part listing, built on the first page if
+// it is in hand.
+func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, error) {
+	return m.parts.Fetch(ctx, k, func(ctx context.Context) (*listing.Parts, error) {
+		first, err := m.firstPage(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		p, err := m.lister.Rest(ctx, k.bucket, k.key, k.id, first)
+		return p, m.logged(err)
+	})
+}
+
+// onePart looks part n up with one small request.
+func (m *mount) onePart(ctx context.Context, k uploadKey, n int32) (partAnswer, error) {
+	return m.single.Fetch(ctx, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
+		p, ok, err := m.lister.Part(ctx, k.bucket, k.key, k.id, n)
+		return partAnswer{p, ok}, m.logged(err)
 	})
 }
 

@@ -46,8 +46,19 @@ func (l *keyLister) Level(_ context.Context, bucket, prefix string) (*listing.Le
 	return lv, nil
 }
 
-func (l *keyLister) Parts(_ context.Context, bucket, key, id string) (*listing.Parts, error) {
-	return &listing.Parts{Parts: []listing.Part{{Number: 1, Size: int64(len(key)), Modified: time.Unix(1e9, 0)}}, TotalBytes: int64(len(key))}, nil
+// Every upload has one part, sized like its key.
+func (l *keyLister) FirstPage(_ context.Context, bucket, key, id string) (*listing.Page, error) {
+	return &listing.Page{Parts: []listing.Part{{Number: 1, Size: int64(len(key)), Modified: time.Unix(1e9, 0)}}}, nil
+}
+
+func (l *keyLister) Rest(_ context.Context, bucket, key, id string, first *listing.Page) (*listing.Parts, error) {
+	return &listing.Parts{Parts: first.Parts, TotalBytes: first.Parts[0].Size}, nil
+}
+
+func (l *keyLister) Part(ctx context.Context, bucket, key, id string, n int32) (listing.Part, bool, error) {
+	pg, _ := l.FirstPage(ctx, bucket, key, id)
+	p, ok := pg.Find(n)
+	return p, ok, nil
 }
 
 func TestOddKeysAllReachable(t *testing.T) {

@@ -43,9 +43,9 @@ func (n *uploadNode) refresh(fresh *uploadNode) { n.up.Store(fresh.up.Load()) }
 
 func (n *uploadNode) attr(a *fuse.Attr) { n.m.dirAttr(a, n.ino(), n.up.Load().Initiated) }
 
-func (n *uploadNode) parts(ctx context.Context) (*listing.Parts, error) {
+func (n *uploadNode) key() uploadKey {
 	u := n.up.Load()
-	return n.m.partList(ctx, n.bucket, u.Key, u.ID)
+	return uploadKey{n.bucket, u.Key, u.ID}
 }
 
 // partName is the file name of part number p: five digits, so that lexical
@@ -65,35 +65,109 @@ func parsePartName(name string) (int32, bool) {
 	return int32(n), true
 }
 
-func (n *uploadNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, n.entries) }
-
-func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	return readdir(ctx, n.entries)
+// Opendir reads the first page (or finds the listing cached), so that an
+// upload aborted since it was listed fails here with ENOENT.
+func (n *uploadNode) Opendir(ctx context.Context) syscall.Errno {
+	if _, ok := n.m.parts.Get(n.key()); ok {
+		return 0
+	}
+	_, err := n.m.firstPage(ctx, n.key())
+	return toErrno(err)
 }
 
-func (n *uploadNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
-	ps, err := n.parts(ctx)
+// Readdir streams the parts: the first page at once, the rest (fetched as
+// parallel ranges) only if the reader asks for more, so `ls -f | head` of a
+// 10,000-part upload costs one request.
+func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	k := n.key()
+	if ps, ok := n.m.parts.Get(k); ok {
+		return fs.NewListDirStream(n.entries(ps.Parts)), 0
+	}
+	first, err := n.m.firstPage(ctx, k)
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	u := n.up.Load()
-	entries := make([]fuse.DirEntry, len(ps.Parts))
-	for i, p := range ps.Parts {
-		entries[i] = fuse.DirEntry{Name: partName(p.Number), Ino: partIno(n.bucket, *u, p.Number), Mode: partMode}
-	}
-	return entries, 0
+	return &partStream{n: n, entries: n.entries(first.Parts), more: first.Truncated}, 0
 }
 
+func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {
+	u := n.up.Load()
+	entries := make([]fuse.DirEntry, len(parts))
+	for i, p := range parts {
+		entries[i] = fuse.DirEntry{Name: partName(p.Number), Ino: partIno(n.bucket, *u, p.Number), Mode: partMode}
+	}
+	return entries
+}
+
+// partStream is the directory stream of an upload whose first page was
+// truncated: it fetches the rest when the reader gets past the first page.
+// go-fuse uses a stream from one goroutine at a time.
+type partStream struct {
+	n       *uploadNode
+	entries []fuse.DirEntry
+	i       int
+	more    bool          // the rest is still to be fetched
+	errno   syscall.Errno // what fetching the rest failed with
+}
+
+var _ fs.DirStream = (*partStream)(nil)
+
+func (s *partStream) HasNext() bool {
+	if s.i == len(s.entries) && s.more {
+		s.more = false
+		// The kernel gives a READDIR no interrupt context that outlives
+		// it; the fetch runs for the mount and is shared with Lookup.
+		ps, err := s.n.m.partList(s.n.m.ctx, s.n.key())
+		if err != nil {
+			s.errno = toErrno(err)
+			return true
+		}
+		last := int32(0)
+		if s.i > 0 {
+			last, _ = parsePartName(s.entries[s.i-1].Name)
+		}
+		for _, e := range s.n.entries(ps.Parts) {
+			if num, _ := parsePartName(e.Name); num > last {
+				s.entries = append(s.entries, e)
+			}
+		}
+	}
+	return s.i < len(s.entries) || s.errno != 0
+}
+
+func (s *partStream) Next() (fuse.DirEntry, syscall.Errno) {
+	if s.errno != 0 {
+		errno := s.errno
+		s.errno = 0
+		return fuse.DirEntry{}, errno
+	}
+	s.i++
+	return s.entries[s.i-1], 0
+}
+
+func (s *partStream) Close() {}
+
+// Lookup answers from the listing in hand (complete, or the first page that
+// a readdir is streaming), else with one request for the part alone: `stat`
+// of one part of a 10,000-part upload does not list it.
 func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	num, ok := parsePartName(name)
 	if !ok {
 		return nil, syscall.ENOENT
 	}
-	ps, err := n.parts(ctx)
-	if err != nil {
-		return nil, toErrno(err)
+	k := n.key()
+	var p listing.Part
+	if ps, cached := n.m.parts.Get(k); cached {
+		p, ok = ps.Find(num)
+	} else if pg, cached := n.m.firstPages.Get(k); cached && pg.Covers(num) {
+		p, ok = pg.Find(num)
+	} else {
+		a, err := n.m.onePart(ctx, k, num)
+		if err != nil {
+			return nil, toErrno(err)
+		}
+		p, ok = a.part, a.ok
 	}
-	p, ok := ps.Find(num)
 	if !ok {
 		return nil, syscall.ENOENT
 	}
@@ -113,7 +187,7 @@ func (n *uploadNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.Att
 func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) {
 	return func() (xattrs, syscall.Errno) {
 		u := n.up.Load()
-		ps, err := n.parts(ctx)
+		ps, err := n.m.partList(ctx, n.key())
 		if err != nil {
 			return nil, toErrno(err)
 		}

@@ -1,9 +1,11 @@
 package listing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -55,20 +57,24 @@ type Parts struct {
 }
 
 // Find returns the part numbered n, if listed.
-func (p *Parts) Find(n int32) (Part, bool) {
-	lo, hi := 0, len(p.Parts)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if p.Parts[m].Number < n {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+func (p *Parts) Find(n int32) (Part, bool) { return find(p.Parts, n) }
+
+// Covers reports whether the page answers for part n: n is in it, or it
+// would be if it existed.
+func (p *Page) Covers(n int32) bool {
+	return !p.Truncated || (len(p.Parts) > 0 && n <= p.Parts[len(p.Parts)-1].Number)
+}
+
+// Find returns the part numbered n, if the page lists it.
+func (p *Page) Find(n int32) (Part, bool) { return find(p.Parts, n) }
+
+// find searches parts, sorted by number, for n.
+func find(parts []Part, n int32) (Part, bool) {
+	i, ok := slices.BinarySearchFunc(parts, n, func(p Part, n int32) int { return cmp.Compare(p.Number, n) })
+	if !ok {
+		return Part{}, false
 	}
-	if lo < len(p.Parts) && p.Parts[lo].Number == n {
-		return p.Parts[lo], true
-	}
-	return Part{}, false
+	return parts[i], true
 }
 
 // Page is one verified ListParts answer: parts in ascending order, and
