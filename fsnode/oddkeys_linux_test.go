@@ -48,7 +48,7 @@ func (l *keyLister) Level(_ context.Context, bucket, prefix string) (*listing.Le
 
 // Every upload has one part, sized like its key.
 func (l *keyLister) FirstPage(_ context.Context, bucket, key, id string) (*listing.Page, error) {
-	return &listing.Page{Parts: []listing.Part{{Number: 1, Size: int64(len(key)), Modified: time.Unix(1e9, 0)}}}, nil
+	return &listing.Page{Parts: []listing.Part{{Number: 1, Size: int64(len(key)), Modified: 1e18}}}, nil
 }
 
 func (l *keyLister) Rest(_ context.Context, bucket, key, id string, first *listing.Page) (*listing.Parts, error) {
@@ -57,8 +57,10 @@ func (l *keyLister) Rest(_ context.Context, bucket, key, id string, first *listi
 
 func (l *keyLister) Part(ctx context.Context, bucket, key, id string, n int32) (listing.Part, bool, error) {
 	pg, _ := l.FirstPage(ctx, bucket, key, id)
-	p, ok := pg.Find(n)
-	return p, ok, nil
+	if p := pg.Find(n); p != nil {
+		return *p, true, nil
+	}
+	return listing.Part{}, false, nil
 }
 
 func TestOddKeysAllReachable(t *testing.T) {

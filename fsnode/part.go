@@ -12,12 +12,12 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// partNode is one uploaded part. Everything about it is in memory: the
-// attributes come from the part listing that found it.
+// partNode is one uploaded part. Everything about it is in memory: part
+// points into the listing that found it (no copy: a walk keeps one node per
+// part alive in the kernel, so every byte here counts).
 type partNode struct {
 	fs.Inode
 	m    *mount
-	ino  uint64
 	part atomic.Pointer[listing.Part]
 }
 
@@ -34,20 +34,22 @@ func partIno(bucket string, u listing.Upload, number int32) uint64 {
 
 func (n *partNode) refresh(fresh *partNode) { n.part.Store(fresh.part.Load()) }
 
-func (n *partNode) attr(a *fuse.Attr) {
+// fill sets every attribute of the part but its inode number, which Lookup
+// knows before the node exists and Getattr takes from the node.
+func (n *partNode) fill(a *fuse.Attr) {
 	p := n.part.Load()
-	a.Ino = n.ino
 	a.Mode = partMode
 	a.Nlink = 1
 	a.Size = uint64(p.Size)
 	a.Blocks = (a.Size + 511) / 512 // so that du counts uploaded bytes
 	a.Blksize = 4096
 	a.Uid, a.Gid = n.m.uid, n.m.gid
-	n.m.setTimes(a, p.Modified)
+	n.m.setTimes(a, p.ModTime())
 }
 
 func (n *partNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	n.attr(&out.Attr)
+	out.Attr.Ino = n.StableAttr().Ino
+	n.fill(&out.Attr)
 	return 0
 }
 
@@ -62,8 +64,10 @@ func (n *partNode) xattrs() (xattrs, syscall.Errno) {
 	var x xattrs
 	x.add("user.s3.etag", p.ETag)
 	x.add("user.s3.part-number", strconv.Itoa(int(p.Number)))
-	for _, c := range p.Checksums {
-		x.add("user.s3.checksum."+c.Algorithm, c.Value)
+	if p.Checksums != nil {
+		for _, c := range *p.Checksums {
+			x.add("user.s3.checksum."+c.Algorithm, c.Value)
+		}
 	}
 	return x, 0
 }

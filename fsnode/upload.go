@@ -156,25 +156,29 @@ func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 		return nil, syscall.ENOENT
 	}
 	k := n.key()
-	var p listing.Part
+	var p *listing.Part
 	if ps, cached := n.m.parts.Get(k); cached {
-		p, ok = ps.Find(num)
+		p = ps.Find(num)
 	} else if pg, cached := n.m.firstPages.Get(k); cached && pg.Covers(num) {
-		p, ok = pg.Find(num)
+		p = pg.Find(num)
 	} else {
 		a, err := n.m.onePart(ctx, k, num)
 		if err != nil {
 			return nil, toErrno(err)
 		}
-		p, ok = a.part, a.ok
+		if a.ok {
+			p = &a.part
+		}
 	}
-	if !ok {
+	if p == nil {
 		return nil, syscall.ENOENT
 	}
-	pn := &partNode{m: n.m, ino: partIno(n.bucket, *n.up.Load(), num)}
-	pn.part.Store(&p)
-	pn.attr(&out.Attr)
-	return child(ctx, &n.Inode, name, pn, fs.StableAttr{Mode: partMode, Ino: pn.ino}), 0
+	pn := &partNode{m: n.m}
+	pn.part.Store(p)
+	attr := fs.StableAttr{Mode: partMode, Ino: partIno(n.bucket, *n.up.Load(), num)}
+	out.Attr.Ino = attr.Ino
+	pn.fill(&out.Attr)
+	return child(ctx, &n.Inode, name, pn, attr), 0
 }
 
 func (n *uploadNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {

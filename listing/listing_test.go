@@ -65,7 +65,7 @@ func TestPartsPagesWithServerMarkers(t *testing.T) {
 			}
 			var total int64
 			for i, p := range ps.Parts {
-				if p.Number != int32(i+1) || p.Size != int64(p.Number)*10 || p.ETag == "" || p.Modified.IsZero() {
+				if p.Number != int32(i+1) || p.Size != int64(p.Number)*10 || p.ETag == "" || p.ModTime().IsZero() {
 					t.Fatalf("part %d = %+v", i, p)
 				}
 				total += p.Size
@@ -94,10 +94,10 @@ func TestSparseParts(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("parts %v, want %v", got, want)
 	}
-	if p, ok := ps.Find(9); !ok || p.Size != 90 {
-		t.Fatalf("Find(9) = %+v, %v", p, ok)
+	if p := ps.Find(9); p == nil || p.Size != 90 {
+		t.Fatalf("Find(9) = %+v", p)
 	}
-	if _, ok := ps.Find(3); ok {
+	if ps.Find(3) != nil {
 		t.Fatal("Find(3) found a part that does not exist")
 	}
 }

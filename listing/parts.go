@@ -26,14 +26,24 @@ type Checksum struct {
 	Value     string
 }
 
-// Part is one uploaded part. Checksums is nil when the server listed none,
-// which keeps the common case small.
+// Part is one uploaded part, kept small (48 bytes and the ETag's text):
+// uploadfs holds one per part listed, 10,000 an upload. Modified is
+// LastModified in Unix nanoseconds (0 when absent); Checksums is nil when
+// the server listed none, the common case.
 type Part struct {
 	Number    int32
 	Size      int64
-	Modified  time.Time
+	Modified  int64
 	ETag      string
-	Checksums []Checksum
+	Checksums *[]Checksum
+}
+
+// ModTime returns LastModified, or the zero time when the server gave none.
+func (p *Part) ModTime() time.Time {
+	if p.Modified == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, p.Modified)
 }
 
 // UploadInfo is what ListParts says about the upload itself, beyond what
@@ -56,8 +66,9 @@ type Parts struct {
 	TotalBytes int64
 }
 
-// Find returns the part numbered n, if listed.
-func (p *Parts) Find(n int32) (Part, bool) { return find(p.Parts, n) }
+// Find returns the part numbered n, or nil if it is not listed. The pointer
+// is into the listing, which must not be changed.
+func (p *Parts) Find(n int32) *Part { return find(p.Parts, n) }
 
 // Covers reports whether the page answers for part n: n is in it, or it
 // would be if it existed.
@@ -65,16 +76,16 @@ func (p *Page) Covers(n int32) bool {
 	return !p.Truncated || (len(p.Parts) > 0 && n <= p.Parts[len(p.Parts)-1].Number)
 }
 
-// Find returns the part numbered n, if the page lists it.
-func (p *Page) Find(n int32) (Part, bool) { return find(p.Parts, n) }
+// Find returns the part numbered n, or nil if the page does not list it.
+func (p *Page) Find(n int32) *Part { return find(p.Parts, n) }
 
 // find searches parts, sorted by number, for n.
-func find(parts []Part, n int32) (Part, bool) {
+func find(parts []Part, n int32) *Part {
 	i, ok := slices.BinarySearchFunc(parts, n, func(p Part, n int32) int { return cmp.Compare(p.Number, n) })
 	if !ok {
-		return Part{}, false
+		return nil
 	}
-	return parts[i], true
+	return &parts[i]
 }
 
 // Page is one verified ListParts answer: parts in ascending order, and
@@ -180,8 +191,10 @@ func (c *S3) Part(ctx context.Context, bucket, key, uploadID string, n int32) (P
 	if err != nil {
 		return Part{}, false, err
 	}
-	p, ok := all.Find(n)
-	return p, ok, nil
+	if p := all.Find(n); p != nil {
+		return *p, true, nil
+	}
+	return Part{}, false, nil
 }
 
 // Parts lists every part of one upload (see Rest).
@@ -341,8 +354,9 @@ func partOf(sp types.Part) (Part, error) {
 	}
 	p := Part{Number: n, Size: size, ETag: str(sp.ETag)}
 	if sp.LastModified != nil {
-		p.Modified = *sp.LastModified
+		p.Modified = sp.LastModified.UnixNano()
 	}
+	var sums []Checksum
 	for _, c := range [...]struct {
 		alg string
 		v   *string
@@ -354,8 +368,11 @@ func partOf(sp types.Part) (Part, error) {
 		{"sha256", sp.ChecksumSHA256},
 	} {
 		if v := str(c.v); v != "" {
-			p.Checksums = append(p.Checksums, Checksum{Algorithm: c.alg, Value: v})
+			sums = append(sums, Checksum{Algorithm: c.alg, Value: v})
 		}
+	}
+	if sums != nil {
+		p.Checksums = &sums
 	}
 	return p, nil
 }

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	gatewaypkg "github.com/uploadfs/uploadfs/internal/gateway"
 )
 
 const (
@@ -87,22 +88,15 @@ type gateway struct {
 
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
-	bin := need(t, "versitygw")
-	port := freePort(t)
-	data := t.TempDir()
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--access", testAccess, "--secret", testSecret,
-		"--port", "127.0.0.1:"+port, "posix", data)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
+	gw, err := gatewaypkg.Start(need(t, "versitygw"), testAccess, testSecret, t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitPort(t, port)
+	t.Cleanup(gw.Close)
 	cfg := filepath.Join(t.TempDir(), "aws-config")
 	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o600)
 	return &gateway{
-		url: "http://127.0.0.1:" + port,
+		url: gw.URL,
 		env: append(os.Environ(),
 			"AWS_ACCESS_KEY_ID="+testAccess, "AWS_SECRET_ACCESS_KEY="+testSecret,
 			"AWS_CONFIG_FILE="+cfg, "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
@@ -112,23 +106,11 @@ func startGateway(t *testing.T) *gateway {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := gatewaypkg.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-}
-
-func waitPort(t *testing.T, port string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-			c.Close()
-			return
-		}
-	}
-	t.Fatalf("nothing listens on port %s", port)
+	return port
 }
 
 // aws runs the AWS CLI against the gateway and decodes its JSON output
