@@ -62,7 +62,7 @@ func (n *partNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint3
 func (n *partNode) xattrs() (xattrs, syscall.Errno) {
 	p := n.part.Load()
 	var x xattrs
-	x.add("user.s3.etag", p.ETag)
+	x.add("user.s3.etag", p.ETag())
 	x.add("user.s3.part-number", strconv.Itoa(int(p.Number)))
 	if p.Checksums != nil {
 		for _, c := range *p.Checksums {

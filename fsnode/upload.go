@@ -49,8 +49,17 @@ func (n *uploadNode) key() uploadKey {
 }
 
 // partName is the file name of part number p: five digits, so that lexical
-// order is numeric order up to the maximum of 10000.
-func partName(p int32) string { return fmt.Sprintf("%05d", p) }
+// order is numeric order up to the maximum of 10000. The names come from one
+// table, so the kernel's thousands of part entries share their strings.
+func partName(p int32) string { return partNames[p] }
+
+var partNames = func() []string {
+	names := make([]string, listing.MaxPartNumber+1)
+	for i := range names {
+		names[i] = fmt.Sprintf("%05d", i)
+	}
+	return names
+}()
 
 // parsePartName is the inverse of partName; it accepts only the canonical
 // spelling.

@@ -65,7 +65,7 @@ func TestPartsPagesWithServerMarkers(t *testing.T) {
 			}
 			var total int64
 			for i, p := range ps.Parts {
-				if p.Number != int32(i+1) || p.Size != int64(p.Number)*10 || p.ETag == "" || p.ModTime().IsZero() {
+				if p.Number != int32(i+1) || p.Size != int64(p.Number)*10 || p.ETag() == "" || p.ModTime().IsZero() {
 					t.Fatalf("part %d = %+v", i, p)
 				}
 				total += p.Size

@@ -3,10 +3,12 @@ package listing
 import (
 	"cmp"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,16 +28,43 @@ type Checksum struct {
 	Value     string
 }
 
-// Part is one uploaded part, kept small (48 bytes and the ETag's text):
-// uploadfs holds one per part listed, 10,000 an upload. Modified is
-// LastModified in Unix nanoseconds (0 when absent); Checksums is nil when
-// the server listed none, the common case.
+// Part is one uploaded part, kept small (56 bytes, nothing else in the
+// usual case): uploadfs holds one per part listed, 10,000 an upload.
+// Modified is LastModified in Unix nanoseconds (0 when absent); Checksums is
+// nil when the server listed none, the common case. The ETag is read with
+// the ETag method.
 type Part struct {
 	Number    int32
 	Size      int64
 	Modified  int64
-	ETag      string
+	md5       [16]byte // the ETag when it is a quoted MD5 in lower-case hex
+	etag      *string  // any other ETag, exactly as returned
 	Checksums *[]Checksum
+}
+
+// setETag stores the common form `"<32 hex digits>"` in 16 bytes.
+func (p *Part) setETag(etag string) {
+	if len(etag) == 34 && etag[0] == '"' && etag[33] == '"' && etag[1:33] == strings.ToLower(etag[1:33]) {
+		if _, err := hex.Decode(p.md5[:], []byte(etag[1:33])); err == nil && p.md5 != [16]byte{} {
+			return // (all zeros would read back as no ETag)
+		}
+		p.md5 = [16]byte{}
+	}
+	if etag != "" {
+		p.etag = &etag
+	}
+}
+
+// ETag returns the ETag exactly as the server returned it, quotes included,
+// or "" if it gave none.
+func (p *Part) ETag() string {
+	if p.etag != nil {
+		return *p.etag
+	}
+	if p.md5 == [16]byte{} {
+		return ""
+	}
+	return `"` + hex.EncodeToString(p.md5[:]) + `"`
 }
 
 // ModTime returns LastModified, or the zero time when the server gave none.
@@ -352,10 +381,11 @@ func partOf(sp types.Part) (Part, error) {
 	if size < 0 {
 		return Part{}, fmt.Errorf("part %d has negative size %d", n, size)
 	}
-	p := Part{Number: n, Size: size, ETag: str(sp.ETag)}
+	p := Part{Number: n, Size: size}
 	if sp.LastModified != nil {
 		p.Modified = sp.LastModified.UnixNano()
 	}
+	p.setETag(str(sp.ETag))
 	var sums []Checksum
 	for _, c := range [...]struct {
 		alg string

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uploadfs/uploadfs/fsnode"
+	"github.com/uploadfs/uploadfs/listing"
 )
 
 // config is everything the command line says. Flags are parsed here and
@@ -33,6 +34,9 @@ type config struct {
 	// CacheEntries is --cache-entries: the bound on cached listings.
 	// Default 1024.
 	CacheEntries int
+	// ListConcurrency is --list-concurrency: ListParts ranges of one upload
+	// fetched at once. Default listing.DefaultConcurrency.
+	ListConcurrency int
 	// AllowOther is --allow-other (implies default_permissions).
 	AllowOther bool
 	// UID and GID are --uid and --gid; nil shows the mounting user.
@@ -68,6 +72,7 @@ func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
 	})
 	fs.DurationVar(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
 	fs.IntVar(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
+	fs.IntVar(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "ListParts requests of one upload sent at once")
 	fs.BoolVar(&c.AllowOther, "allow-other", false, "let other users in (implies default_permissions)")
 	fs.Func("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
 	fs.Func("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
@@ -128,6 +133,9 @@ func parseMount(args []string) (*config, error) {
 	}
 	if c.CacheEntries <= 0 {
 		return nil, fmt.Errorf("%w: --cache-entries must be positive", errUsage)
+	}
+	if c.ListConcurrency <= 0 {
+		return nil, fmt.Errorf("%w: --list-concurrency must be positive", errUsage)
 	}
 	return c, nil
 }

@@ -7,14 +7,13 @@ import (
 	"path/filepath"
 
 	"github.com/uploadfs/uploadfs/demo"
-	"github.com/uploadfs/uploadfs/fsnode"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // demoCmd serves the seeded demo tree from an in-process server and mounts
 // it in the foreground until Ctrl-C.
 func demoCmd(args []string) error {
-	c := &config{TTL: fsnode.DefaultTTL, CacheEntries: fsnode.DefaultCacheEntries, Foreground: true}
+	c := &config{Foreground: true}
 	flags := newMountFlags(c, os.Stderr)
 	pos, err := parseArgs(flags, args)
 	if err != nil {

@@ -55,7 +55,9 @@ func mountCmd(args []string) error {
 	// The probe before mounting fails fast: a wrong endpoint is an answer
 	// the user waits for at the prompt, not worth the mount's full retries.
 	quick := s3.New(client.Options(), func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, probeAttempts) })
-	return serve(c, listing.NewS3(client), listing.NewS3(quick), log, nil)
+	lister := listing.NewS3(client)
+	lister.Concurrency = c.ListConcurrency
+	return serve(c, lister, listing.NewS3(quick), log, nil)
 }
 
 // background re-executes this program in the foreground, detached from the
