@@ -47,6 +47,7 @@ type options struct {
 	parts     int
 	memUp     int
 	reps      int
+	memOnly   bool
 	uploadfs  string
 	versitygw string
 	aws       string
@@ -59,6 +60,7 @@ func main() {
 	flag.IntVar(&o.parts, "parts", 10000, "parts of the large upload")
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
+	flag.BoolVar(&o.memOnly, "memory-only", false, "measure only memory (no timings)")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")
 	flag.StringVar(&o.versitygw, "versitygw", "bin/versitygw", "the versitygw binary")
 	flag.StringVar(&o.aws, "aws", "/usr/bin/aws", "the AWS CLI")

@@ -37,7 +37,7 @@ func main() {
 	// trades a little garbage-collection work for a heap that stays closer
 	// to what it holds. GOGC in the environment still wins.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(25)
 	}
 	os.Exit(run(os.Args[1:]))
 }
