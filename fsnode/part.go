@@ -28,8 +28,14 @@ var (
 	_ fs.NodeListxattrer = (*partNode)(nil)
 )
 
-func partIno(bucket string, u listing.Upload, number int32) uint64 {
-	return ino(levelPart, bucket, u.Key, u.ID, strconv.Itoa(int(number)))
+// partIno is the inode number of part number of the upload whose identity
+// hashes to upload (uploadHash).
+func partIno(upload fnv, number int32) uint64 { return upload.add(partName(number)).ino(levelPart) }
+
+// uploadHash is the hash state of an upload's identity, which its parts
+// extend.
+func uploadHash(bucket string, u *listing.Upload) fnv {
+	return fnvOffset.add(bucket).add(u.Key).add(u.ID)
 }
 
 func (n *partNode) refresh(fresh *partNode) { n.part.Store(fresh.part.Load()) }

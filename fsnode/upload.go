@@ -34,7 +34,7 @@ var (
 )
 
 func uploadIno(bucket string, u listing.Upload) uint64 {
-	return ino(levelUpload, bucket, u.Key, u.ID)
+	return uploadHash(bucket, &u).ino(levelUpload)
 }
 
 func (n *uploadNode) ino() uint64 { return uploadIno(n.bucket, *n.up.Load()) }
@@ -100,10 +100,10 @@ func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) 
 }
 
 func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {
-	u := n.up.Load()
+	h := uploadHash(n.bucket, n.up.Load())
 	entries := make([]fuse.DirEntry, len(parts))
 	for i, p := range parts {
-		entries[i] = fuse.DirEntry{Name: partName(p.Number), Ino: partIno(n.bucket, *u, p.Number), Mode: partMode}
+		entries[i] = fuse.DirEntry{Name: partName(p.Number), Ino: partIno(h, p.Number), Mode: partMode}
 	}
 	return entries
 }
@@ -184,7 +184,7 @@ func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 	}
 	pn := &partNode{m: n.m}
 	pn.part.Store(p)
-	attr := fs.StableAttr{Mode: partMode, Ino: partIno(n.bucket, *n.up.Load(), num)}
+	attr := fs.StableAttr{Mode: partMode, Ino: partIno(uploadHash(n.bucket, n.up.Load()), num)}
 	out.Attr.Ino = attr.Ino
 	pn.fill(&out.Attr)
 	return child(ctx, &n.Inode, name, pn, attr), 0

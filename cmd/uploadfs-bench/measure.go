@@ -111,9 +111,18 @@ func (b *bench) measure() (bool, error) {
 		return false, err
 	}
 	defer os.RemoveAll(tmpfsDir)
-	for range b.o.reps {
+	rounds := b.o.reps
+	if b.o.replay {
+		rounds++ // the first round records the answers and is not counted
+	}
+	for round := range rounds {
 		if b.o.memOnly {
 			break
+		}
+		if round == 1 && b.o.replay {
+			colds, sdks, clis, warms, tmpfss, stats = nil, nil, nil, nil, nil, nil
+			coldReqs, sdkReqs, statReqs = nil, nil, nil
+			r.maxInFlight = 0
 		}
 		// Cold ls -l on a fresh mount, the path to the upload already
 		// looked up (that costs the same for every tool).
