@@ -40,6 +40,10 @@ type Options struct {
 	// CacheEntries bounds each cache of listings (levels, part listings).
 	// Default 1024.
 	CacheEntries int
+	// Timeout bounds one listing (all its pages and retries): with the
+	// server down or hung, every operation answers within it, EIO. Default
+	// DefaultTimeout.
+	Timeout time.Duration
 	// UID and GID own every file. Default: the mounting process's.
 	UID, GID *uint32
 	// AllowOther lets other users in, with the kernel checking permissions
@@ -58,6 +62,7 @@ type Options struct {
 const (
 	DefaultTTL          = 30 * time.Second
 	DefaultCacheEntries = 1024
+	DefaultTimeout      = 25 * time.Second
 )
 
 // maxNegativeTTL caps how long the kernel remembers that a name is absent:
@@ -75,6 +80,9 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 	}
 	if o.CacheEntries <= 0 {
 		o.CacheEntries = DefaultCacheEntries
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -125,6 +133,7 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 type mount struct {
 	lister  Lister
 	fixed   []string
+	timeout time.Duration
 	uid     uint32
 	gid     uint32
 	log     *slog.Logger
@@ -156,7 +165,7 @@ type partAnswer struct {
 }
 
 func newMount(o Options) (*mount, error) {
-	m := &mount{lister: o.Lister, fixed: o.Buckets, log: o.Logger, started: time.Now()}
+	m := &mount{lister: o.Lister, fixed: o.Buckets, timeout: o.Timeout, log: o.Logger, started: time.Now()}
 	m.uid, m.gid = uint32(os.Getuid()), uint32(os.Getgid())
 	if o.UID != nil {
 		m.uid = *o.UID
@@ -185,13 +194,27 @@ func newMount(o Options) (*mount, error) {
 	return m, nil
 }
 
+// fetch runs one listing call under the mount's deadline and logs its
+// failure once, where it happened, so that callers sharing the fetch only
+// map it to an errno.
+func fetch[V any](m *mount, ctx context.Context, call func(context.Context) (V, error)) (V, error) {
+	ctx, cancel := context.WithTimeout(ctx, m.timeout)
+	defer cancel()
+	v, err := call(ctx)
+	return v, m.logged(err)
+}
+
 // logged logs a failed fetch once, where it happened, so that callers
 // sharing the fetch only map it to an errno.
 func (m *mount) logged(err error) error {
 	switch {
 	case err == nil:
-	case errors.Is(err, context.Canceled), errors.Is(err, listing.ErrNotFound):
-		m.log.Debug("listing", "err", err)
+	case errors.Is(err, context.Canceled):
+		m.log.Debug("listing interrupted", "err", err)
+	case errors.Is(err, listing.ErrNotFound):
+		m.log.Info("listing: gone", "err", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		m.log.Error("listing timed out", "after", m.timeout, "err", err)
 	default:
 		m.log.Error("listing failed", "err", err)
 	}
@@ -200,26 +223,28 @@ func (m *mount) logged(err error) error {
 
 func (m *mount) bucketList(ctx context.Context) ([]listing.Bucket, error) {
 	return m.buckets.Fetch(ctx, struct{}{}, func(ctx context.Context) ([]listing.Bucket, error) {
-		b, err := m.lister.Buckets(ctx)
-		return b, m.logged(err)
+		return fetch(m, ctx, m.lister.Buckets)
 	})
 }
 
 func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
 	return m.levels.Fetch(ctx, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
-		lv, err := m.lister.Level(ctx, bucket, prefix)
-		if err != nil {
-			return nil, m.logged(err)
-		}
-		return indexLevel(lv), nil
+		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
+			lv, err := m.lister.Level(ctx, bucket, prefix)
+			if err != nil {
+				return nil, err
+			}
+			return indexLevel(lv), nil
+		})
 	})
 }
 
 // firstPage returns the first page of an upload's parts.
 func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, error) {
 	return m.firstPages.Fetch(ctx, k, func(ctx context.Context) (*listing.Page, error) {
-		p, err := m.lister.FirstPage(ctx, k.bucket, k.key, k.id)
-		return p, m.logged(err)
+		return fetch(m, ctx, func(ctx context.Context) (*listing.Page, error) {
+			return m.lister.FirstPage(ctx, k.bucket, k.key, k.id)
+		})
 	})
 }
 
@@ -231,16 +256,19 @@ func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, erro
 		if err != nil {
 			return nil, err
 		}
-		p, err := m.lister.Rest(ctx, k.bucket, k.key, k.id, first)
-		return p, m.logged(err)
+		return fetch(m, ctx, func(ctx context.Context) (*listing.Parts, error) {
+			return m.lister.Rest(ctx, k.bucket, k.key, k.id, first)
+		})
 	})
 }
 
 // onePart looks part n up with one small request.
 func (m *mount) onePart(ctx context.Context, k uploadKey, n int32) (partAnswer, error) {
 	return m.single.Fetch(ctx, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
-		p, ok, err := m.lister.Part(ctx, k.bucket, k.key, k.id, n)
-		return partAnswer{p, ok}, m.logged(err)
+		return fetch(m, ctx, func(ctx context.Context) (partAnswer, error) {
+			p, ok, err := m.lister.Part(ctx, k.bucket, k.key, k.id, n)
+			return partAnswer{p, ok}, err
+		})
 	})
 }
 

@@ -128,7 +128,12 @@ func (s *partStream) HasNext() bool {
 		// it; the fetch runs for the mount and is shared with Lookup.
 		ps, err := s.n.m.partList(s.n.m.ctx, s.n.key())
 		if err != nil {
-			s.errno = toErrno(err)
+			// Mid-listing, ENOENT (the upload vanished) must not reach
+			// readdir: glibc takes it for the end of the directory, and
+			// the first page would pass for the whole listing.
+			if s.errno = toErrno(err); s.errno == syscall.ENOENT {
+				s.errno = syscall.EIO
+			}
 			return true
 		}
 		last := int32(0)

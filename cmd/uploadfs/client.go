@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
@@ -49,6 +50,9 @@ func newS3Client(ctx context.Context, c *config, log *slog.Logger) (*s3.Client, 
 		return nil, fmt.Errorf("no usable AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile, or run aws sso login): %w", err)
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// One attempt may take a third of a listing's deadline: a hung
+		// connection is then retried instead of using the whole of it.
+		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(c.Timeout / 3)
 		o.UsePathStyle = c.PathStyle
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)

@@ -34,6 +34,9 @@ type config struct {
 	// CacheEntries is --cache-entries: the bound on cached listings.
 	// Default 1024.
 	CacheEntries int
+	// Timeout is --timeout: the deadline of one listing, all its pages and
+	// retries included. Default fsnode.DefaultTimeout.
+	Timeout time.Duration
 	// ListConcurrency is --list-concurrency: ListParts ranges of one upload
 	// fetched at once. Default listing.DefaultConcurrency.
 	ListConcurrency int
@@ -72,6 +75,7 @@ func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
 	})
 	fs.DurationVar(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
 	fs.IntVar(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
+	fs.DurationVar(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
 	fs.IntVar(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "ListParts requests of one upload sent at once")
 	fs.BoolVar(&c.AllowOther, "allow-other", false, "let other users in (implies default_permissions)")
 	fs.Func("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
@@ -133,6 +137,9 @@ func parseMount(args []string) (*config, error) {
 	}
 	if c.CacheEntries <= 0 {
 		return nil, fmt.Errorf("%w: --cache-entries must be positive", errUsage)
+	}
+	if c.Timeout <= 0 {
+		return nil, fmt.Errorf("%w: --timeout must be positive", errUsage)
 	}
 	if c.ListConcurrency <= 0 {
 		return nil, fmt.Errorf("%w: --list-concurrency must be positive", errUsage)

@@ -165,6 +165,7 @@ func mountReady(c *config, lister, prober *listing.S3, log *slog.Logger) (*fuse.
 		Buckets:      c.Buckets,
 		TTL:          c.TTL,
 		CacheEntries: c.CacheEntries,
+		Timeout:      c.Timeout,
 		UID:          c.UID,
 		GID:          c.GID,
 		AllowOther:   c.AllowOther,

@@ -1,0 +1,188 @@
+// Package faultproxy is the tests' misbehaving network: an HTTP proxy in
+// front of a real S3 server that answers chosen requests with a fault —
+// 503 SlowDown, a reset connection, a slow answer, a truncated or malformed
+// body, a marker that does not advance, NoSuchUpload — and counts what it
+// did.
+package faultproxy
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"sync"
+	"time"
+)
+
+// Fault is what the proxy does to one request.
+type Fault int
+
+const (
+	None         Fault = iota
+	SlowDown           // 503 SlowDown, as S3 throttles
+	Reset              // the connection is closed without an answer
+	Slow               // the answer comes after Proxy.SlowBy
+	Truncate           // the answer stops half-way through its body
+	Malformed          // the answer is not XML
+	RepeatMarker       // a ListParts answer whose next marker is the request's own
+	NoSuchUpload       // 404 NoSuchUpload, as for an upload aborted meanwhile
+	numFaults
+)
+
+var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload"}
+
+func (f Fault) String() string { return faultNames[f] }
+
+// Request is what a rule sees of a request.
+type Request struct {
+	Op     string // "ListParts", "ListMultipartUploads", "ListBuckets" or "other"
+	Query  url.Values
+	Marker string // part-number-marker or key-marker
+	Seq    int    // how many requests of this Op came before it
+	Key    string // method, path and query: identical requests share it
+}
+
+// Proxy forwards to a server and applies Rule. Set Rule and SlowBy before
+// use or under Lock; the counters are read with Stats.
+type Proxy struct {
+	URL    string
+	SlowBy time.Duration
+
+	mu       sync.Mutex
+	rule     func(Request) Fault
+	seq      map[string]int
+	requests int
+	faults   [numFaults]int
+	srv      *httptest.Server
+}
+
+// New starts a proxy in front of target (an http:// URL).
+func New(target string) (*Proxy, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{seq: map[string]int{}, SlowBy: 2 * time.Second}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.serve(w, r, rp)
+	}))
+	p.URL = p.srv.URL
+	return p, nil
+}
+
+// Close stops the proxy.
+func (p *Proxy) Close() { p.srv.CloseClientConnections(); p.srv.Close() }
+
+// SetRule replaces the rule; nil injects nothing.
+func (p *Proxy) SetRule(rule func(Request) Fault) {
+	p.mu.Lock()
+	p.rule = rule
+	p.mu.Unlock()
+}
+
+// Stats returns the requests seen and the faults injected, by kind.
+func (p *Proxy) Stats() (requests int, faults map[Fault]int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	faults = map[Fault]int{}
+	for f, n := range p.faults {
+		if n > 0 && Fault(f) != None {
+			faults[Fault(f)] = n
+		}
+	}
+	return p.requests, faults
+}
+
+func opOf(r *http.Request) string {
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodGet && q.Has("uploadId"):
+		return "ListParts"
+	case r.Method == http.MethodGet && q.Has("uploads"):
+		return "ListMultipartUploads"
+	case r.Method == http.MethodGet && (r.URL.Path == "/" || r.URL.Path == ""):
+		return "ListBuckets"
+	}
+	return "other"
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy) {
+	q := r.URL.Query()
+	req := Request{Op: opOf(r), Query: q, Marker: q.Get("part-number-marker") + q.Get("key-marker"),
+		Key: r.Method + " " + r.URL.Path + "?" + q.Encode()}
+	p.mu.Lock()
+	req.Seq = p.seq[req.Op]
+	p.seq[req.Op]++
+	p.requests++
+	fault := None
+	if p.rule != nil && req.Op != "other" {
+		fault = p.rule(req)
+	}
+	p.faults[fault]++
+	slowBy := p.SlowBy
+	p.mu.Unlock()
+
+	switch fault {
+	case SlowDown:
+		writeError(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+	case NoSuchUpload:
+		writeError(w, http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist.")
+	case Reset:
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				tcp.SetLinger(0) // RST, not FIN
+			}
+			conn.Close()
+		}
+	case Slow:
+		select {
+		case <-time.After(slowBy):
+		case <-r.Context().Done():
+			return
+		}
+		rp.ServeHTTP(w, r)
+	case Malformed:
+		w.Header().Set("Content-Type", "application/xml")
+		io.WriteString(w, "<ListPartsResult><Part><PartNumber>1</Part>\x00garbage")
+	case Truncate, RepeatMarker:
+		rec := httptest.NewRecorder()
+		rp.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if fault == Truncate {
+			body = body[:len(body)/2]
+		} else {
+			body = nextMarker.ReplaceAll(body, []byte("<NextPartNumberMarker>"+orZero(req.Query.Get("part-number-marker"))+"</NextPartNumberMarker>"))
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	default:
+		rp.ServeHTTP(w, r)
+	}
+}
+
+var nextMarker = regexp.MustCompile(`<NextPartNumberMarker>[0-9]*</NextPartNumberMarker>`)
+
+func orZero(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, msg)
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
