@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -33,6 +34,10 @@ func newS3Client(ctx context.Context, c *config, log *slog.Logger) (*s3.Client, 
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = retryAttempts
 			o.MaxBackoff = 5 * time.Second
+			// The SDK's retry quota would, after a burst of throttling,
+			// refuse every retry for the rest of a mount that lives for
+			// days; each listing's deadline bounds the retries instead.
+			o.RateLimiter = ratelimit.None
 		})
 	}))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
