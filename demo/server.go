@@ -28,6 +28,8 @@ type Server struct {
 	Clock    *Clock
 	http     *http.Server
 	requests atomic.Int64
+	inFlight atomic.Int64
+	maxIn    atomic.Int64
 }
 
 // Start starts a server on a free loopback port. Options are gofakes3's
@@ -46,6 +48,10 @@ func Start(opts ...gofakes3.Option) (*Server, error) {
 	s := &Server{URL: "http://" + ln.Addr().String(), Clock: clock}
 	s.http = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
+		n := s.inFlight.Add(1)
+		for m := s.maxIn.Load(); n > m && !s.maxIn.CompareAndSwap(m, n); m = s.maxIn.Load() {
+		}
+		defer s.inFlight.Add(-1)
 		defer func() {
 			if recover() == nil {
 				return
@@ -71,6 +77,13 @@ func Start(opts ...gofakes3.Option) (*Server, error) {
 
 // Requests returns how many requests the server has received.
 func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// MaxInFlight returns the most requests the server has answered at once
+// since it started or since ResetMaxInFlight.
+func (s *Server) MaxInFlight() int64 { return s.maxIn.Load() }
+
+// ResetMaxInFlight starts counting MaxInFlight anew.
+func (s *Server) ResetMaxInFlight() { s.maxIn.Store(0) }
 
 // Close stops the server at once.
 func (s *Server) Close() error { return s.http.Close() }

@@ -44,8 +44,13 @@ func (b *bucketNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errn
 
 func (b *bucketNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, b.entries) }
 
+// Readdir lists the top level and queues what a walk will need next.
 func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	return readdir(ctx, b.entries)
+	ds, errno := readdir(ctx, b.entries)
+	if idx, ok := b.m.levels.Get(levelKey{b.name, ""}); ok && errno == 0 {
+		b.m.prefetchLevel(b.name, nil, idx, "s3://"+b.name+"/")
+	}
+	return ds, errno
 }
 
 func (b *bucketNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {

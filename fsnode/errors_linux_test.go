@@ -84,12 +84,13 @@ func TestServerGoneGivesEIO(t *testing.T) {
 }
 
 // An upload aborted between the listing of its key and the lookup of its
-// parts is simply gone: ENOENT, not EIO.
+// parts is simply gone: ENOENT, not EIO. (With prefetching, its parts may
+// have been fetched with the key's listing and are shown for the TTL.)
 func TestUploadAbortedAfterListing(t *testing.T) {
 	srv := startServer(t)
 	c := srv.Client()
 	id := oneUpload(t, c, "bkt", "k", 2)
-	mnt := mountTest(t, Options{Lister: listing.NewS3(c)})
+	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Prefetch: -1})
 	if got := mustSh(t, "ls "+join(mnt, "bkt", "k")); got != id+"\n" {
 		t.Fatalf("ls key = %q", got)
 	}

@@ -49,6 +49,10 @@ type Options struct {
 	// AllowOther lets other users in, with the kernel checking permissions
 	// (default_permissions).
 	AllowOther bool
+	// Prefetch is how many listings are fetched at once ahead of a walker
+	// (see prefetch.go); negative turns prefetching off. Default
+	// DefaultPrefetch.
+	Prefetch int
 	// Debug logs each FUSE operation (go-fuse's trace) at debug level.
 	Debug bool
 	// Logger receives errors (once per failed fetch) and debug output.
@@ -63,6 +67,7 @@ const (
 	DefaultTTL          = 30 * time.Second
 	DefaultCacheEntries = 1024
 	DefaultTimeout      = 25 * time.Second
+	DefaultPrefetch     = 32
 )
 
 // maxNegativeTTL caps how long the kernel remembers that a name is absent:
@@ -83,6 +88,9 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.Prefetch == 0 {
+		o.Prefetch = DefaultPrefetch
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -147,6 +155,8 @@ type mount struct {
 	firstPages *cache.Cache[uploadKey, *listing.Page]
 	parts      *cache.Cache[uploadKey, *listing.Parts] // complete listings
 	single     *cache.Cache[partKey, partAnswer]
+
+	prefetchQ chan prefetchTask // nil: prefetching is off
 }
 
 type levelKey struct{ bucket, prefix string }
@@ -191,6 +201,9 @@ func newMount(o Options) (*mount, error) {
 	if m.single, err = cache.New[partKey, partAnswer](cfg); err != nil {
 		return nil, err
 	}
+	// A queue longer than half the cache would prefetch listings only to
+	// evict them before the walker comes.
+	m.startPrefetch(o.Prefetch, max(o.CacheEntries/2, 1))
 	return m, nil
 }
 

@@ -61,8 +61,17 @@ func (p *pathNode) self(ctx context.Context) (*levelChild, syscall.Errno) {
 
 func (p *pathNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, p.entries) }
 
+// Readdir lists the directory and queues what a walk will need next.
 func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	return readdir(ctx, p.entries)
+	ds, errno := readdir(ctx, p.entries)
+	if errno != 0 {
+		return nil, errno
+	}
+	if c, errno := p.self(ctx); errno == 0 {
+		idx, _ := p.m.levels.Get(levelKey{p.bucket, p.key + listing.Delimiter})
+		p.m.prefetchLevel(p.bucket, c.uploads, idx, "s3://"+p.bucket+"/"+p.key)
+	}
+	return ds, errno
 }
 
 // entries: the key's uploads, then the children of prefix key+"/".

@@ -37,6 +37,9 @@ type config struct {
 	// Timeout is --timeout: the deadline of one listing, all its pages and
 	// retries included. Default fsnode.DefaultTimeout.
 	Timeout time.Duration
+	// Prefetch is --prefetch: listings fetched at once ahead of a walker;
+	// 0 turns prefetching off. Default fsnode.DefaultPrefetch.
+	Prefetch int
 	// ListConcurrency is --list-concurrency: ListParts ranges of one upload
 	// fetched at once. Default listing.DefaultConcurrency.
 	ListConcurrency int
@@ -75,6 +78,7 @@ func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
 	})
 	fs.DurationVar(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
 	fs.IntVar(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
+	fs.IntVar(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
 	fs.DurationVar(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
 	fs.IntVar(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "ListParts requests of one upload sent at once")
 	fs.BoolVar(&c.AllowOther, "allow-other", false, "let other users in (implies default_permissions)")
@@ -137,6 +141,9 @@ func parseMount(args []string) (*config, error) {
 	}
 	if c.CacheEntries <= 0 {
 		return nil, fmt.Errorf("%w: --cache-entries must be positive", errUsage)
+	}
+	if c.Prefetch < 0 {
+		return nil, fmt.Errorf("%w: --prefetch must be 0 (off) or positive", errUsage)
 	}
 	if c.Timeout <= 0 {
 		return nil, fmt.Errorf("%w: --timeout must be positive", errUsage)

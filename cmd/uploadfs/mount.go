@@ -166,12 +166,21 @@ func mountReady(c *config, lister, prober *listing.S3, log *slog.Logger) (*fuse.
 		TTL:          c.TTL,
 		CacheEntries: c.CacheEntries,
 		Timeout:      c.Timeout,
+		Prefetch:     prefetchOption(c.Prefetch),
 		UID:          c.UID,
 		GID:          c.GID,
 		AllowOther:   c.AllowOther,
 		Debug:        c.Debug,
 		Logger:       log,
 	})
+}
+
+// prefetchOption turns --prefetch (0: off) into fsnode's (negative: off).
+func prefetchOption(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // probe makes one cheap call per configured bucket (or one ListBuckets)

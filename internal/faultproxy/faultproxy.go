@@ -59,6 +59,7 @@ type Proxy struct {
 	requests int
 	faults   [numFaults]int
 	srv      *httptest.Server
+	tr       *http.Transport
 }
 
 // New starts a proxy in front of target (an http:// URL).
@@ -67,8 +68,9 @@ func New(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{seq: map[string]int{}, SlowBy: 2 * time.Second}
+	p := &Proxy{seq: map[string]int{}, SlowBy: 2 * time.Second, tr: http.DefaultTransport.(*http.Transport).Clone()}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = p.tr
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.serve(w, r, rp)
 	}))
@@ -76,8 +78,12 @@ func New(target string) (*Proxy, error) {
 	return p, nil
 }
 
-// Close stops the proxy.
-func (p *Proxy) Close() { p.srv.CloseClientConnections(); p.srv.Close() }
+// Close stops the proxy and closes its connections on both sides.
+func (p *Proxy) Close() {
+	p.srv.CloseClientConnections()
+	p.srv.Close()
+	p.tr.CloseIdleConnections()
+}
 
 // SetRule replaces the rule; nil injects nothing.
 func (p *Proxy) SetRule(rule func(Request) Fault) {

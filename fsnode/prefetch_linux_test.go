@@ -1,0 +1,136 @@
+package fsnode
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// walkBucket makes a bucket of 10 prefixes of 20 uploads of 3 parts.
+func walkBucket(t *testing.T, srv *demo.Server) {
+	t.Helper()
+	c := srv.Client()
+	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("walk")})
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for p := range 10 {
+		for k := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := demo.CreateUpload(t.Context(), c, "walk", fmt.Sprintf("p%d/obj-%02d.bin", p, k), []int32{1, 2, 3}, func(n int32) int { return 100 * int(n) })
+				errs <- err
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A walk with prefetching sees exactly what a walk without it sees, with
+// no more than the bound of requests at once.
+func TestPrefetchSameResult(t *testing.T) {
+	srv := startServer(t)
+	walkBucket(t, srv)
+	// (Directory times are the mount's start, so only files show theirs.)
+	find := func(mnt string) string {
+		return mustSh(t, "find "+join(mnt, "walk")+" -type d -printf '%P %i\\n' -o -printf '%P %s %i %T@\\n' | LC_ALL=C sort")
+	}
+	srv.ResetMaxInFlight()
+	onDemand := find(mountTest(t, Options{Lister: listing.NewS3(srv.Client()), Buckets: []string{"walk"}, Prefetch: -1}))
+	seq := srv.MaxInFlight()
+	srv.ResetMaxInFlight()
+	prefetched := find(mountTest(t, Options{Lister: listing.NewS3(srv.Client()), Buckets: []string{"walk"}, Prefetch: 4}))
+	if prefetched != onDemand {
+		t.Fatal("a walk with prefetching differs from one without")
+	}
+	if n := len(prefetched); n == 0 {
+		t.Fatal("empty walk")
+	}
+	// One walker plus four prefetchers: never more than five at once.
+	if got := srv.MaxInFlight(); got > 5 || got <= seq {
+		t.Fatalf("at most %d requests at once with 4 prefetchers (%d without); want more than without, at most 5", got, seq)
+	}
+}
+
+// Prefetching turns a walk of N uploads from N round trips one after
+// another into a few: with the server slowed down, the walk with it is
+// several times faster.
+func TestPrefetchMakesWalksFast(t *testing.T) {
+	srv := startServer(t)
+	walkBucket(t, srv)
+	p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
+	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	walk := func(prefetch int) time.Duration {
+		mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"walk"}, Prefetch: prefetch})
+		start := time.Now()
+		mustSh(t, "find "+join(mnt, "walk")+" -type f -printf '%s\\n' >/dev/null")
+		return time.Since(start)
+	}
+	slow, fast := walk(-1), walk(32)
+	t.Logf("walk of 200 uploads at 20 ms a request: %v on demand, %v with prefetching", slow, fast)
+	if fast*3 > slow {
+		t.Fatalf("prefetching walk %v, on demand %v: want at least 3 times faster", fast, slow)
+	}
+}
+
+// Unmounting in the middle of a prefetch leaves nothing running.
+func TestPrefetchStopsAtUnmount(t *testing.T) {
+	srv := startServer(t)
+	walkBucket(t, srv)
+	p := newSlowProxy(t, srv.URL, 200*time.Millisecond)
+	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	settle()
+	before := runtime.NumGoroutine()
+	dir := t.TempDir()
+	server, err := Mount(dir, Options{Lister: listing.NewS3(c), Buckets: []string{"walk"}, Prefetch: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSh(t, "ls "+join(dir, "walk")+" >/dev/null") // queues ten levels
+	time.Sleep(50 * time.Millisecond)                // prefetchers are waiting on the server
+	if err := server.Unmount(); err != nil {
+		t.Fatal(err)
+	}
+	p.Close() // the proxy's own connections are not uploadfs's
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if hc, ok := c.Options().HTTPClient.(interface{ CloseIdleConnections() }); ok {
+			hc.CloseIdleConnections()
+		}
+		settle()
+		if g := runtime.NumGoroutine(); g <= before {
+			break
+		} else if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after unmount, %d before:\n%s", g, before, buf[:runtime.Stack(buf, true)])
+		}
+	}
+}
+
+// newSlowProxy puts a proxy that delays every listing request in front of
+// url.
+func newSlowProxy(t *testing.T, url string, delay time.Duration) *faultproxy.Proxy {
+	t.Helper()
+	p, err := faultproxy.New(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	p.SlowBy = delay
+	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.Slow })
+	return p
+}
