@@ -42,16 +42,17 @@ const (
 )
 
 type options struct {
-	short     bool
-	delay     time.Duration
-	parts     int
-	memUp     int
-	reps      int
-	memOnly   bool
-	replay    bool
-	uploadfs  string
-	versitygw string
-	aws       string
+	short       bool
+	delay       time.Duration
+	parts       int
+	memUp       int
+	reps        int
+	memOnly     bool
+	replay      bool
+	walkUploads int
+	uploadfs    string
+	versitygw   string
+	aws         string
 }
 
 func main() {
@@ -62,13 +63,14 @@ func main() {
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
 	flag.BoolVar(&o.memOnly, "memory-only", false, "measure only memory (no timings)")
+	flag.IntVar(&o.walkUploads, "walk-uploads", 1000, "uploads of 3 parts in the walked bucket")
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")
 	flag.StringVar(&o.versitygw, "versitygw", "bin/versitygw", "the versitygw binary")
 	flag.StringVar(&o.aws, "aws", "/usr/bin/aws", "the AWS CLI")
 	flag.Parse()
 	if o.short {
-		o.delay, o.parts, o.memUp, o.reps = 0, 1500, 2, 1
+		o.delay, o.parts, o.memUp, o.reps, o.walkUploads = 0, 1500, 2, 1, 50
 	}
 	log.SetFlags(0)
 	log.SetPrefix("uploadfs-bench: ")
@@ -86,6 +88,8 @@ type bench struct {
 	o       options
 	proxy   *delayProxy
 	url     string // the proxy's endpoint
+	gwURL   string // versitygw's, without the proxy
+	walked  int64  // bytes seeded in the walk bucket
 	env     []string
 	tmp     string
 	bigID   string
@@ -111,7 +115,7 @@ func run(o options) (bool, error) {
 		return false, err
 	}
 	defer gw.Close()
-	b := &bench{o: o, proxy: &delayProxy{delay: o.delay, replay: o.replay}, tmp: tmp}
+	b := &bench{o: o, proxy: &delayProxy{delay: o.delay, replay: o.replay}, tmp: tmp, gwURL: gw.URL}
 	if err := b.startProxy(gw.URL); err != nil {
 		return false, err
 	}
@@ -124,6 +128,9 @@ func run(o options) (bool, error) {
 	start := time.Now()
 	if err := b.seed(client(gw.URL)); err != nil {
 		return false, fmt.Errorf("seeding: %w", err)
+	}
+	if b.walked, err = b.seedWalk(client(gw.URL), o.walkUploads); err != nil {
+		return false, fmt.Errorf("seeding the walk: %w", err)
 	}
 	server := "versitygw answering every request"
 	if o.replay {

@@ -45,7 +45,7 @@ func (b *bench) mount(extra ...string) (*mounted, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"mount", "--foreground", "--endpoint-url", b.url, "--path-style", "--bucket", bucket}, extra...)
+	args := append([]string{"mount", "--foreground", "--endpoint-url", b.url, "--path-style"}, extra...)
 	cmd := exec.Command(b.o.uploadfs, append(args, dir)...)
 	cmd.Env = b.env
 	var logs strings.Builder
@@ -126,7 +126,7 @@ func (b *bench) measure() (bool, error) {
 		}
 		// Cold ls -l on a fresh mount, the path to the upload already
 		// looked up (that costs the same for every tool).
-		m, err := b.mount()
+		m, err := b.mount("--bucket", bucket)
 		if err != nil {
 			return false, err
 		}
@@ -173,7 +173,7 @@ func (b *bench) measure() (bool, error) {
 		clis = append(clis, d)
 
 		// stat of one part on a fresh mount.
-		if m, err = b.mount(); err != nil {
+		if m, err = b.mount("--bucket", bucket); err != nil {
 			return false, err
 		}
 		if _, err := os.Stat(bigDir(m)); err != nil {
@@ -198,7 +198,12 @@ func (b *bench) measure() (bool, error) {
 	}
 	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
 	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
-	return b.print(r), nil
+	wr, err := b.walk(b.walked)
+	if err != nil {
+		return false, err
+	}
+	ok := b.print(r)
+	return b.printWalk(wr) && ok, nil
 }
 
 // tmpfsTwin makes a tmpfs directory with as many files as the upload has
@@ -239,7 +244,7 @@ func (b *bench) sdkPaginator() (time.Duration, error) {
 // of two listings, to show that memory stays bounded by the cache.
 func (b *bench) memory(r *results) error {
 	walk := func(extra ...string) (before, after int64, err error) {
-		m, err := b.mount(extra...)
+		m, err := b.mount(append([]string{"--bucket", bucket}, extra...)...)
 		if err != nil {
 			return 0, 0, err
 		}
