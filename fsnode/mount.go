@@ -67,7 +67,7 @@ const (
 	DefaultTTL          = 30 * time.Second
 	DefaultCacheEntries = 1024
 	DefaultTimeout      = 25 * time.Second
-	DefaultPrefetch     = 32
+	DefaultPrefetch     = 64
 )
 
 // maxNegativeTTL caps how long the kernel remembers that a name is absent:
@@ -156,7 +156,7 @@ type mount struct {
 	parts      *cache.Cache[uploadKey, *listing.Parts] // complete listings
 	single     *cache.Cache[partKey, partAnswer]
 
-	prefetchQ chan prefetchTask // nil: prefetching is off
+	prefetchQ *prefetchQueue // nil: prefetching is off
 }
 
 type levelKey struct{ bucket, prefix string }

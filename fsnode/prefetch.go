@@ -1,6 +1,10 @@
 package fsnode
 
-import "github.com/uploadfs/uploadfs/listing"
+import (
+	"sync"
+
+	"github.com/uploadfs/uploadfs/listing"
+)
 
 // Prefetching. find and du read one directory at a time; if each upload's
 // parts were fetched only when the walker arrived, a bucket of 1,000
@@ -14,12 +18,18 @@ import "github.com/uploadfs/uploadfs/listing"
 //     too) — but not the subprefixes' subprefixes, which wait until the
 //     walker reads their parent: a plain `ls` of a bucket does not crawl it.
 //
-// Prefetching never blocks the operation that triggered it: tasks go to a
-// bounded queue and are dropped when it is full. A fixed number of workers
-// (Options.Prefetch) run them under the mount's context, so they stop at
-// unmount. They fetch through the same caches as everyone else, so a walker
-// asking for a listing being prefetched shares the request, and prefetched
-// listings are evicted like any other.
+// Order matters as much as concurrency: find walks children in sorted order
+// and waits for each in turn. Tasks are kept as a stack of batches, one per
+// directory read, each in the walker's order; the newest batch (what the
+// walker is reading now) is served first, and what a prefetched level
+// revealed goes to the bottom, as a guess about later.
+//
+// Prefetching never blocks the operation that triggered it: the queue is
+// bounded and drops its bottom, the oldest guesses, when full. A fixed
+// number of workers (Options.Prefetch) run the tasks under the mount's
+// context, so they stop at unmount. They fetch through the same caches as
+// everyone else, so a walker asking for a listing being prefetched shares
+// the request, and prefetched listings are evicted like any other.
 
 // prefetchTask is one listing to fetch ahead of a walker.
 type prefetchTask struct {
@@ -29,54 +39,125 @@ type prefetchTask struct {
 	prefix string          // this level, then its uploads' parts
 }
 
+// prefetchQueue is a bounded stack of batches of tasks. Safe for
+// concurrent use.
+type prefetchQueue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	batches [][]prefetchTask // the last is served first, from its front
+	n, max  int
+	closed  bool
+}
+
+func newPrefetchQueue(max int) *prefetchQueue {
+	q := &prefetchQueue{max: max}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// push adds a batch on top (now) or at the bottom (a guess about later),
+// dropping the bottom when the queue is full. It never blocks.
+func (q *prefetchQueue) push(batch []prefetchTask, top bool) (dropped int) {
+	if len(batch) == 0 {
+		return 0
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if top {
+		q.batches = append(q.batches, batch)
+	} else {
+		q.batches = append([][]prefetchTask{batch}, q.batches...)
+	}
+	q.n += len(batch)
+	for q.n > q.max {
+		cut := min(q.n-q.max, len(q.batches[0]))
+		q.batches[0] = q.batches[0][cut:]
+		q.n -= cut
+		dropped += cut
+		if len(q.batches[0]) == 0 {
+			q.batches = q.batches[1:]
+		}
+	}
+	q.cond.Broadcast()
+	return dropped
+}
+
+// pop waits for a task; ok is false once the queue is closed.
+func (q *prefetchQueue) pop() (t prefetchTask, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.n == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return t, false
+	}
+	top := len(q.batches) - 1
+	t, q.batches[top] = q.batches[top][0], q.batches[top][1:]
+	if len(q.batches[top]) == 0 {
+		q.batches = q.batches[:top]
+	}
+	q.n--
+	return t, true
+}
+
+func (q *prefetchQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
 // startPrefetch starts the workers; with workers <= 0 nothing is prefetched.
 func (m *mount) startPrefetch(workers, queue int) {
 	if workers <= 0 {
 		return
 	}
-	m.prefetchQ = make(chan prefetchTask, queue)
+	m.prefetchQ = newPrefetchQueue(queue)
+	go func() {
+		<-m.ctx.Done()
+		m.prefetchQ.close()
+	}()
 	for range workers {
 		go func() {
 			for {
-				select {
-				case <-m.ctx.Done():
+				t, ok := m.prefetchQ.pop()
+				if !ok {
 					return
-				case t := <-m.prefetchQ:
-					m.runPrefetch(t)
 				}
+				m.runPrefetch(t)
 			}
 		}()
 	}
 }
 
-// prefetchLevel queues what reading a directory revealed: the uploads of
-// own (the directory's own key, if any) and of the level's children, and
-// the children's levels.
+// prefetchLevel queues, as the newest batch, what reading a directory
+// revealed: the uploads of own (the directory's own key, if any), then, in
+// the walker's order, each child's uploads and level.
 func (m *mount) prefetchLevel(bucket string, own []listing.Upload, idx *levelIndex, why string) {
 	if m.prefetchQ == nil {
 		return
 	}
+	var batch []prefetchTask
 	for i := range own {
-		m.queue(prefetchTask{why: why, bucket: bucket, upload: &own[i]})
+		batch = append(batch, prefetchTask{why: why, bucket: bucket, upload: &own[i]})
 	}
-	if idx == nil {
-		return
-	}
-	for _, c := range idx.children {
-		for i := range c.uploads {
-			m.queue(prefetchTask{why: why, bucket: bucket, upload: &c.uploads[i]})
+	if idx != nil {
+		for _, c := range idx.children {
+			for i := range c.uploads {
+				batch = append(batch, prefetchTask{why: why, bucket: bucket, upload: &c.uploads[i]})
+			}
+			if c.hasChildren {
+				batch = append(batch, prefetchTask{why: why, bucket: bucket, prefix: c.key + listing.Delimiter})
+			}
 		}
-		if c.hasChildren {
-			m.queue(prefetchTask{why: why, bucket: bucket, prefix: c.key + listing.Delimiter})
-		}
 	}
+	m.queue(batch, true)
 }
 
-func (m *mount) queue(t prefetchTask) {
-	select {
-	case m.prefetchQ <- t:
-	default:
-		m.log.Debug("prefetch queue full; skipped", "bucket", t.bucket, "prefix", t.prefix, "why", t.why)
+func (m *mount) queue(batch []prefetchTask, top bool) {
+	if n := m.prefetchQ.push(batch, top); n > 0 {
+		m.log.Debug("prefetch queue full; dropped the oldest", "tasks", n)
 	}
 }
 
@@ -100,9 +181,11 @@ func (m *mount) runPrefetch(t prefetchTask) {
 		return
 	}
 	why := "s3://" + t.bucket + "/" + t.prefix
+	var batch []prefetchTask
 	for _, c := range idx.children {
 		for i := range c.uploads {
-			m.queue(prefetchTask{why: why, bucket: t.bucket, upload: &c.uploads[i]})
+			batch = append(batch, prefetchTask{why: why, bucket: t.bucket, upload: &c.uploads[i]})
 		}
 	}
+	m.queue(batch, false)
 }

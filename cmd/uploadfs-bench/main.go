@@ -47,7 +47,7 @@ type options struct {
 	parts       int
 	memUp       int
 	reps        int
-	memOnly     bool
+	only        string
 	replay      bool
 	walkUploads int
 	uploadfs    string
@@ -62,7 +62,7 @@ func main() {
 	flag.IntVar(&o.parts, "parts", 10000, "parts of the large upload")
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
-	flag.BoolVar(&o.memOnly, "memory-only", false, "measure only memory (no timings)")
+	flag.StringVar(&o.only, "only", "", "measure only this: memory or walk")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 1000, "uploads of 3 parts in the walked bucket")
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")

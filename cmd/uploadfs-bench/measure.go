@@ -116,7 +116,7 @@ func (b *bench) measure() (bool, error) {
 		rounds++ // the first round records the answers and is not counted
 	}
 	for round := range rounds {
-		if b.o.memOnly {
+		if b.o.only != "" {
 			break
 		}
 		if round == 1 && b.o.replay {
@@ -189,12 +189,23 @@ func (b *bench) measure() (bool, error) {
 		stats = append(stats, d)
 		statReqs = append(statReqs, b.proxy.snapshot().since(before).requests)
 	}
-	if err := b.memory(&r); err != nil {
-		return false, err
-	}
-	if b.o.memOnly {
-		fmt.Printf("resident bytes per part after find over %d parts: %.0f\n", r.walked, r.bytesPerPart)
-		return r.bytesPerPart <= 600, nil
+	switch b.o.only {
+	case "walk":
+		wr, err := b.walk(b.walked)
+		if err != nil {
+			return false, err
+		}
+		return b.printWalk(wr), nil
+	case "memory", "":
+		if err := b.memory(&r); err != nil {
+			return false, err
+		}
+		if b.o.only != "" {
+			fmt.Printf("resident bytes per part after find over %d parts: %.0f\n", r.walked, r.bytesPerPart)
+			return r.bytesPerPart <= 600, nil
+		}
+	default:
+		return false, fmt.Errorf("-only %q: want memory or walk", b.o.only)
 	}
 	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
 	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
