@@ -117,6 +117,14 @@ func ready(err error) {
 // serve checks the mount point and the server (through prober), mounts
 // lister, calls onReady (if set), and stays until the file system is unmounted or a signal asks for it.
 func serve(c *config, lister, prober *listing.S3, log *slog.Logger, onReady func()) error {
+	// Signals are caught before mounting: the mount appears in the mount
+	// table before go-fuse has finished with it (it holds a file open on
+	// it), and a process killed then by the default action would block for
+	// ever in exit, flushing that file to the server it no longer runs. A
+	// signal that comes while mounting is handled once the mount is up.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	server, err := mountReady(c, lister, prober, log)
 	ready(err)
 	if err != nil {
@@ -126,8 +134,6 @@ func serve(c *config, lister, prober *listing.S3, log *slog.Logger, onReady func
 	if onReady != nil {
 		onReady()
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { server.Wait(); close(done) }()
 	select {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 func unmountCmd(args []string) error {
@@ -14,4 +17,20 @@ func unmountCmd(args []string) error {
 		return err
 	}
 	return unmount(dir)
+}
+
+// unmount unmounts dir: plainly if it can, else by force — a stale mount
+// of a killed process, or one still in use (see forceUnmount).
+func unmount(dir string) error {
+	err := plainUnmount(dir)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("%s is not mounted", dir)
+	}
+	if err := forceUnmount(dir); err != nil {
+		return fmt.Errorf("unmount %s: %w", dir, err)
+	}
+	return nil
 }

@@ -1,26 +1,8 @@
 package main
 
-import (
-	"errors"
-	"fmt"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
+func plainUnmount(dir string) error { return unix.Unmount(dir, 0) }
 
-// unmount unmounts dir, forcing it if it is busy or its server is gone.
-func unmount(dir string) error {
-	err := unix.Unmount(dir, 0)
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("%s is not mounted", dir)
-	}
-	if err := forceUnmount(dir); err != nil {
-		return fmt.Errorf("unmount %s: %w", dir, err)
-	}
-	return nil
-}
-
-// forceUnmount unmounts dir even if it is busy.
+// forceUnmount unmounts dir even if it is busy or its server is gone.
 func forceUnmount(dir string) error { return unix.Unmount(dir, unix.MNT_FORCE) }

@@ -11,30 +11,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// unmount unmounts dir: plainly if it can, else lazily (a stale mount of a
-// killed process, or one still in use, which then disappears when the last
-// file is closed). Root calls umount2; other users need fusermount3.
-func unmount(dir string) error {
+// plainUnmount is umount2 for root, fusermount3 -u for other users.
+func plainUnmount(dir string) error {
 	if os.Geteuid() != 0 {
-		if err := fusermount(dir, "-u"); err == nil {
-			return nil
-		}
-		return fusermount(dir, "-uz")
+		return fusermount(dir, "-u")
 	}
-	err := unix.Unmount(dir, 0)
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("%s is not mounted", dir)
-	}
-	if err := forceUnmount(dir); err != nil {
-		return fmt.Errorf("unmount %s: %w", dir, err)
-	}
-	return nil
+	return unix.Unmount(dir, 0)
 }
 
-// forceUnmount detaches dir now even if it is busy or its server is gone.
+// forceUnmount detaches dir lazily: it disappears now for new users, and
+// for good when the last open file is closed, even if its server is gone.
 func forceUnmount(dir string) error {
 	if os.Geteuid() != 0 {
 		return fusermount(dir, "-uz")
