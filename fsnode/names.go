@@ -3,8 +3,12 @@ package fsnode
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/uploadfs/uploadfs/listing"
 )
 
 // The name escape. A key component (the text between two "/" of a key, or an
@@ -89,4 +93,30 @@ func shorten(esc, c string) string {
 // escapeAt reports whether index i of esc falls inside a "%XX" escape.
 func escapeAt(esc string, i int) bool {
 	return (i >= 1 && esc[i-1] == '%') || (i >= 2 && esc[i-2] == '%')
+}
+
+// partName is the file name of part number p: five digits, so that lexical
+// order is numeric order up to the maximum of 10000. The names come from one
+// table, so the kernel's thousands of part entries share their strings.
+func partName(p int32) string { return partNames[p] }
+
+var partNames = func() []string {
+	names := make([]string, listing.MaxPartNumber+1)
+	for i := range names {
+		names[i] = fmt.Sprintf("%05d", i)
+	}
+	return names
+}()
+
+// parsePartName is the inverse of partName; it accepts only the canonical
+// spelling.
+func parsePartName(name string) (int32, bool) {
+	if len(name) != 5 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(name, 10, 16)
+	if err != nil || n < 1 || n > listing.MaxPartNumber {
+		return 0, false
+	}
+	return int32(n), true
 }

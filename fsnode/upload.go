@@ -2,7 +2,6 @@ package fsnode
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -48,32 +47,6 @@ func (n *uploadNode) key() uploadKey {
 	return uploadKey{n.bucket, u.Key, u.ID}
 }
 
-// partName is the file name of part number p: five digits, so that lexical
-// order is numeric order up to the maximum of 10000. The names come from one
-// table, so the kernel's thousands of part entries share their strings.
-func partName(p int32) string { return partNames[p] }
-
-var partNames = func() []string {
-	names := make([]string, listing.MaxPartNumber+1)
-	for i := range names {
-		names[i] = fmt.Sprintf("%05d", i)
-	}
-	return names
-}()
-
-// parsePartName is the inverse of partName; it accepts only the canonical
-// spelling.
-func parsePartName(name string) (int32, bool) {
-	if len(name) != 5 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(name, 10, 16)
-	if err != nil || n < 1 || n > listing.MaxPartNumber {
-		return 0, false
-	}
-	return int32(n), true
-}
-
 // Opendir reads the first page (or finds the listing cached), so that an
 // upload aborted since it was listed fails here with ENOENT.
 func (n *uploadNode) Opendir(ctx context.Context) syscall.Errno {
@@ -107,59 +80,6 @@ func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {
 	}
 	return entries
 }
-
-// partStream is the directory stream of an upload whose first page was
-// truncated: it fetches the rest when the reader gets past the first page.
-// go-fuse uses a stream from one goroutine at a time.
-type partStream struct {
-	n       *uploadNode
-	entries []fuse.DirEntry
-	i       int
-	more    bool          // the rest is still to be fetched
-	errno   syscall.Errno // what fetching the rest failed with
-}
-
-var _ fs.DirStream = (*partStream)(nil)
-
-func (s *partStream) HasNext() bool {
-	if s.i == len(s.entries) && s.more {
-		s.more = false
-		// The kernel gives a READDIR no interrupt context that outlives
-		// it; the fetch runs for the mount and is shared with Lookup.
-		ps, err := s.n.m.partList(s.n.m.ctx, s.n.key())
-		if err != nil {
-			// Mid-listing, ENOENT (the upload vanished) must not reach
-			// readdir: glibc takes it for the end of the directory, and
-			// the first page would pass for the whole listing.
-			if s.errno = toErrno(err); s.errno == syscall.ENOENT {
-				s.errno = syscall.EIO
-			}
-			return true
-		}
-		last := int32(0)
-		if s.i > 0 {
-			last, _ = parsePartName(s.entries[s.i-1].Name)
-		}
-		for _, e := range s.n.entries(ps.Parts) {
-			if num, _ := parsePartName(e.Name); num > last {
-				s.entries = append(s.entries, e)
-			}
-		}
-	}
-	return s.i < len(s.entries) || s.errno != 0
-}
-
-func (s *partStream) Next() (fuse.DirEntry, syscall.Errno) {
-	if s.errno != 0 {
-		errno := s.errno
-		s.errno = 0
-		return fuse.DirEntry{}, errno
-	}
-	s.i++
-	return s.entries[s.i-1], 0
-}
-
-func (s *partStream) Close() {}
 
 // Lookup answers from the listing in hand (complete, or the first page that
 // a readdir is streaming), else with one request for the part alone: `stat`

@@ -1,0 +1,189 @@
+package listing
+
+import (
+	"cmp"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// MaxPartNumber is the highest part number S3 accepts.
+const MaxPartNumber = 10000
+
+// Checksum is one x-amz-checksum value of a part: Algorithm is the lower-case
+// attribute suffix ("crc32", "crc32c", "crc64nvme", "sha1", "sha256"), Value
+// the base64 text the server returned.
+type Checksum struct {
+	Algorithm string
+	Value     string
+}
+
+// Part is one uploaded part, kept small (56 bytes, nothing else in the
+// usual case): uploadfs holds one per part listed, 10,000 an upload.
+// Modified is LastModified in Unix nanoseconds (0 when absent); Checksums is
+// nil when the server listed none, the common case. The ETag is read with
+// the ETag method.
+type Part struct {
+	Number    int32
+	Size      int64
+	Modified  int64
+	md5       [16]byte // the ETag when it is a quoted MD5 in lower-case hex
+	etag      *string  // any other ETag, exactly as returned
+	Checksums *[]Checksum
+}
+
+// setETag stores the common form `"<32 hex digits>"` in 16 bytes.
+func (p *Part) setETag(etag string) {
+	if len(etag) == 34 && etag[0] == '"' && etag[33] == '"' && etag[1:33] == strings.ToLower(etag[1:33]) {
+		if _, err := hex.Decode(p.md5[:], []byte(etag[1:33])); err == nil && p.md5 != [16]byte{} {
+			return // (all zeros would read back as no ETag)
+		}
+		p.md5 = [16]byte{}
+	}
+	if etag != "" {
+		p.etag = &etag
+	}
+}
+
+// ETag returns the ETag exactly as the server returned it, quotes included,
+// or "" if it gave none.
+func (p *Part) ETag() string {
+	if p.etag != nil {
+		return *p.etag
+	}
+	if p.md5 == [16]byte{} {
+		return ""
+	}
+	return `"` + hex.EncodeToString(p.md5[:]) + `"`
+}
+
+// ModTime returns LastModified, or the zero time when the server gave none.
+func (p *Part) ModTime() time.Time {
+	if p.Modified == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, p.Modified)
+}
+
+// UploadInfo is what ListParts says about the upload itself, beyond what
+// ListMultipartUploads said. Empty strings and zero times are absent fields.
+type UploadInfo struct {
+	StorageClass      string
+	InitiatorID       string
+	OwnerID           string
+	ChecksumAlgorithm string
+	ChecksumType      string
+	AbortDate         time.Time
+	AbortRuleID       string
+}
+
+// Parts is the complete part listing of one upload.
+type Parts struct {
+	Info UploadInfo
+	// Parts in ascending part-number order, without duplicates.
+	Parts      []Part
+	TotalBytes int64
+}
+
+// Find returns the part numbered n, or nil if it is not listed. The pointer
+// is into the listing, which must not be changed.
+func (p *Parts) Find(n int32) *Part { return find(p.Parts, n) }
+
+// Covers reports whether the page answers for part n: n is in it, or it
+// would be if it existed.
+func (p *Page) Covers(n int32) bool {
+	return !p.Truncated || (len(p.Parts) > 0 && n <= p.Parts[len(p.Parts)-1].Number)
+}
+
+// Find returns the part numbered n, or nil if the page does not list it.
+func (p *Page) Find(n int32) *Part { return find(p.Parts, n) }
+
+// find searches parts, sorted by number, for n.
+func find(parts []Part, n int32) *Part {
+	i, ok := slices.BinarySearchFunc(parts, n, func(p Part, n int32) int { return cmp.Compare(p.Number, n) })
+	if !ok {
+		return nil
+	}
+	return &parts[i]
+}
+
+// Page is one verified ListParts answer: parts in ascending order, and
+// whether the server has more after them.
+type Page struct {
+	Info      UploadInfo
+	Parts     []Part
+	Truncated bool
+	// Next is the server's NextPartNumberMarker when Truncated. Servers
+	// disagree on its meaning (the last part of this page, or the first of
+	// the next) but each pages correctly with its own.
+	Next int32
+}
+
+// total sums the sizes.
+func (p *Parts) total() *Parts {
+	p.TotalBytes = 0
+	for _, x := range p.Parts {
+		p.TotalBytes += x.Size
+	}
+	return p
+}
+
+func partOf(sp types.Part) (Part, error) {
+	n := aws.ToInt32(sp.PartNumber)
+	if n < 1 || n > MaxPartNumber {
+		return Part{}, fmt.Errorf("part number %d outside 1..%d", n, MaxPartNumber)
+	}
+	size := aws.ToInt64(sp.Size)
+	if size < 0 {
+		return Part{}, fmt.Errorf("part %d has negative size %d", n, size)
+	}
+	p := Part{Number: n, Size: size}
+	if sp.LastModified != nil {
+		p.Modified = sp.LastModified.UnixNano()
+	}
+	p.setETag(str(sp.ETag))
+	var sums []Checksum
+	for _, c := range [...]struct {
+		alg string
+		v   *string
+	}{
+		{"crc32", sp.ChecksumCRC32},
+		{"crc32c", sp.ChecksumCRC32C},
+		{"crc64nvme", sp.ChecksumCRC64NVME},
+		{"sha1", sp.ChecksumSHA1},
+		{"sha256", sp.ChecksumSHA256},
+	} {
+		if v := str(c.v); v != "" {
+			sums = append(sums, Checksum{Algorithm: c.alg, Value: v})
+		}
+	}
+	if sums != nil {
+		p.Checksums = &sums
+	}
+	return p, nil
+}
+
+func uploadInfoOf(out *s3.ListPartsOutput) UploadInfo {
+	info := UploadInfo{
+		StorageClass:      enum(out.StorageClass),
+		ChecksumAlgorithm: enum(out.ChecksumAlgorithm),
+		ChecksumType:      enum(out.ChecksumType),
+		AbortRuleID:       str(out.AbortRuleId),
+	}
+	if out.AbortDate != nil {
+		info.AbortDate = *out.AbortDate
+	}
+	if out.Initiator != nil {
+		info.InitiatorID = str(out.Initiator.ID)
+	}
+	if out.Owner != nil {
+		info.OwnerID = str(out.Owner.ID)
+	}
+	return info
+}

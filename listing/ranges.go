@@ -1,0 +1,128 @@
+package listing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Rest completes the listing that first began. Instead of following the
+// server's markers one page after another, it splits the part numbers after
+// the first page into ranges of 1,000 — (L, 2000], (2000, 3000], …,
+// (9000, 10000] — and lists them at once (Concurrency at a time), each from
+// a marker of its own; a 10,000-part upload then takes two round trips
+// instead of ten. Each range keeps only its own part numbers, so servers
+// whose marker is off by one, or that ignore MaxParts, stay correct. If a
+// range fails in a way a correct server would not (a bad page, a marker it
+// refuses), the listing falls back to the server's own markers.
+func (c *S3) Rest(ctx context.Context, bucket, key, uploadID string, first *Page) (*Parts, error) {
+	res := &Parts{Info: first.Info, Parts: first.Parts}
+	if !first.Truncated {
+		return res.total(), nil
+	}
+	if len(first.Parts) == 0 {
+		return c.follow(ctx, bucket, key, uploadID, res, first.Next)
+	}
+	lo := first.Parts[len(first.Parts)-1].Number
+	var bounds []int32
+	for hi := (lo/partsPerPage + 1) * partsPerPage; lo < MaxPartNumber; hi += partsPerPage {
+		bounds = append(bounds, lo)
+		lo = hi
+	}
+	ranges := make([][]Part, len(bounds))
+	errs := make([]error, len(bounds))
+	sem := make(chan struct{}, c.concurrency())
+	var wg sync.WaitGroup
+	for i, lo := range bounds {
+		hi := min((lo/partsPerPage+1)*partsPerPage, MaxPartNumber)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ranges[i], errs[i] = c.partRange(ctx, bucket, key, uploadID, lo, hi)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied) || ctx.Err() != nil {
+			return nil, firstErr(errs)
+		}
+		return c.follow(ctx, bucket, key, uploadID, &Parts{Info: first.Info, Parts: first.Parts}, first.Next)
+	}
+	for _, r := range ranges {
+		res.Parts = append(res.Parts, r...)
+	}
+	return res.total(), nil
+}
+
+// partRange lists the parts numbered in (lo, hi]: from marker lo, then, if
+// the server stops short of hi, from its own next markers. Its requests are
+// not retried: a failing range falls back to the sequential listing, which
+// is (some servers fail for a marker past their last part).
+func (c *S3) partRange(ctx context.Context, bucket, key, uploadID string, lo, hi int32) ([]Part, error) {
+	var out []Part
+	last, marker := lo, lo
+	for {
+		pg, err := c.page(ctx, bucket, key, uploadID, marker, partsPerPage, noRetry)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pg.Parts {
+			switch {
+			case p.Number == lo && marker == lo:
+				continue // the marker part itself, from an off-by-one server
+			case p.Number <= last:
+				return nil, badResponse("ListParts", bucket, key, uploadID, fmt.Sprintf("part %d repeated after part %d", p.Number, last))
+			case p.Number > hi:
+				return out, nil
+			}
+			out = append(out, p)
+			last = p.Number
+		}
+		if !pg.Truncated || last >= hi {
+			return out, nil
+		}
+		marker = pg.Next
+	}
+}
+
+func noRetry(o *s3.Options) { o.RetryMaxAttempts = 1 }
+
+// follow lists the rest of an upload from the server's own marker, one
+// page after another: every next marker must rise, so it ends within
+// 10,000 pages whatever the server says.
+func (c *S3) follow(ctx context.Context, bucket, key, uploadID string, res *Parts, marker int32) (*Parts, error) {
+	last := int32(0)
+	if n := len(res.Parts); n > 0 {
+		last = res.Parts[n-1].Number
+	}
+	for {
+		pg, err := c.page(ctx, bucket, key, uploadID, marker, c.partsPageSize())
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pg.Parts {
+			if p.Number <= last {
+				return nil, badResponse("ListParts", bucket, key, uploadID, fmt.Sprintf("part %d listed after part %d", p.Number, last))
+			}
+			last = p.Number
+			res.Parts = append(res.Parts, p)
+		}
+		if !pg.Truncated {
+			return res.total(), nil
+		}
+		marker = pg.Next
+	}
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
