@@ -71,8 +71,7 @@ func newFaultBed(t *testing.T, o Options) *faultBed {
 	}
 	t.Cleanup(p.Close)
 	b.proxy = p
-	viaProxy := s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
-	o.Lister = listing.NewS3(viaProxy)
+	o.Lister = listing.NewS3(through(c, p))
 	o.Buckets = []string{"bkt"}
 	o.Logger = slog.New(slog.NewTextHandler(b.logs, nil))
 	b.mnt = mountTest(t, o)
@@ -241,4 +240,9 @@ func TestBucketDeletedWhileMounted(t *testing.T) {
 	if got := mustSh(t, "ls "+join(mnt, "keep")); got != "k\n" {
 		t.Fatalf("other bucket: %q", got)
 	}
+}
+
+// through returns a client like c that sends its requests through p.
+func through(c *s3.Client, p *faultproxy.Proxy) *s3.Client {
+	return s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
 }

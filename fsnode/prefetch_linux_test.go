@@ -74,7 +74,7 @@ func TestPrefetchMakesWalksFast(t *testing.T) {
 	srv := startServer(t)
 	walkBucket(t, srv)
 	p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
-	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	c := through(srv.Client(), p)
 	walk := func(prefetch int) time.Duration {
 		mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"walk"}, Prefetch: prefetch})
 		start := time.Now()
@@ -93,7 +93,7 @@ func TestPrefetchStopsAtUnmount(t *testing.T) {
 	srv := startServer(t)
 	walkBucket(t, srv)
 	p := newSlowProxy(t, srv.URL, 200*time.Millisecond)
-	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	c := through(srv.Client(), p)
 	settle()
 	before := runtime.NumGoroutine()
 	dir := t.TempDir()

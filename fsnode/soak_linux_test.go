@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/listing"
@@ -53,7 +50,7 @@ func TestSoak(t *testing.T) {
 		}
 		return faultproxy.None
 	})
-	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	c := through(srv.Client(), p)
 
 	settle()
 	goroutines := runtime.NumGoroutine()
