@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/listing"
@@ -91,5 +92,28 @@ func TestReaddirIsLazy(t *testing.T) {
 		if want := partName(int32(i + 1)); name != want {
 			t.Fatalf("entry %d is %s, want %s", i, name, want)
 		}
+	}
+}
+
+// The attributes an upload's own listing gave are answered from memory;
+// only the totals ask for its parts.
+func TestUploadXattrsFromMemory(t *testing.T) {
+	srv, dir := bigUpload(t)
+	before := srv.Requests()
+	for _, name := range []string{"user.s3.upload-id", "user.s3.key", "user.s3.bucket", "user.s3.initiated"} {
+		if _, err := unix.Getxattr(dir, name, make([]byte, 256)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if n := srv.Requests() - before; n != 0 {
+		t.Fatalf("listed attributes of an upload sent %d requests", n)
+	}
+	buf := make([]byte, 32)
+	n, err := unix.Getxattr(dir, "user.s3.part-count", buf)
+	if err != nil || string(buf[:n]) != "2600" {
+		t.Fatalf("part-count = %q, %v", buf[:n], err)
+	}
+	if srv.Requests() == before {
+		t.Fatal("part-count answered without listing the parts")
 	}
 }

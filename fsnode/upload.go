@@ -120,26 +120,45 @@ func (n *uploadNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.Att
 	return 0
 }
 
-// xattrs of an upload directory. Fields ListMultipartUploads gave win; the
-// part listing fills what it left out and adds the abort rule and totals.
+// listed is what the upload's own listing (ListMultipartUploads) says:
+// answered from memory.
+func (n *uploadNode) listed() xattrs {
+	u := n.up.Load()
+	var x xattrs
+	x.add("user.s3.bucket", n.bucket)
+	x.add("user.s3.key", u.Key)
+	x.add("user.s3.upload-id", u.ID)
+	x.add("user.s3.initiated", rfc3339(u.Initiated))
+	x.add("user.s3.storage-class", u.StorageClass)
+	x.add("user.s3.initiator.id", u.InitiatorID)
+	x.add("user.s3.owner.id", u.OwnerID)
+	x.add("user.s3.checksum-algorithm", u.ChecksumAlgorithm)
+	x.add("user.s3.checksum-type", u.ChecksumType)
+	return x
+}
+
+// xattrs is every attribute of the upload directory: the listed ones, what
+// the part listing adds where they were absent, the abort rule and the
+// totals. Only this needs ListParts.
 func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) {
 	return func() (xattrs, syscall.Errno) {
-		u := n.up.Load()
 		ps, err := n.m.partList(ctx, n.key())
 		if err != nil {
 			return nil, toErrno(err)
 		}
 		info := ps.Info
-		var x xattrs
-		x.add("user.s3.bucket", n.bucket)
-		x.add("user.s3.key", u.Key)
-		x.add("user.s3.upload-id", u.ID)
-		x.add("user.s3.initiated", rfc3339(u.Initiated))
-		x.add("user.s3.storage-class", or(u.StorageClass, info.StorageClass))
-		x.add("user.s3.initiator.id", or(u.InitiatorID, info.InitiatorID))
-		x.add("user.s3.owner.id", or(u.OwnerID, info.OwnerID))
-		x.add("user.s3.checksum-algorithm", or(u.ChecksumAlgorithm, info.ChecksumAlgorithm))
-		x.add("user.s3.checksum-type", or(u.ChecksumType, info.ChecksumType))
+		x := n.listed()
+		for _, a := range []xattr{
+			{"user.s3.storage-class", info.StorageClass},
+			{"user.s3.initiator.id", info.InitiatorID},
+			{"user.s3.owner.id", info.OwnerID},
+			{"user.s3.checksum-algorithm", info.ChecksumAlgorithm},
+			{"user.s3.checksum-type", info.ChecksumType},
+		} {
+			if _, errno := x.get(a.name, nil); errno != 0 {
+				x.add(a.name, a.value)
+			}
+		}
 		x.add("user.s3.abort-date", rfc3339(info.AbortDate))
 		x.add("user.s3.abort-rule-id", info.AbortRuleID)
 		x.add("user.s3.part-count", strconv.Itoa(len(ps.Parts)))
@@ -148,7 +167,15 @@ func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) 
 	}
 }
 
+// Getxattr answers what the upload's own listing gave from memory; only
+// the attributes of its parts (and fields that listing left out) ask for
+// the part listing.
 func (n *uploadNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	if !foreign(attr) {
+		if size, errno := n.listed().get(attr, dest); errno != fs.ENOATTR {
+			return size, errno
+		}
+	}
 	return getxattr(attr, dest, n.xattrs(ctx))
 }
 
