@@ -35,18 +35,15 @@ type Server struct {
 // Start starts a server on a free loopback port. Options are gofakes3's
 // (tests use WithV4Auth to check credentials).
 func Start(opts ...gofakes3.Option) (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
 	clock := &Clock{}
 	opts = append([]gofakes3.Option{
 		gofakes3.WithTimeSource(clock),
 		gofakes3.WithTimeSkewLimit(0), // the clock is moved back while seeding
 	}, opts...)
 	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)), opts...).Server()
-	s := &Server{URL: "http://" + ln.Addr().String(), Clock: clock}
-	s.http = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &Server{Clock: clock}
+	var err error
+	s.URL, s.http, err = serveLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		n := s.inFlight.Add(1)
 		for m := s.maxIn.Load(); n > m && !s.maxIn.CompareAndSwap(m, n); m = s.maxIn.Load() {
@@ -66,13 +63,23 @@ func Start(opts ...gofakes3.Option) (*Server, error) {
 			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>gofakes3 failed</Message></Error>`)
 		}()
 		faker.ServeHTTP(w, r)
-	})}
+	}))
+	return s, err
+}
+
+// serveLoopback serves h on a free port of 127.0.0.1.
+func serveLoopback(h http.Handler) (url string, srv *http.Server, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv = &http.Server{Handler: h}
 	go func() {
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			panic(err)
 		}
 	}()
-	return s, nil
+	return "http://" + ln.Addr().String(), srv, nil
 }
 
 // Requests returns how many requests the server has received.
@@ -144,20 +151,28 @@ func CreateUpload(ctx context.Context, c *s3.Client, bucket, key string, parts [
 // UploadParts uploads the given part numbers of an upload, each of the size
 // sizeOf returns, with up to 16 requests at once.
 func UploadParts(ctx context.Context, c *s3.Client, bucket, key, id string, parts []int32, sizeOf func(int32) int) error {
+	return eachPart(parts, func(n int32) error {
+		_, err := c.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: &bucket, Key: &key, UploadId: &id, PartNumber: aws.Int32(n),
+			Body: newPattern(sizeOf(n), n),
+		})
+		return err
+	})
+}
+
+// eachPart calls upload for each part number, 16 at once, and returns the
+// first error.
+func eachPart(parts []int32, upload func(n int32) error) error {
 	sem := make(chan struct{}, 16)
 	errs := make(chan error, len(parts))
 	var wg sync.WaitGroup
 	for _, n := range parts {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(n int32) {
+		go func() {
 			defer func() { <-sem; wg.Done() }()
-			_, err := c.UploadPart(ctx, &s3.UploadPartInput{
-				Bucket: &bucket, Key: &key, UploadId: &id, PartNumber: aws.Int32(n),
-				Body: newPattern(sizeOf(n), n),
-			})
-			errs <- err
-		}(n)
+			errs <- upload(n)
+		}()
 	}
 	wg.Wait()
 	close(errs)

@@ -9,12 +9,35 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
-// bucketNode is a bucket: the top level of its keys.
-type bucketNode struct {
-	fs.Inode
+// container is what a bucket and a vault directory share: a name at the
+// root and a creation date.
+type container struct {
 	m       *mount
 	name    string
 	created time.Time
+}
+
+func (c *container) ino() uint64 { return ino(levelBucket, c.name) }
+
+func (c *container) attr(a *fuse.Attr) { c.m.dirAttr(a, c.ino(), c.created) }
+
+func (c *container) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	c.attr(&out.Attr)
+	return 0
+}
+
+func (c *container) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return getxattr(attr, dest, noXattrs)
+}
+
+func (c *container) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	return listxattr(dest, noXattrs)
+}
+
+// bucketNode is a bucket: the top level of its keys.
+type bucketNode struct {
+	fs.Inode
+	container
 }
 
 var (
@@ -26,13 +49,9 @@ var (
 	_ fs.NodeListxattrer = (*bucketNode)(nil)
 )
 
-func (b *bucketNode) ino() uint64 { return ino(levelBucket, b.name) }
-
 // refresh keeps the node the kernel knows; a bucket's identity is its name
 // and its creation date does not change.
 func (b *bucketNode) refresh(*bucketNode) {}
-
-func (b *bucketNode) attr(a *fuse.Attr) { b.m.dirAttr(a, b.ino(), b.created) }
 
 func (b *bucketNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
 	idx, err := b.m.level(ctx, b.name, "")
@@ -55,19 +74,6 @@ func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) 
 
 func (b *bucketNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	return lookupLevel(ctx, &b.Inode, b.m, b.name, "", name, out)
-}
-
-func (b *bucketNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	b.attr(&out.Attr)
-	return 0
-}
-
-func (b *bucketNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	return getxattr(attr, dest, noXattrs)
-}
-
-func (b *bucketNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
-	return listxattr(dest, noXattrs)
 }
 
 // levelEntries lists the children of one level, leaving out names taken by

@@ -13,6 +13,7 @@ import (
 //
 //	not found (NoSuchBucket, NoSuchUpload, 404)  ENOENT
 //	access denied (AccessDenied, 403, bad keys)  EACCES
+//	a parameter refused (Glacier)                EINVAL
 //	interrupted by the caller                    EINTR
 //	anything else, after the SDK's retries       EIO
 func toErrno(err error) syscall.Errno {
@@ -25,6 +26,8 @@ func toErrno(err error) syscall.Errno {
 		return syscall.ENOENT
 	case errors.Is(err, listing.ErrAccessDenied):
 		return syscall.EACCES
+	case errors.Is(err, listing.ErrInvalid):
+		return syscall.EINVAL
 	default:
 		return syscall.EIO
 	}

@@ -16,23 +16,45 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// Lister is what the tree needs of the listing layer (*listing.S3).
-type Lister interface {
-	Buckets(ctx context.Context) ([]listing.Bucket, error)
-	Level(ctx context.Context, bucket, prefix string) (*listing.Level, error)
-	// FirstPage, Rest and Part read an upload's parts: the first page for
-	// a lazy readdir, the rest when the reader goes on, one part for a
-	// lookup that no listing in hand answers.
+// PartLister reads the parts of one upload; both listers do. FirstPage
+// serves a lazy readdir, Rest completes the listing when the reader goes
+// on. (key is "" for Glacier uploads.)
+type PartLister interface {
 	FirstPage(ctx context.Context, bucket, key, uploadID string) (*listing.Page, error)
 	Rest(ctx context.Context, bucket, key, uploadID string, first *listing.Page) (*listing.Parts, error)
+}
+
+// PartFinder is a lister that can find one part for less than the whole
+// listing (S3, with a part-number marker). A Lookup that no listing in
+// hand answers then costs one small request.
+type PartFinder interface {
 	Part(ctx context.Context, bucket, key, uploadID string, n int32) (listing.Part, bool, error)
 }
 
-// Options configure a mount. Lister is required; the rest have defaults.
+// Lister is what the S3 tree needs (*listing.S3).
+type Lister interface {
+	Buckets(ctx context.Context) ([]listing.Bucket, error)
+	Level(ctx context.Context, bucket, prefix string) (*listing.Level, error)
+	PartLister
+	PartFinder
+}
+
+// VaultLister is what the Glacier tree needs (*listing.Glacier). Its
+// markers are opaque, so it finds no part on its own: a Lookup lists the
+// upload.
+type VaultLister interface {
+	Vaults(ctx context.Context) ([]listing.Bucket, error)
+	Uploads(ctx context.Context, vault string) ([]listing.Upload, error)
+	PartLister
+}
+
+// Options configure a mount. Lister (an S3 tree) or Vaults (a Glacier
+// tree) is required; the rest have defaults.
 type Options struct {
 	Lister Lister
-	// Buckets, if non-empty, are the only buckets shown, and ListBuckets is
-	// never called.
+	Vaults VaultLister
+	// Buckets, if non-empty, are the only buckets (or vaults) shown, and
+	// ListBuckets (ListVaults) is never called.
 	Buckets []string
 	// TTL is how long listings and attributes are trusted, by the cache and
 	// by the kernel. Default 30s.
@@ -77,8 +99,8 @@ const maxNegativeTTL = 5 * time.Second
 // Mount mounts the tree on dir and returns once the kernel has it. The
 // caller unmounts with the server's Unmount and waits with Wait.
 func Mount(dir string, o Options) (*fuse.Server, error) {
-	if o.Lister == nil {
-		return nil, errors.New("fsnode: Options.Lister is required")
+	if (o.Lister == nil) == (o.Vaults == nil) {
+		return nil, errors.New("fsnode: set exactly one of Options.Lister and Options.Vaults")
 	}
 	if o.TTL <= 0 {
 		o.TTL = DefaultTTL
@@ -138,20 +160,27 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 }
 
 // mount is the state every node of one mount shares through a pointer.
+// Exactly one of s3 and glacier is set; partLister is the same lister, and
+// finder too if it can find one part alone.
 type mount struct {
-	lister  Lister
-	fixed   []string
-	timeout time.Duration
-	uid     uint32
-	gid     uint32
-	log     *slog.Logger
-	started time.Time
+	s3         Lister
+	glacier    VaultLister
+	partLister PartLister
+	finder     PartFinder
+	ns         string // the attribute namespace: "s3" or "glacier"
+	fixed      []string
+	timeout    time.Duration
+	uid        uint32
+	gid        uint32
+	log        *slog.Logger
+	started    time.Time
 
 	ctx    context.Context // ends at unmount; fetches run under it
 	cancel context.CancelFunc
 
-	buckets    *cache.Cache[struct{}, []listing.Bucket]
+	buckets    *cache.Cache[struct{}, []listing.Bucket] // or vaults
 	levels     *cache.Cache[levelKey, *levelIndex]
+	vaults     *cache.Cache[string, *vaultIndex]
 	firstPages *cache.Cache[uploadKey, *listing.Page]
 	parts      *cache.Cache[uploadKey, *listing.Parts] // complete listings
 	single     *cache.Cache[partKey, partAnswer]
@@ -175,7 +204,12 @@ type partAnswer struct {
 }
 
 func newMount(o Options) (*mount, error) {
-	m := &mount{lister: o.Lister, fixed: o.Buckets, timeout: o.Timeout, log: o.Logger, started: time.Now()}
+	m := &mount{fixed: o.Buckets, timeout: o.Timeout, log: o.Logger, started: time.Now()}
+	if o.Lister != nil {
+		m.s3, m.partLister, m.finder, m.ns = o.Lister, o.Lister, o.Lister, "s3"
+	} else {
+		m.glacier, m.partLister, m.ns = o.Vaults, o.Vaults, "glacier"
+	}
 	m.uid, m.gid = uint32(os.Getuid()), uint32(os.Getgid())
 	if o.UID != nil {
 		m.uid = *o.UID
@@ -190,6 +224,9 @@ func newMount(o Options) (*mount, error) {
 		return nil, err
 	}
 	if m.levels, err = cache.New[levelKey, *levelIndex](cfg); err != nil {
+		return nil, err
+	}
+	if m.vaults, err = cache.New[string, *vaultIndex](cfg); err != nil {
 		return nil, err
 	}
 	if m.firstPages, err = cache.New[uploadKey, *listing.Page](cfg); err != nil {
@@ -234,16 +271,33 @@ func (m *mount) logged(err error) error {
 	return err
 }
 
+// bucketList lists the buckets, or the vaults.
 func (m *mount) bucketList(ctx context.Context) ([]listing.Bucket, error) {
 	return m.buckets.Fetch(ctx, struct{}{}, func(ctx context.Context) ([]listing.Bucket, error) {
-		return fetch(m, ctx, m.lister.Buckets)
+		if m.glacier != nil {
+			return fetch(m, ctx, m.glacier.Vaults)
+		}
+		return fetch(m, ctx, m.s3.Buckets)
+	})
+}
+
+// vault lists the uploads of a Glacier vault.
+func (m *mount) vault(ctx context.Context, name string) (*vaultIndex, error) {
+	return m.vaults.Fetch(ctx, name, func(ctx context.Context) (*vaultIndex, error) {
+		return fetch(m, ctx, func(ctx context.Context) (*vaultIndex, error) {
+			ups, err := m.glacier.Uploads(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			return indexVault(ups), nil
+		})
 	})
 }
 
 func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
 	return m.levels.Fetch(ctx, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
 		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
-			lv, err := m.lister.Level(ctx, bucket, prefix)
+			lv, err := m.s3.Level(ctx, bucket, prefix)
 			if err != nil {
 				return nil, err
 			}
@@ -256,7 +310,7 @@ func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, 
 func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, error) {
 	return m.firstPages.Fetch(ctx, k, func(ctx context.Context) (*listing.Page, error) {
 		return fetch(m, ctx, func(ctx context.Context) (*listing.Page, error) {
-			return m.lister.FirstPage(ctx, k.bucket, k.key, k.id)
+			return m.partLister.FirstPage(ctx, k.bucket, k.key, k.id)
 		})
 	})
 }
@@ -270,16 +324,16 @@ func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, erro
 			return nil, err
 		}
 		return fetch(m, ctx, func(ctx context.Context) (*listing.Parts, error) {
-			return m.lister.Rest(ctx, k.bucket, k.key, k.id, first)
+			return m.partLister.Rest(ctx, k.bucket, k.key, k.id, first)
 		})
 	})
 }
 
-// onePart looks part n up with one small request.
+// onePart looks part n up with one small request (m.finder is set).
 func (m *mount) onePart(ctx context.Context, k uploadKey, n int32) (partAnswer, error) {
 	return m.single.Fetch(ctx, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
 		return fetch(m, ctx, func(ctx context.Context) (partAnswer, error) {
-			p, ok, err := m.lister.Part(ctx, k.bucket, k.key, k.id, n)
+			p, ok, err := m.finder.Part(ctx, k.bucket, k.key, k.id, n)
 			return partAnswer{p, ok}, err
 		})
 	})

@@ -65,14 +65,19 @@ func (n *partNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint3
 	return nil, 0, syscall.ENOTSUP
 }
 
+// xattrs: S3's ETag and part number, then the fields the server listed
+// (S3's checksums; Glacier's range and tree hash), in the mount's namespace.
 func (n *partNode) xattrs() (xattrs, syscall.Errno) {
 	p := n.part.Load()
+	ns := "user." + n.m.ns + "."
 	var x xattrs
-	x.add("user.s3.etag", p.ETag())
-	x.add("user.s3.part-number", strconv.Itoa(int(p.Number)))
-	if p.Checksums != nil {
-		for _, c := range *p.Checksums {
-			x.add("user.s3.checksum."+c.Algorithm, c.Value)
+	if n.m.s3 != nil {
+		x.add(ns+"etag", p.ETag())
+		x.add(ns+"part-number", strconv.Itoa(int(p.Number)))
+	}
+	if p.Fields != nil {
+		for _, f := range *p.Fields {
+			x.add(ns+f.Name, f.Value)
 		}
 	}
 	return x, 0

@@ -83,9 +83,9 @@ func (p *pathNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno)
 	entries := make([]fuse.DirEntry, 0, len(c.uploads))
 	taken := make(map[string]bool, len(c.uploads))
 	for _, u := range c.uploads {
-		name := escapeName(u.ID)
-		taken[name] = true
-		entries = append(entries, fuse.DirEntry{Name: name, Ino: uploadIno(p.bucket, u), Mode: dirMode})
+		e := uploadEntry(p.bucket, u)
+		taken[e.Name] = true
+		entries = append(entries, e)
 	}
 	if c.hasChildren {
 		idx, err := p.m.level(ctx, p.bucket, p.key+listing.Delimiter)
@@ -104,10 +104,7 @@ func (p *pathNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		return nil, errno
 	}
 	if u, ok := c.upload(name); ok {
-		n := &uploadNode{m: p.m, bucket: p.bucket}
-		n.up.Store(&u)
-		n.attr(&out.Attr)
-		return child(ctx, &p.Inode, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
+		return lookupUpload(ctx, &p.Inode, p.m, p.bucket, u, name, out), 0
 	}
 	if !c.hasChildren {
 		return nil, syscall.ENOENT

@@ -10,7 +10,7 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// rootNode is the mount point: one directory per bucket.
+// rootNode is the mount point: one directory per bucket, or per vault.
 type rootNode struct {
 	fs.Inode
 	m *mount
@@ -25,8 +25,8 @@ var (
 	_ fs.NodeListxattrer = (*rootNode)(nil)
 )
 
-// bucketsOf returns the buckets shown: those named on the command line
-// (no request), or ListBuckets.
+// bucketsOf returns the buckets (vaults) shown: those named on the command
+// line (no request), or ListBuckets (ListVaults).
 func (r *rootNode) bucketsOf(ctx context.Context) ([]listing.Bucket, error) {
 	if len(r.m.fixed) > 0 {
 		bs := make([]listing.Bucket, len(r.m.fixed))
@@ -62,11 +62,16 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		return nil, toErrno(err)
 	}
 	for _, b := range bs {
-		if escapeName(b.Name) == name {
-			n := &bucketNode{m: r.m, name: b.Name, created: b.Created}
-			n.attr(&out.Attr)
-			return child(ctx, &r.Inode, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
+		if escapeName(b.Name) != name {
+			continue
 		}
+		c := container{m: r.m, name: b.Name, created: b.Created}
+		c.attr(&out.Attr)
+		attr := fs.StableAttr{Mode: dirMode, Ino: c.ino()}
+		if r.m.glacier != nil {
+			return child(ctx, &r.Inode, name, &vaultNode{container: c}, attr), 0
+		}
+		return child(ctx, &r.Inode, name, &bucketNode{container: c}, attr), 0
 	}
 	return nil, syscall.ENOENT
 }

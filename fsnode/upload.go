@@ -36,6 +36,19 @@ func uploadIno(bucket string, u listing.Upload) uint64 {
 	return uploadHash(bucket, &u).ino(levelUpload)
 }
 
+// uploadEntry is the directory entry of upload u of bucket (or vault).
+func uploadEntry(bucket string, u listing.Upload) fuse.DirEntry {
+	return fuse.DirEntry{Name: escapeName(u.ID), Ino: uploadIno(bucket, u), Mode: dirMode}
+}
+
+// lookupUpload returns the inode of upload u, the child name of parent.
+func lookupUpload(ctx context.Context, parent *fs.Inode, m *mount, bucket string, u listing.Upload, name string, out *fuse.EntryOut) *fs.Inode {
+	n := &uploadNode{m: m, bucket: bucket}
+	n.up.Store(&u)
+	n.attr(&out.Attr)
+	return child(ctx, parent, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()})
+}
+
 func (n *uploadNode) ino() uint64 { return uploadIno(n.bucket, *n.up.Load()) }
 
 func (n *uploadNode) refresh(fresh *uploadNode) { n.up.Store(fresh.up.Load()) }
@@ -83,7 +96,8 @@ func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {
 
 // Lookup answers from the listing in hand (complete, or the first page that
 // a readdir is streaming), else with one request for the part alone: `stat`
-// of one part of a 10,000-part upload does not list it.
+// of one part of a 10,000-part upload does not list it. (Glacier cannot
+// find one part alone: there the upload is listed, and cached.)
 func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	num, ok := parsePartName(name)
 	if !ok {
@@ -95,6 +109,12 @@ func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 		p = ps.Find(num)
 	} else if pg, cached := n.m.firstPages.Get(k); cached && pg.Covers(num) {
 		p = pg.Find(num)
+	} else if n.m.finder == nil {
+		ps, err := n.m.partList(ctx, k)
+		if err != nil {
+			return nil, toErrno(err)
+		}
+		p = ps.Find(num)
 	} else {
 		a, err := n.m.onePart(ctx, k, num)
 		if err != nil {
@@ -125,6 +145,15 @@ func (n *uploadNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.Att
 func (n *uploadNode) listed() xattrs {
 	u := n.up.Load()
 	var x xattrs
+	if g := u.Glacier; g != nil {
+		x.add("user.glacier.vault-arn", g.VaultARN)
+		x.add("user.glacier.archive-description", g.ArchiveDescription)
+		if g.PartSize > 0 {
+			x.add("user.glacier.part-size", strconv.FormatInt(g.PartSize, 10))
+		}
+		x.add("user.glacier.creation-date", g.CreationDate)
+		return x
+	}
 	x.add("user.s3.bucket", n.bucket)
 	x.add("user.s3.key", u.Key)
 	x.add("user.s3.upload-id", u.ID)
@@ -138,31 +167,34 @@ func (n *uploadNode) listed() xattrs {
 }
 
 // xattrs is every attribute of the upload directory: the listed ones, what
-// the part listing adds where they were absent, the abort rule and the
-// totals. Only this needs ListParts.
+// the part listing adds (S3: fields ListMultipartUploads left out, the
+// abort rule) and the totals. Only this needs the part listing.
 func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) {
 	return func() (xattrs, syscall.Errno) {
 		ps, err := n.m.partList(ctx, n.key())
 		if err != nil {
 			return nil, toErrno(err)
 		}
-		info := ps.Info
 		x := n.listed()
-		for _, a := range []xattr{
-			{"user.s3.storage-class", info.StorageClass},
-			{"user.s3.initiator.id", info.InitiatorID},
-			{"user.s3.owner.id", info.OwnerID},
-			{"user.s3.checksum-algorithm", info.ChecksumAlgorithm},
-			{"user.s3.checksum-type", info.ChecksumType},
-		} {
-			if _, errno := x.get(a.name, nil); errno != 0 {
-				x.add(a.name, a.value)
+		if n.m.s3 != nil {
+			info := ps.Info
+			for _, a := range []xattr{
+				{"user.s3.storage-class", info.StorageClass},
+				{"user.s3.initiator.id", info.InitiatorID},
+				{"user.s3.owner.id", info.OwnerID},
+				{"user.s3.checksum-algorithm", info.ChecksumAlgorithm},
+				{"user.s3.checksum-type", info.ChecksumType},
+			} {
+				if _, errno := x.get(a.name, nil); errno != 0 {
+					x.add(a.name, a.value)
+				}
 			}
+			x.add("user.s3.abort-date", rfc3339(info.AbortDate))
+			x.add("user.s3.abort-rule-id", info.AbortRuleID)
 		}
-		x.add("user.s3.abort-date", rfc3339(info.AbortDate))
-		x.add("user.s3.abort-rule-id", info.AbortRuleID)
-		x.add("user.s3.part-count", strconv.Itoa(len(ps.Parts)))
-		x.add("user.s3.total-bytes", strconv.FormatInt(ps.TotalBytes, 10))
+		ns := "user." + n.m.ns + "."
+		x.add(ns+"part-count", strconv.Itoa(len(ps.Parts)))
+		x.add(ns+"total-bytes", strconv.FormatInt(ps.TotalBytes, 10))
 		return x, 0
 	}
 }

@@ -11,17 +11,17 @@ import (
 func (c *S3) Buckets(ctx context.Context) ([]Bucket, error) {
 	const op = "ListBuckets"
 	var (
-		out   []Bucket
-		token *string
-		seen  = map[string]bool{}
+		out  []Bucket
+		seen = map[string]bool{}
 	)
-	for page := 0; ; page++ {
-		if page >= c.maxPages() {
-			return nil, badResponse(op, "", "", "", "too many pages")
+	err := paginate(c.maxPages(), "", func(token string) (string, error) {
+		in := &s3.ListBucketsInput{}
+		if token != "" {
+			in.ContinuationToken = &token
 		}
-		res, err := c.api.ListBuckets(ctx, &s3.ListBucketsInput{ContinuationToken: token})
+		res, err := c.api.ListBuckets(ctx, in)
 		if err != nil {
-			return nil, wrap(err, op, "", "", "")
+			return "", err
 		}
 		for _, b := range res.Buckets {
 			name := str(b.Name)
@@ -35,15 +35,14 @@ func (c *S3) Buckets(ctx context.Context) ([]Bucket, error) {
 			}
 			out = append(out, bk)
 		}
-		next := str(res.ContinuationToken)
-		if next == "" {
-			break
-		}
-		if token != nil && next == *token {
-			return nil, badResponse(op, "", "", "", "continuation token did not advance")
-		}
-		token = &next
+		return str(res.ContinuationToken), nil
+	})
+	if err != nil {
+		return nil, wrap(err, op, "", "", "")
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sortBuckets(out)
 	return out, nil
 }
+
+// sortBuckets sorts buckets (or vaults) by name.
+func sortBuckets(bs []Bucket) { sort.Slice(bs, func(i, j int) bool { return bs[i].Name < bs[j].Name }) }

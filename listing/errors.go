@@ -24,14 +24,18 @@ var (
 	// ErrBadResponse: the server answered with a page that cannot be right
 	// (a marker that does not advance, repeated entries, impossible values).
 	ErrBadResponse = errors.New("invalid response from server")
+	// ErrInvalid: the server refused a parameter uploadfs sent
+	// (InvalidParameterValueException, MissingParameterValueException).
+	ErrInvalid = errors.New("invalid parameter")
 )
 
-// Error is the error type of every listing call. Op is the S3 operation
-// ("ListParts"); Bucket, Key and UploadID say what was listed, as far as
-// known. Err is the cause; Kind one of the sentinels above.
+// Error is the error type of every listing call. Op is the operation
+// ("ListParts"); Bucket and Key, or Vault, and UploadID say what was listed,
+// as far as known. Err is the cause; Kind one of the sentinels above.
 type Error struct {
 	Op       string
 	Bucket   string
+	Vault    string
 	Key      string
 	UploadID string
 	Kind     error
@@ -46,6 +50,10 @@ func (e *Error) Error() string {
 		b.WriteString(e.Bucket)
 		b.WriteString("/")
 		b.WriteString(e.Key)
+	}
+	if e.Vault != "" {
+		b.WriteString(" vault ")
+		b.WriteString(e.Vault)
 	}
 	if e.UploadID != "" {
 		b.WriteString(" upload ")
@@ -68,11 +76,19 @@ func kindOf(err error) error {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
-		case "NoSuchBucket", "NoSuchUpload", "NoSuchKey", "NotFound":
+		case "NoSuchBucket", "NoSuchUpload", "NoSuchKey", "NotFound",
+			"ResourceNotFoundException":
 			return ErrNotFound
 		case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-			"AllAccessDisabled", "ExpiredToken", "InvalidToken", "AccountProblem":
+			"AllAccessDisabled", "ExpiredToken", "InvalidToken", "AccountProblem",
+			"AccessDeniedException", "UnrecognizedClientException",
+			"InvalidSignatureException", "MissingAuthenticationTokenException",
+			"ExpiredTokenException":
 			return ErrAccessDenied
+		case "InvalidParameterValueException", "MissingParameterValueException":
+			return ErrInvalid
+		case "ThrottlingException", "LimitExceededException", "RequestTimeoutException":
+			return ErrUnavailable // Glacier throttles with HTTP 400
 		}
 	}
 	var respErr *awshttp.ResponseError

@@ -16,26 +16,27 @@ import (
 // MaxPartNumber is the highest part number S3 accepts.
 const MaxPartNumber = 10000
 
-// Checksum is one x-amz-checksum value of a part: Algorithm is the lower-case
-// attribute suffix ("crc32", "crc32c", "crc64nvme", "sha1", "sha256"), Value
-// the base64 text the server returned.
-type Checksum struct {
-	Algorithm string
-	Value     string
+// Field is one further value the server returned for a part, named by the
+// suffix of its attribute: S3's checksums ("checksum.crc32", …
+// "checksum.sha256", base64 as returned), Glacier's "range" and
+// "sha256-tree-hash".
+type Field struct {
+	Name  string
+	Value string
 }
 
 // Part is one uploaded part, kept small (56 bytes, nothing else in the
 // usual case): uploadfs holds one per part listed, 10,000 an upload.
-// Modified is LastModified in Unix nanoseconds (0 when absent); Checksums is
-// nil when the server listed none, the common case. The ETag is read with
+// Modified is LastModified in Unix nanoseconds (0 when absent); Fields is
+// nil when the server listed none, the common case on S3. The ETag is read with
 // the ETag method.
 type Part struct {
-	Number    int32
-	Size      int64
-	Modified  int64
-	md5       [16]byte // the ETag when it is a quoted MD5 in lower-case hex
-	etag      *string  // any other ETag, exactly as returned
-	Checksums *[]Checksum
+	Number   int32
+	Size     int64
+	Modified int64
+	md5      [16]byte // the ETag when it is a quoted MD5 in lower-case hex
+	etag     *string  // any other ETag, exactly as returned
+	Fields   *[]Field
 }
 
 // setETag stores the common form `"<32 hex digits>"` in 16 bytes.
@@ -61,6 +62,19 @@ func (p *Part) ETag() string {
 		return ""
 	}
 	return `"` + hex.EncodeToString(p.md5[:]) + `"`
+}
+
+// addFields keeps the fields that have a value; none leaves Fields nil.
+func (p *Part) addFields(fs ...Field) {
+	var kept []Field
+	for _, f := range fs {
+		if f.Value != "" {
+			kept = append(kept, f)
+		}
+	}
+	if kept != nil {
+		p.Fields = &kept
+	}
 }
 
 // ModTime returns LastModified, or the zero time when the server gave none.
@@ -123,6 +137,10 @@ type Page struct {
 	// disagree on its meaning (the last part of this page, or the first of
 	// the next) but each pages correctly with its own.
 	Next int32
+	// marker is Glacier's opaque marker when Truncated, and partSize the
+	// part size every page of the upload must agree on.
+	marker   string
+	partSize int64
 }
 
 // total sums the sizes.
@@ -148,24 +166,13 @@ func partOf(sp types.Part) (Part, error) {
 		p.Modified = sp.LastModified.UnixNano()
 	}
 	p.setETag(str(sp.ETag))
-	var sums []Checksum
-	for _, c := range [...]struct {
-		alg string
-		v   *string
-	}{
-		{"crc32", sp.ChecksumCRC32},
-		{"crc32c", sp.ChecksumCRC32C},
-		{"crc64nvme", sp.ChecksumCRC64NVME},
-		{"sha1", sp.ChecksumSHA1},
-		{"sha256", sp.ChecksumSHA256},
-	} {
-		if v := str(c.v); v != "" {
-			sums = append(sums, Checksum{Algorithm: c.alg, Value: v})
-		}
-	}
-	if sums != nil {
-		p.Checksums = &sums
-	}
+	p.addFields(
+		Field{"checksum.crc32", str(sp.ChecksumCRC32)},
+		Field{"checksum.crc32c", str(sp.ChecksumCRC32C)},
+		Field{"checksum.crc64nvme", str(sp.ChecksumCRC64NVME)},
+		Field{"checksum.sha1", str(sp.ChecksumSHA1)},
+		Field{"checksum.sha256", str(sp.ChecksumSHA256)},
+	)
 	return p, nil
 }
 

@@ -76,6 +76,8 @@ type Upload struct {
 	OwnerID           string
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// Glacier is what a Glacier vault upload has instead of a key; nil on S3.
+	Glacier *GlacierUpload
 }
 
 // str returns *p, treating nil and the literal "null" as absent.

@@ -1,0 +1,28 @@
+package listing
+
+import "fmt"
+
+// paginate calls page with marker from, then with each next marker it
+// returns, until it returns "" (the listing is complete). A marker seen
+// before, or more than max pages, ends the listing with an error instead
+// of a loop. It serves every listing whose marker is one opaque string
+// (ListBuckets, and Glacier's three); the caller wraps the error for its
+// operation.
+func paginate(max int, from string, page func(marker string) (next string, err error)) error {
+	seen := map[string]bool{}
+	marker := from
+	for n := 0; ; n++ {
+		if n >= max {
+			return fmt.Errorf("more than %d pages", max)
+		}
+		next, err := page(marker)
+		if err != nil || next == "" {
+			return err
+		}
+		if seen[next] || next == marker {
+			return fmt.Errorf("marker %q repeated: the listing does not advance", next)
+		}
+		seen[next] = true
+		marker = next
+	}
+}
