@@ -1,7 +1,7 @@
 # uploadfs — two commands on a fresh machine:
 #   make demo   build, then mount a seeded demo tree at ./mnt (MNT=dir overrides)
 #   make test   install what the tests need, then run every test
-# Also: make bench (the performance table), make build, make vet, make fuzz,
+# Also: make demo-glacier (the same for Glacier vaults), make bench (the performance table), make build, make vet, make fuzz,
 # make cross, make clean.
 
 GO        ?= go
@@ -20,7 +20,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 FUZZTIME ?= 10s
 
-.PHONY: build demo test deps apt-deps vet cross fuzz bench bench-short clean
+.PHONY: build demo demo-glacier test deps apt-deps vet cross fuzz bench bench-short clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/uploadfs ./cmd/uploadfs
@@ -28,6 +28,10 @@ build:
 demo: build apt-deps
 	@if [ -d "$(MNT)" ] && ! ls "$(MNT)" >/dev/null 2>&1; then $(BIN)/uploadfs unmount "$(MNT)"; fi
 	$(BIN)/uploadfs demo "$(MNT)"
+
+demo-glacier: build apt-deps
+	@if [ -d "$(MNT)" ] && ! ls "$(MNT)" >/dev/null 2>&1; then $(BIN)/uploadfs unmount "$(MNT)"; fi
+	$(BIN)/uploadfs demo --glacier "$(MNT)"
 
 # apt-deps installs the Debian packages that are missing (apt-get update
 # only when something is).
@@ -63,6 +67,8 @@ fuzz:
 	$(GO) test ./fsnode -run '^$$' -fuzz '^FuzzEscapeInjective$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzPartsPages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzLevelPages$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing -run '^$$' -fuzz '^FuzzGlacierPages$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME)
 
 # bench prints uploadfs against the AWS CLI, the SDK's paginator and tmpfs,
 # measured in one run (several minutes: it creates 60,000 parts). Flags go

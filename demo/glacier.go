@@ -81,7 +81,7 @@ const (
 )
 
 // Vaults of the seeded tree; the last one has no uploads.
-var Vaults = []string{PhotoVault, "db-backups", "empty-vault"}
+var Vaults = []string{PhotoVault, "db-backups", "vm-images", "empty-vault"}
 
 // SeedGlacier creates the demo vault tree through c, backdating uploads
 // so that `find -mtime` has something to find.
@@ -101,7 +101,7 @@ func SeedGlacier(ctx context.Context, c *glacier.Client, clock *Clock) error {
 		size               func(int32) int
 	}{
 		{PhotoVault, "family-photos-2019.tar", 30 * day, mib, count(PhotoParts), lastShort(mib, PhotoParts)},
-		{PhotoVault, "family-photos-2020.tar", 2 * day, 2 * mib, []int32{1, 2, 5}, sized(2 * mib)},
+		{"vm-images", "build-vm-2026-11.qcow2", 2 * day, 2 * mib, []int32{1, 2, 5}, sized(2 * mib)},
 		{"db-backups", "pg_dump 2026-11-20", 9 * day, mib, count(8), sized(mib)},
 		{"db-backups", "pg_dump 2026-11-21 (no parts yet)", 1 * day, 4 * mib, nil, nil},
 	}

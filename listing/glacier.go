@@ -111,6 +111,13 @@ func (g *Glacier) Vaults(ctx context.Context) ([]Bucket, error) {
 	return out, nil
 }
 
+// CheckVault asks for at most one upload of vault: a cheap way to learn,
+// before mounting, that the vault exists and the credentials may list it.
+func (g *Glacier) CheckVault(ctx context.Context, vault string) error {
+	_, err := g.api.ListMultipartUploads(ctx, &glacier.ListMultipartUploadsInput{AccountId: &g.accountID, VaultName: &vault, Limit: aws.Int32(1)})
+	return glacierError(err, "ListMultipartUploads", vault, "")
+}
+
 // Uploads lists the in-progress multipart uploads of vault, sorted by ID.
 func (g *Glacier) Uploads(ctx context.Context, vault string) ([]Upload, error) {
 	var (

@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -19,10 +22,10 @@ import (
 // request before the error reaches the file system as EIO.
 const retryAttempts = 5
 
-// newS3Client builds the SDK client from the standard AWS configuration
-// chain (environment, shared config and credentials files, SSO, instance
-// roles) and the flags that override it.
-func newS3Client(ctx context.Context, c *config, log *slog.Logger) (*s3.Client, error) {
+// loadConfig reads the standard AWS configuration chain (environment,
+// shared config and credentials files, SSO, instance roles) with the flags
+// that override it, and checks that it yields credentials.
+func loadConfig(ctx context.Context, c *config) (aws.Config, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	if c.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(c.Region))
@@ -42,7 +45,7 @@ func newS3Client(ctx context.Context, c *config, log *slog.Logger) (*s3.Client, 
 	}))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, err
+		return cfg, err
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -52,21 +55,38 @@ func newS3Client(ctx context.Context, c *config, log *slog.Logger) (*s3.Client, 
 	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
-		return nil, fmt.Errorf("no usable AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile, or run aws sso login): %w", err)
+		return cfg, fmt.Errorf("no usable AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile, or run aws sso login): %w", err)
 	}
+	// One attempt may take a third of a listing's deadline: a hung
+	// connection is then retried instead of using the whole of it.
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(c.Timeout / 3)
+	return cfg, nil
+}
+
+// newS3Client builds the S3 client from the configuration and the flags.
+func newS3Client(cfg aws.Config, c *config, log *slog.Logger) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		// One attempt may take a third of a listing's deadline: a hung
-		// connection is then retried instead of using the whole of it.
-		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(c.Timeout / 3)
 		o.UsePathStyle = c.PathStyle
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)
 		}
 		o.APIOptions = append(o.APIOptions, logRequests(log))
-	}), nil
+	})
 }
 
-// logRequests logs each S3 operation at debug level: its name, what it
+// newGlacierClient builds the Glacier client (the vault API) likewise; its
+// endpoint is --endpoint-url, else AWS_ENDPOINT_URL_GLACIER and the rest
+// of the SDK's resolution.
+func newGlacierClient(cfg aws.Config, c *config, log *slog.Logger) *glacier.Client {
+	return glacier.NewFromConfig(cfg, func(o *glacier.Options) {
+		if c.Endpoint != "" {
+			o.BaseEndpoint = aws.String(c.Endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, logRequests(log))
+	})
+}
+
+// logRequests logs each S3 or Glacier operation at debug level: its name, what it
 // listed, how long it took with how many attempts, and its error. Only the
 // listed names are logged, never headers, so no credential or signature
 // can reach the log.
@@ -87,7 +107,8 @@ func logRequests(log *slog.Logger) func(*middleware.Stack) error {
 				if err != nil {
 					attrs = append(attrs, slog.Any("err", err))
 				}
-				log.LogAttrs(ctx, slog.LevelDebug, "s3 "+middleware.GetOperationName(ctx), attrs...)
+				service := strings.ToLower(awsmiddleware.GetServiceID(ctx))
+				log.LogAttrs(ctx, slog.LevelDebug, service+" "+middleware.GetOperationName(ctx), attrs...)
 				return out, md, err
 			}), middleware.After)
 	}
@@ -104,6 +125,13 @@ func describe(params any) []slog.Attr {
 			slog.String("upload-id", aws.ToString(in.UploadId)), slog.String("part-number-marker", aws.ToString(in.PartNumberMarker))}
 	case *s3.ListBucketsInput:
 		return []slog.Attr{slog.String("continuation-token", aws.ToString(in.ContinuationToken))}
+	case *glacier.ListVaultsInput:
+		return []slog.Attr{slog.String("marker", aws.ToString(in.Marker))}
+	case *glacier.ListMultipartUploadsInput:
+		return []slog.Attr{slog.String("vault", aws.ToString(in.VaultName)), slog.String("marker", aws.ToString(in.Marker))}
+	case *glacier.ListPartsInput:
+		return []slog.Attr{slog.String("vault", aws.ToString(in.VaultName)), slog.String("upload-id", aws.ToString(in.UploadId)),
+			slog.String("marker", aws.ToString(in.Marker))}
 	}
 	return nil
 }

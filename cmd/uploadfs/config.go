@@ -28,7 +28,13 @@ type config struct {
 	// PathStyle is --path-style: bucket in the path, not the host name.
 	PathStyle bool
 	// Buckets is --bucket (repeatable): show only these, no ListBuckets.
+	// With --glacier they name vaults.
 	Buckets []string
+	// Glacier is --glacier: show Glacier vault uploads instead of S3's.
+	Glacier bool
+	// AccountID is --account-id: the Glacier account; "-" is the
+	// credentials' own.
+	AccountID string
 	// TTL is --ttl: how long listings and attributes are trusted. Default 30s.
 	TTL time.Duration
 	// CacheEntries is --cache-entries: the bound on cached listings.
@@ -69,7 +75,9 @@ func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Region, "region", "", "AWS region (default: from the AWS configuration, else us-east-1)")
 	fs.StringVar(&c.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or default)")
 	fs.BoolVar(&c.PathStyle, "path-style", false, "use path-style addressing (most S3-compatible servers need it)")
-	fs.Func("bucket", "show only this bucket, without calling ListBuckets (repeatable)", func(s string) error {
+	fs.BoolVar(&c.Glacier, "glacier", false, "show S3 Glacier vault uploads (the vault API) instead of S3's")
+	fs.StringVar(&c.AccountID, "account-id", "-", "with --glacier: the account that owns the vaults (-: the credentials' own)")
+	fs.Func("bucket", "show only this bucket (with --glacier: vault), without listing them all (repeatable)", func(s string) error {
 		if s == "" || strings.Contains(s, "/") {
 			return fmt.Errorf("invalid bucket name %q", s)
 		}
@@ -148,8 +156,27 @@ func parseMount(args []string) (*config, error) {
 	if c.Timeout <= 0 {
 		return nil, fmt.Errorf("%w: --timeout must be positive", errUsage)
 	}
+	if c.AccountID != "-" && !c.Glacier {
+		return nil, fmt.Errorf("%w: --account-id applies to --glacier only", errUsage)
+	}
+	if c.AccountID != "-" && !isAccountID(c.AccountID) {
+		return nil, fmt.Errorf("%w: --account-id must be - or 12 digits (no hyphens), got %q", errUsage, c.AccountID)
+	}
 	if c.ListConcurrency <= 0 {
 		return nil, fmt.Errorf("%w: --list-concurrency must be positive", errUsage)
 	}
 	return c, nil
+}
+
+// isAccountID reports whether s is an AWS account ID: 12 digits.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
@@ -46,18 +48,70 @@ func mountCmd(args []string) error {
 		return err
 	}
 	defer closeLog()
-	ctx := context.Background()
-	client, err := newS3Client(ctx, c, log)
+	b, err := newBackend(context.Background(), c, log)
 	if err != nil {
 		ready(err)
 		return err
 	}
-	// The probe before mounting fails fast: a wrong endpoint is an answer
-	// the user waits for at the prompt, not worth the mount's full retries.
-	quick := s3.New(client.Options(), func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, probeAttempts) })
+	return serve(c, b, log, nil)
+}
+
+// backend is what a mount serves: an S3 or a Glacier lister, and the probe
+// that checks the server before mounting.
+type backend struct {
+	s3      *listing.S3
+	glacier *listing.Glacier
+	probe   func(context.Context) error
+}
+
+// newBackend builds the lister the flags ask for. The probe goes through a
+// client of its own that fails fast: a wrong endpoint is an answer the
+// user waits for at the prompt, not worth the mount's full retries.
+func newBackend(ctx context.Context, c *config, log *slog.Logger) (backend, error) {
+	cfg, err := loadConfig(ctx, c)
+	if err != nil {
+		return backend{}, err
+	}
+	quick := cfg.Copy()
+	quick.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(cfg.Retryer(), probeAttempts) }
+	if c.Glacier {
+		return glacierBackend(c, newGlacierClient(cfg, c, log), newGlacierClient(quick, c, log)), nil
+	}
+	return s3Backend(c, newS3Client(cfg, c, log), newS3Client(quick, c, log)), nil
+}
+
+func s3Backend(c *config, client, quick *s3.Client) backend {
 	lister := listing.NewS3(client)
 	lister.Concurrency = c.ListConcurrency
-	return serve(c, lister, listing.NewS3(quick), log, nil)
+	prober := listing.NewS3(quick)
+	return backend{s3: lister, probe: func(ctx context.Context) error {
+		if len(c.Buckets) == 0 {
+			_, err := prober.Buckets(ctx)
+			return explain(err, c, "")
+		}
+		for _, b := range c.Buckets {
+			if err := prober.CheckBucket(ctx, b); err != nil {
+				return explain(err, c, b)
+			}
+		}
+		return nil
+	}}
+}
+
+func glacierBackend(c *config, client, quick *glacier.Client) backend {
+	prober := listing.NewGlacier(quick, c.AccountID)
+	return backend{glacier: listing.NewGlacier(client, c.AccountID), probe: func(ctx context.Context) error {
+		if len(c.Buckets) == 0 {
+			_, err := prober.Vaults(ctx)
+			return explain(err, c, "")
+		}
+		for _, v := range c.Buckets {
+			if err := prober.CheckVault(ctx, v); err != nil {
+				return explain(err, c, v)
+			}
+		}
+		return nil
+	}}
 }
 
 // background re-executes this program in the foreground, detached from the
@@ -114,9 +168,10 @@ func ready(err error) {
 	fmt.Fprintln(f, "ok")
 }
 
-// serve checks the mount point and the server (through prober), mounts
-// lister, calls onReady (if set), and stays until the file system is unmounted or a signal asks for it.
-func serve(c *config, lister, prober *listing.S3, log *slog.Logger, onReady func()) error {
+// serve checks the mount point and the server (b.probe), mounts b's
+// lister, calls onReady (if set), and stays until the file system is
+// unmounted or a signal asks for it.
+func serve(c *config, b backend, log *slog.Logger, onReady func()) error {
 	// Signals are caught before mounting: the mount appears in the mount
 	// table before go-fuse has finished with it (it holds a file open on
 	// it), and a process killed then by the default action would block for
@@ -125,7 +180,7 @@ func serve(c *config, lister, prober *listing.S3, log *slog.Logger, onReady func
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	server, err := mountReady(c, lister, prober, log)
+	server, err := mountReady(c, b, log)
 	ready(err)
 	if err != nil {
 		return err
@@ -154,7 +209,7 @@ func serve(c *config, lister, prober *listing.S3, log *slog.Logger, onReady func
 	return nil
 }
 
-func mountReady(c *config, lister, prober *listing.S3, log *slog.Logger) (*fuse.Server, error) {
+func mountReady(c *config, b backend, log *slog.Logger) (*fuse.Server, error) {
 	dir, err := filepath.Abs(c.MountPoint)
 	if err != nil {
 		return nil, err
@@ -163,11 +218,12 @@ func mountReady(c *config, lister, prober *listing.S3, log *slog.Logger) (*fuse.
 	if err := checkMountPoint(dir); err != nil {
 		return nil, err
 	}
-	if err := probe(c, prober); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	if err := b.probe(ctx); err != nil {
 		return nil, err
 	}
-	return fsnode.Mount(dir, fsnode.Options{
-		Lister:       lister,
+	o := fsnode.Options{
 		Buckets:      c.Buckets,
 		TTL:          c.TTL,
 		CacheEntries: c.CacheEntries,
@@ -178,7 +234,14 @@ func mountReady(c *config, lister, prober *listing.S3, log *slog.Logger) (*fuse.
 		AllowOther:   c.AllowOther,
 		Debug:        c.Debug,
 		Logger:       log,
-	})
+	}
+	// (A nil *listing.S3 in the interface would not be nil.)
+	if b.glacier != nil {
+		o.Vaults = b.glacier
+	} else {
+		o.Lister = b.s3
+	}
+	return fsnode.Mount(dir, o)
 }
 
 // prefetchOption turns --prefetch (0: off) into fsnode's (negative: off).
@@ -189,35 +252,21 @@ func prefetchOption(n int) int {
 	return n
 }
 
-// probe makes one cheap call per configured bucket (or one ListBuckets)
-// before mounting, so that a wrong endpoint, bad credentials or a missing
-// bucket are one clear line now instead of EIO in every `ls` later.
-func probe(c *config, lister *listing.S3) error {
-	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
-	defer cancel()
-	if len(c.Buckets) == 0 {
-		_, err := lister.Buckets(ctx)
-		return explain(err, c, "")
-	}
-	for _, b := range c.Buckets {
-		if err := lister.CheckBucket(ctx, b); err != nil {
-			return explain(err, c, b)
-		}
-	}
-	return nil
-}
-
-// explain turns a probe failure into the one line the user sees.
+// explain turns a probe failure (about bucket, or vault, if not "") into
+// the one line the user sees.
 func explain(err error, c *config, bucket string) error {
-	where := c.Endpoint
+	where, noun := c.Endpoint, "bucket"
+	if c.Glacier {
+		noun = "vault"
+	}
 	if where == "" {
-		where = "S3"
+		where = map[bool]string{false: "S3", true: "Glacier"}[c.Glacier]
 	}
 	switch {
 	case err == nil:
 		return nil
 	case bucket != "" && errors.Is(err, listing.ErrNotFound):
-		return fmt.Errorf("bucket %q does not exist at %s", bucket, where)
+		return fmt.Errorf("%s %q does not exist at %s", noun, bucket, where)
 	case errors.Is(err, listing.ErrAccessDenied):
 		return fmt.Errorf("access denied by %s (check the credentials, profile and region): %v", where, err)
 	case errors.Is(err, listing.ErrUnavailable):
