@@ -1,9 +1,9 @@
 // Command uploadfs mounts the in-progress multipart uploads of S3 (or of S3
 // Glacier vaults) as a read-only file system.
 //
-//	uploadfs mount [flags] MOUNTPOINT
+//	uploadfs mount [--glacier] [flags] MOUNTPOINT
 //	uploadfs unmount MOUNTPOINT
-//	uploadfs demo [MOUNTPOINT]
+//	uploadfs demo [--glacier] [MOUNTPOINT]
 //	uploadfs version
 //
 // Exit codes: 0 success (including an unmount on SIGINT/SIGTERM), 1 a
@@ -17,13 +17,15 @@ import (
 	"runtime/debug"
 )
 
-const usage = `uploadfs shows in-progress S3 multipart uploads as a read-only file system.
+const usage = `uploadfs shows in-progress S3 multipart uploads (or, with --glacier,
+S3 Glacier vault uploads) as a read-only file system.
 
 Usage:
-  uploadfs mount [flags] MOUNTPOINT   mount; returns once the mount is ready
-  uploadfs unmount MOUNTPOINT         unmount, also a stale mount of a killed process
-  uploadfs demo [MOUNTPOINT]          mount a seeded demo tree (default ./mnt), no AWS account needed
-  uploadfs version                    print the version
+  uploadfs mount [flags] MOUNTPOINT     mount; returns once the mount is ready
+  uploadfs unmount MOUNTPOINT           unmount, also a stale mount of a killed process
+  uploadfs demo [--glacier] [MOUNTPOINT]
+                                        mount a seeded demo tree (default ./mnt), no AWS account needed
+  uploadfs version                      print the version
 
 Run "uploadfs mount -h" for the mount flags.
 `

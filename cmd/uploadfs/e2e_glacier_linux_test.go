@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uploadfs/uploadfs/demo"
+)
+
+// glacierGateway is the in-process Glacier server with the environment the
+// AWS CLI and uploadfs use to reach it.
+func glacierGateway(t *testing.T) (*demo.GlacierServer, *gateway) {
+	t.Helper()
+	srv, err := demo.StartGlacier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.AccessKey = testAccess
+	return srv, &gateway{url: srv.URL, env: append(os.Environ(),
+		"AWS_ACCESS_KEY_ID="+testAccess, "AWS_SECRET_ACCESS_KEY="+testSecret,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=")}
+}
+
+// TestGlacierEndToEnd mounts the binary with --glacier over the Glacier
+// server and compares the tree with what the AWS CLI lists.
+func TestGlacierEndToEnd(t *testing.T) {
+	need(t, "getfattr")
+	srv, g := glacierGateway(t)
+	srv.AccessKey = ""
+	if err := demo.SeedGlacier(context.Background(), srv.Client(), srv.Clock); err != nil {
+		t.Fatal(err)
+	}
+	srv.AccessKey = testAccess
+	mnt := t.TempDir()
+	if r := uploadfs(t, g.env, "mount", "--glacier", "--endpoint-url", g.url, mnt); r.code != 0 {
+		t.Fatalf("mount: exit %d: %s", r.code, r.stderr)
+	}
+	t.Cleanup(func() { unmountForTest(t, mnt) })
+
+	if got := strings.Fields(shell(t, "ls "+mnt)); !slices.Equal(got, []string{"db-backups", "empty-vault", "photo-archive", "vm-images"}) {
+		t.Fatalf("ls: %v", got)
+	}
+	for _, vault := range demo.Vaults {
+		var ups struct{ UploadsList []struct{ MultipartUploadId, ArchiveDescription string } }
+		g.aws(t, &ups, "glacier", "list-multipart-uploads", "--account-id", "-", "--vault-name", vault)
+		var want []string
+		for _, u := range ups.UploadsList {
+			want = append(want, u.MultipartUploadId)
+		}
+		slices.Sort(want)
+		if got := strings.Fields(shell(t, "ls "+filepath.Join(mnt, vault))); !slices.Equal(got, want) {
+			t.Fatalf("ls %s: %v\nCLI: %v", vault, got, want)
+		}
+		for _, u := range ups.UploadsList {
+			dir := filepath.Join(mnt, vault, u.MultipartUploadId)
+			if got := shell(t, "getfattr --absolute-names --only-values -n user.glacier.archive-description "+q(dir)); got != u.ArchiveDescription {
+				t.Fatalf("archive-description %q, CLI %q", got, u.ArchiveDescription)
+			}
+			var parts struct {
+				Parts []struct{ RangeInBytes, SHA256TreeHash string }
+			}
+			g.aws(t, &parts, "glacier", "list-parts", "--account-id", "-", "--vault-name", vault, "--upload-id", u.MultipartUploadId)
+			var got []string
+			for _, name := range strings.Fields(shell(t, "ls "+q(dir))) {
+				p := filepath.Join(dir, name)
+				got = append(got, shell(t, "getfattr --absolute-names --only-values -n user.glacier.range "+q(p))+" "+
+					shell(t, "getfattr --absolute-names --only-values -n user.glacier.sha256-tree-hash "+q(p)))
+			}
+			var want []string
+			for _, p := range parts.Parts {
+				want = append(want, p.RangeInBytes+" "+p.SHA256TreeHash)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s/%s parts\n%v\nCLI:\n%v", vault, u.MultipartUploadId, got, want)
+			}
+		}
+	}
+	if got := shell(t, "du -sb "+filepath.Join(mnt, "db-backups")); !strings.HasPrefix(got, "8388608\t") {
+		t.Fatalf("du: %q", got)
+	}
+	if got := shell(t, "find "+mnt+" -mindepth 2 -maxdepth 2 -type d -mtime +7 | wc -l"); strings.TrimSpace(got) != "2" {
+		t.Fatalf("uploads older than a week: %s", got)
+	}
+}
+
+// TestGlacierRefusals: what cannot work is one clear line before mounting.
+func TestGlacierRefusals(t *testing.T) {
+	_, g := glacierGateway(t)
+	for _, tc := range []struct {
+		args []string
+		env  []string
+		code int
+		msg  string
+	}{
+		{[]string{"--glacier", "--bucket", "nope"}, g.env, 1, `vault "nope" does not exist at ` + g.url},
+		{[]string{"--glacier"}, append(g.env, "AWS_ACCESS_KEY_ID=someone-else"), 1, "access denied by " + g.url},
+		{[]string{"--glacier", "--account-id", "12-34"}, g.env, 2, "--account-id must be - or 12 digits"},
+		{[]string{"--account-id", "123456789012"}, g.env, 2, "--account-id applies to --glacier only"},
+	} {
+		mnt := t.TempDir()
+		args := append(append([]string{"mount", "--endpoint-url", g.url}, tc.args...), mnt)
+		r := uploadfs(t, tc.env, args...)
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		if r.code != tc.code || !strings.Contains(first, tc.msg) || tc.code == 1 && strings.TrimSpace(r.stderr) != first {
+			t.Errorf("%v: exit %d, %q; want exit %d and the line %q", tc.args, r.code, r.stderr, tc.code, tc.msg)
+		}
+	}
+}
+
+// TestDemo runs `uploadfs demo` and `uploadfs demo --glacier` as the
+// README tells a new user to, explores the tree, and stops it with Ctrl-C.
+func TestDemo(t *testing.T) {
+	for _, tc := range []struct {
+		flag, ls, want string
+	}{
+		{"", "", "data-lake\nmedia-uploads\nquiet-bucket\n"},
+		{"--glacier", "", "db-backups\nempty-vault\nphoto-archive\nvm-images\n"},
+	} {
+		t.Run("demo"+tc.flag, func(t *testing.T) {
+			mnt := t.TempDir()
+			args := []string{"demo", mnt}
+			if tc.flag != "" {
+				args = []string{"demo", tc.flag, mnt}
+			}
+			cmd := exec.Command(uploadfsBin, args...)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); unmountForTest(t, mnt) })
+			ready := make(chan bool)
+			go func() {
+				sc := bufio.NewScanner(out)
+				for sc.Scan() {
+					if strings.Contains(sc.Text(), "Press Ctrl-C") {
+						ready <- true
+					}
+				}
+				close(ready)
+			}()
+			select {
+			case ok := <-ready:
+				if !ok {
+					t.Fatalf("the demo ended before printing its tour: %v", cmd.Wait())
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("the demo did not start within a minute")
+			}
+			if got := shell(t, "ls "+mnt); got != tc.want {
+				t.Fatalf("ls: %q, want %q", got, tc.want)
+			}
+			shell(t, "find "+mnt+" -type f | head -1")
+			cmd.Process.Signal(syscall.SIGINT)
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("after Ctrl-C: %v", err)
+			}
+			if shell(t, "grep -c ' "+mnt+" ' /proc/mounts || true") != "0\n" {
+				t.Fatal("still mounted after Ctrl-C")
+			}
+		})
+	}
+}
