@@ -51,7 +51,9 @@ func TestGlacierEndToEnd(t *testing.T) {
 		t.Fatalf("ls: %v", got)
 	}
 	for _, vault := range demo.Vaults {
-		var ups struct{ UploadsList []struct{ MultipartUploadId, ArchiveDescription string } }
+		var ups struct {
+			UploadsList []struct{ MultipartUploadId, ArchiveDescription string }
+		}
 		g.aws(t, &ups, "glacier", "list-multipart-uploads", "--account-id", "-", "--vault-name", vault)
 		var want []string
 		for _, u := range ups.UploadsList {
