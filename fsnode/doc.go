@@ -1,5 +1,6 @@
 // Package fsnode is the uploadfs file system: a read-only go-fuse tree of the
-// in-progress multipart uploads a Lister reports.
+// in-progress multipart uploads a Lister (S3) or VaultLister (Glacier)
+// reports.
 //
 // # Tree
 //
@@ -9,6 +10,18 @@
 //	                           directories of that exact key too
 //	<upload-id>/  uploadNode   one per in-progress upload of the key
 //	00001 …       partNode     one regular file per part, named by number
+//
+// With a Glacier lister (Options.Vaults) the tree is
+//
+//	root          rootNode     one directory per vault
+//	<vault>       vaultNode    one directory per in-progress upload
+//	<upload-id>/  uploadNode   the same node as for S3
+//	00001 …       partNode     named by part index (range start / part size + 1)
+//
+// bucketNode and vaultNode share their attributes (container); upload and
+// part nodes serve both backends, with attributes in the mount's namespace
+// (user.s3.* or user.glacier.*). A lister that cannot find one part alone
+// (Glacier, whose markers are opaque) lists the upload for a Lookup.
 //
 // Each level is its own type, and every type implements exactly the
 // capabilities it has (asserted at compile time next to it). All nodes share
@@ -20,7 +33,8 @@
 // # Inode numbers
 //
 // Derived from identity with the level in the high bits (inode.go), the same
-// in Readdir and in Lookup, stable for the life of the mount.
+// in Readdir and in Lookup, stable for the life of the mount. A vault is at
+// the bucket level, and its uploads hash with an empty key.
 //
 // # Caching
 //

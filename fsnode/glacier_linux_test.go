@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 type glacierBed struct {
 	srv  *glacierserver.Server
 	c    *glacier.Client
+	mu   sync.Mutex
 	fail func(op string) (status int, code string) // nil: no failure
 	reqs map[string]int
 }
@@ -48,13 +50,12 @@ func glacierOp(r *http.Request) string {
 func newGlacierBed(t *testing.T) *glacierBed {
 	t.Helper()
 	b := &glacierBed{srv: glacierserver.New(), reqs: map[string]int{}}
-	var mu = make(chan struct{}, 1)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := glacierOp(r)
-		mu <- struct{}{}
+		b.mu.Lock()
 		b.reqs[op]++
 		fail := b.fail
-		<-mu
+		b.mu.Unlock()
 		if fail != nil {
 			if status, code := fail(op); status != 0 {
 				w.Header().Set("Content-Type", "application/json")
@@ -87,7 +88,17 @@ func (b *glacierBed) upload(t *testing.T, vault, desc string, partSize int64, pa
 }
 
 func (b *glacierBed) requests(op string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	return b.reqs[op]
+}
+
+// faults sets what the server does wrong (nil, nil: nothing).
+func (b *glacierBed) faults(mangle func(op, marker string, body any), fail func(op string) (int, string)) {
+	b.srv.SetMangle(mangle)
+	b.mu.Lock()
+	b.fail = fail
+	b.mu.Unlock()
 }
 
 func (b *glacierBed) mount(t *testing.T, o Options) string {
@@ -308,12 +319,12 @@ func TestGlacierErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b.srv.Mangle, b.fail = tc.mangle, tc.fail
-			t.Cleanup(func() { b.srv.Mangle, b.fail = nil, nil })
+			b.faults(tc.mangle, tc.fail)
+			t.Cleanup(func() { b.faults(nil, nil) })
 			mnt := b.mountPaged(t, noCache, tc.page)
 			expectErr(t, "ls "+upDir(mnt), tc.msg)
 			// The mount lives on, and answers once the server does.
-			b.srv.Mangle, b.fail = nil, nil
+			b.faults(nil, nil)
 			time.Sleep(5 * time.Millisecond)
 			if got := mustSh(t, "ls "+upDir(mnt)); got != "00001\n00002\n00003\n" {
 				t.Fatalf("after the fault: %q", got)
@@ -336,8 +347,8 @@ func TestGlacierErrors(t *testing.T) {
 		mustSh(t, "ls "+join(mnt, "v"))
 	})
 	t.Run("bad credentials", func(t *testing.T) {
-		b.srv.AccessKey = "someone-else"
-		t.Cleanup(func() { b.srv.AccessKey = "" })
+		b.srv.SetAccessKey("someone-else")
+		t.Cleanup(func() { b.srv.SetAccessKey("") })
 		mnt := b.mount(t, Options{})
 		expectErr(t, "ls "+mnt, "Permission denied")
 	})

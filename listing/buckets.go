@@ -4,16 +4,14 @@ import (
 	"context"
 	"sort"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Buckets lists every bucket the credentials can see, sorted by name.
 func (c *S3) Buckets(ctx context.Context) ([]Bucket, error) {
 	const op = "ListBuckets"
-	var (
-		out  []Bucket
-		seen = map[string]bool{}
-	)
+	var out collector[Bucket]
 	err := paginate(c.maxPages(), "", func(token string) (string, error) {
 		in := &s3.ListBucketsInput{}
 		if token != "" {
@@ -24,24 +22,15 @@ func (c *S3) Buckets(ctx context.Context) ([]Bucket, error) {
 			return "", err
 		}
 		for _, b := range res.Buckets {
-			name := str(b.Name)
-			if name == "" || seen[name] {
-				continue
-			}
-			seen[name] = true
-			bk := Bucket{Name: name}
-			if b.CreationDate != nil {
-				bk.Created = *b.CreationDate
-			}
-			out = append(out, bk)
+			out.add(str(b.Name), Bucket{Name: str(b.Name), Created: aws.ToTime(b.CreationDate)})
 		}
 		return str(res.ContinuationToken), nil
 	})
 	if err != nil {
 		return nil, wrap(err, op, "", "", "")
 	}
-	sortBuckets(out)
-	return out, nil
+	sortBuckets(out.items)
+	return out.items, nil
 }
 
 // sortBuckets sorts buckets (or vaults) by name.

@@ -1,6 +1,10 @@
 // Package listing reads in-progress multipart uploads from S3 with the three
 // paginated calls that show them: ListBuckets, ListMultipartUploads (one key
-// prefix level at a time, Delimiter "/") and ListParts.
+// prefix level at a time, Delimiter "/") and ListParts — and from S3 Glacier
+// vaults with theirs (ListVaults, ListMultipartUploads, ListParts), into the
+// same types (glacier.go): a vault is a Bucket, a vault upload an Upload with
+// no key, a part a Part numbered by its index in the archive, its range and
+// tree hash among its Fields.
 //
 // # Trust nothing a page says
 //
@@ -14,7 +18,11 @@
 //   - requires the marker to advance, and ends with ErrBadResponse when it
 //     does not or when a page repeats or disorders entries, instead of looping;
 //   - rejects values no server may send (part numbers outside 1..10000,
-//     negative sizes, keys outside the requested prefix).
+//     negative sizes, keys outside the requested prefix, Glacier ranges that
+//     are malformed or do not fit the part size).
+//
+// Glacier's markers are opaque: its listings follow them one page after
+// another (paginate, shared with ListBuckets), never repeating one.
 //
 // A listing is either complete and verified, or an error: never a partial
 // listing that looks complete.

@@ -28,6 +28,34 @@ func (f *feed) next() byte {
 
 func (f *feed) u16() int { return int(f.next())<<8 | int(f.next()) }
 
+// str returns the bytes up to the next NUL.
+func (f *feed) str() string {
+	var b strings.Builder
+	for c := f.next(); c != 0; c = f.next() {
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// checkParts fails unless err is ErrBadResponse or ps is a strictly rising
+// list of part numbers in 1..10000 with sizes in 0..maxSize (when not 0).
+func checkParts(t *testing.T, ps *listing.Parts, err error, maxSize int64) {
+	t.Helper()
+	if err != nil {
+		if !errors.Is(err, listing.ErrBadResponse) {
+			t.Fatalf("err = %v, want ErrBadResponse", err)
+		}
+		return
+	}
+	last := int32(0)
+	for _, p := range ps.Parts {
+		if p.Number <= last || p.Number > listing.MaxPartNumber || p.Size < 0 || maxSize > 0 && p.Size > maxSize {
+			t.Fatalf("accepted part %d (size %d) after %d", p.Number, p.Size, last)
+		}
+		last = p.Number
+	}
+}
+
 // FuzzPartsPages feeds arbitrary ListParts pages to Parts: it must end (no
 // loop, whatever the markers say), and what it accepts must be a strictly
 // rising list of part numbers in 1..10000.
@@ -49,19 +77,7 @@ func FuzzPartsPages(f *testing.F) {
 			return out
 		}}
 		ps, err := listing.NewS3(s).Parts(context.Background(), "b", "k", "u")
-		if err != nil {
-			if !errors.Is(err, listing.ErrBadResponse) {
-				t.Fatalf("err = %v, want ErrBadResponse", err)
-			}
-			return
-		}
-		last := int32(0)
-		for _, p := range ps.Parts {
-			if p.Number <= last || p.Number > listing.MaxPartNumber {
-				t.Fatalf("accepted part %d after %d", p.Number, last)
-			}
-			last = p.Number
-		}
+		checkParts(t, ps, err, 0)
 	})
 }
 
@@ -73,27 +89,20 @@ func FuzzLevelPages(f *testing.F) {
 	f.Add([]byte("\x01\x01p/x/\x00\x01p/x\x002\x00"), false)
 	f.Fuzz(func(t *testing.T, data []byte, encoded bool) {
 		fd := feed(data)
-		str := func() string {
-			var b strings.Builder
-			for c := fd.next(); c != 0; c = fd.next() {
-				b.WriteByte(c)
-			}
-			return b.String()
-		}
 		s := &stub{uploads: func(*s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
 			out := &s3.ListMultipartUploadsOutput{}
 			if encoded {
 				out.EncodingType = types.EncodingTypeUrl
 			}
 			for range int(fd.next() % 4) {
-				out.Uploads = append(out.Uploads, types.MultipartUpload{Key: aws.String(str()), UploadId: aws.String(str())})
+				out.Uploads = append(out.Uploads, types.MultipartUpload{Key: aws.String(fd.str()), UploadId: aws.String(fd.str())})
 			}
 			for range int(fd.next() % 3) {
-				out.CommonPrefixes = append(out.CommonPrefixes, types.CommonPrefix{Prefix: aws.String(str())})
+				out.CommonPrefixes = append(out.CommonPrefixes, types.CommonPrefix{Prefix: aws.String(fd.str())})
 			}
 			if fd.next()%2 == 1 {
 				out.IsTruncated = aws.Bool(true)
-				out.NextKeyMarker, out.NextUploadIdMarker = aws.String(str()), aws.String(str())
+				out.NextKeyMarker, out.NextUploadIdMarker = aws.String(fd.str()), aws.String(fd.str())
 			}
 			return out
 		}}

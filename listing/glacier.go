@@ -81,10 +81,7 @@ func glacierError(err error, op, vault, uploadID string) error {
 
 // Vaults lists every vault of the account, sorted by name.
 func (g *Glacier) Vaults(ctx context.Context) ([]Bucket, error) {
-	var (
-		out  []Bucket
-		seen = map[string]bool{}
-	)
+	var out collector[Bucket]
 	err := paginate(g.maxPages(), "", func(marker string) (string, error) {
 		in := &glacier.ListVaultsInput{AccountId: &g.accountID, Limit: g.limit()}
 		if marker != "" {
@@ -95,20 +92,15 @@ func (g *Glacier) Vaults(ctx context.Context) ([]Bucket, error) {
 			return "", err
 		}
 		for _, v := range res.VaultList {
-			name := str(v.VaultName)
-			if name == "" || seen[name] {
-				continue
-			}
-			seen[name] = true
-			out = append(out, Bucket{Name: name, Created: glacierTime(str(v.CreationDate))})
+			out.add(str(v.VaultName), Bucket{Name: str(v.VaultName), Created: glacierTime(str(v.CreationDate))})
 		}
 		return str(res.Marker), nil
 	})
 	if err != nil {
 		return nil, wrap(err, "ListVaults", "", "", "")
 	}
-	sortBuckets(out)
-	return out, nil
+	sortBuckets(out.items)
+	return out.items, nil
 }
 
 // CheckVault asks for at most one upload of vault: a cheap way to learn,
@@ -120,10 +112,7 @@ func (g *Glacier) CheckVault(ctx context.Context, vault string) error {
 
 // Uploads lists the in-progress multipart uploads of vault, sorted by ID.
 func (g *Glacier) Uploads(ctx context.Context, vault string) ([]Upload, error) {
-	var (
-		out  []Upload
-		seen = map[string]bool{}
-	)
+	var out collector[Upload]
 	err := paginate(g.maxPages(), "", func(marker string) (string, error) {
 		in := &glacier.ListMultipartUploadsInput{AccountId: &g.accountID, VaultName: &vault, Limit: g.limit()}
 		if marker != "" {
@@ -134,20 +123,15 @@ func (g *Glacier) Uploads(ctx context.Context, vault string) ([]Upload, error) {
 			return "", err
 		}
 		for _, u := range res.UploadsList {
-			id := str(u.MultipartUploadId)
-			if id == "" || seen[id] {
-				continue
-			}
-			seen[id] = true
-			out = append(out, glacierUploadOf(u))
+			out.add(str(u.MultipartUploadId), glacierUploadOf(u))
 		}
 		return str(res.Marker), nil
 	})
 	if err != nil {
 		return nil, glacierError(err, "ListMultipartUploads", vault, "")
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	sort.Slice(out.items, func(i, j int) bool { return out.items[i].ID < out.items[j].ID })
+	return out.items, nil
 }
 
 func glacierUploadOf(u types.UploadListElement) Upload {

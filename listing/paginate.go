@@ -26,3 +26,22 @@ func paginate(max int, from string, page func(marker string) (next string, err e
 		marker = next
 	}
 }
+
+// collector gathers the entries of a paginated listing once each, by name:
+// pages may repeat an entry at their seams, and an entry without a name
+// is no entry.
+type collector[T any] struct {
+	seen  map[string]bool
+	items []T
+}
+
+func (c *collector[T]) add(name string, item T) {
+	if name == "" || c.seen[name] {
+		return
+	}
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	c.seen[name] = true
+	c.items = append(c.items, item)
+}

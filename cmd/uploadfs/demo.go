@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -36,37 +35,38 @@ func demoCmd(args []string) error {
 	}
 	defer closeLog()
 	mnt := c.MountPoint
+	seed, b, onReady, stop, err := startDemo(c)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(os.Stderr, "Seeding an in-memory server at %s …\n", c.Endpoint)
+	if err := seed(context.Background()); err != nil {
+		return fmt.Errorf("seeding the demo: %w", err)
+	}
+	return serve(c, b, log, func() { fmt.Print(onReady(mnt, c.MountPoint)) })
+}
+
+// startDemo starts the embedded server the demo needs (S3, or Glacier with
+// --glacier) and points c at it. It returns how to seed it, the backend
+// over it, the tour to print and how to stop it.
+func startDemo(c *config) (seed func(context.Context) error, b backend, tourOf func(mnt, abs string) string, stop func() error, err error) {
 	if c.Glacier {
-		return demoGlacier(c, mnt, log)
+		srv, err := demo.StartGlacier()
+		if err != nil {
+			return nil, b, nil, nil, err
+		}
+		c.Endpoint = srv.URL
+		seed = func(ctx context.Context) error { return demo.SeedGlacier(ctx, srv.Client(), srv.Clock) }
+		return seed, glacierBackend(c, srv.Client(), srv.Client()), glacierTour, srv.Close, nil
 	}
 	srv, err := demo.Start()
 	if err != nil {
-		return err
+		return nil, b, nil, nil, err
 	}
-	defer srv.Close()
 	c.Endpoint = srv.URL
-	fmt.Fprintf(os.Stderr, "Seeding an in-memory S3 server at %s …\n", srv.URL)
-	if err := demo.Seed(context.Background(), srv.Client(), srv.Clock); err != nil {
-		return fmt.Errorf("seeding the demo: %w", err)
-	}
-	b := s3Backend(c, srv.Client(), srv.Client())
-	return serve(c, b, log, func() { fmt.Print(tour(mnt, c.MountPoint)) })
-}
-
-// demoGlacier is the demo of --glacier: a seeded vault tree.
-func demoGlacier(c *config, mnt string, log *slog.Logger) error {
-	srv, err := demo.StartGlacier()
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	c.Endpoint = srv.URL
-	fmt.Fprintf(os.Stderr, "Seeding an in-memory Glacier server at %s …\n", srv.URL)
-	if err := demo.SeedGlacier(context.Background(), srv.Client(), srv.Clock); err != nil {
-		return fmt.Errorf("seeding the demo: %w", err)
-	}
-	b := glacierBackend(c, srv.Client(), srv.Client())
-	return serve(c, b, log, func() { fmt.Print(glacierTour(mnt, c.MountPoint)) })
+	seed = func(ctx context.Context) error { return demo.Seed(ctx, srv.Client(), srv.Clock) }
+	return seed, s3Backend(c, srv.Client(), srv.Client()), tour, srv.Close, nil
 }
 
 // tour is what the demo prints once mounted: commands to paste.

@@ -24,7 +24,7 @@ func glacierGateway(t *testing.T) (*demo.GlacierServer, *gateway) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	srv.AccessKey = testAccess
+	srv.SetAccessKey(testAccess)
 	return srv, &gateway{url: srv.URL, env: append(os.Environ(),
 		"AWS_ACCESS_KEY_ID="+testAccess, "AWS_SECRET_ACCESS_KEY="+testSecret,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
@@ -36,11 +36,11 @@ func glacierGateway(t *testing.T) (*demo.GlacierServer, *gateway) {
 func TestGlacierEndToEnd(t *testing.T) {
 	need(t, "getfattr")
 	srv, g := glacierGateway(t)
-	srv.AccessKey = ""
+	srv.SetAccessKey("")
 	if err := demo.SeedGlacier(context.Background(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
 	}
-	srv.AccessKey = testAccess
+	srv.SetAccessKey(testAccess)
 	mnt := t.TempDir()
 	if r := uploadfs(t, g.env, "mount", "--glacier", "--endpoint-url", g.url, mnt); r.code != 0 {
 		t.Fatalf("mount: exit %d: %s", r.code, r.stderr)

@@ -84,34 +84,30 @@ func s3Backend(c *config, client, quick *s3.Client) backend {
 	lister := listing.NewS3(client)
 	lister.Concurrency = c.ListConcurrency
 	prober := listing.NewS3(quick)
-	return backend{s3: lister, probe: func(ctx context.Context) error {
-		if len(c.Buckets) == 0 {
-			_, err := prober.Buckets(ctx)
-			return explain(err, c, "")
-		}
-		for _, b := range c.Buckets {
-			if err := prober.CheckBucket(ctx, b); err != nil {
-				return explain(err, c, b)
-			}
-		}
-		return nil
-	}}
+	return backend{s3: lister, probe: probeWith(c, prober.Buckets, prober.CheckBucket)}
 }
 
 func glacierBackend(c *config, client, quick *glacier.Client) backend {
 	prober := listing.NewGlacier(quick, c.AccountID)
-	return backend{glacier: listing.NewGlacier(client, c.AccountID), probe: func(ctx context.Context) error {
+	return backend{glacier: listing.NewGlacier(client, c.AccountID), probe: probeWith(c, prober.Vaults, prober.CheckVault)}
+}
+
+// probeWith makes one cheap call per bucket (vault) named on the command
+// line, or lists them all, so that a wrong endpoint, bad credentials or a
+// missing bucket are one clear line now instead of EIO in every `ls` later.
+func probeWith(c *config, all func(context.Context) ([]listing.Bucket, error), check func(context.Context, string) error) func(context.Context) error {
+	return func(ctx context.Context) error {
 		if len(c.Buckets) == 0 {
-			_, err := prober.Vaults(ctx)
+			_, err := all(ctx)
 			return explain(err, c, "")
 		}
-		for _, v := range c.Buckets {
-			if err := prober.CheckVault(ctx, v); err != nil {
-				return explain(err, c, v)
+		for _, b := range c.Buckets {
+			if err := check(ctx, b); err != nil {
+				return explain(err, c, b)
 			}
 		}
 		return nil
-	}}
+	}
 }
 
 // background re-executes this program in the foreground, detached from the

@@ -23,7 +23,7 @@ type vaultJSON struct {
 }
 
 // ListVaultsOutput, ListUploadsOutput and ListPartsOutput are the response
-// bodies, exported so that a Mangle function can change them.
+// bodies, exported so that a SetMangle function can change them.
 type ListVaultsOutput struct {
 	Marker    *string
 	VaultList []vaultJSON
@@ -57,9 +57,9 @@ type ListPartsOutput struct {
 	VaultARN           string
 }
 
-func (s *Server) mangle(r *http.Request, op string, body any) {
-	if s.Mangle != nil {
-		s.Mangle(op, r.URL.Query().Get("marker"), body)
+func (s *Server) mangleBody(r *http.Request, op string, body any) {
+	if s.mangle != nil {
+		s.mangle(op, r.URL.Query().Get("marker"), body)
 	}
 }
 
@@ -88,7 +88,7 @@ func (s *Server) listVaults(w http.ResponseWriter, r *http.Request) *apiError {
 	for _, n := range page {
 		out.VaultList = append(out.VaultList, vaultJSON{VaultARN: s.arn(n), VaultName: n, CreationDate: date(s.vaults[n].created)})
 	}
-	s.mangle(r, "ListVaults", out)
+	s.mangleBody(r, "ListVaults", out)
 	return reply(w, http.StatusOK, out)
 }
 
@@ -142,7 +142,7 @@ func (s *Server) listUploads(w http.ResponseWriter, r *http.Request, vaultName s
 			VaultARN:           s.arn(v.name),
 		})
 	}
-	s.mangle(r, "ListMultipartUploads", out)
+	s.mangleBody(r, "ListMultipartUploads", out)
 	return reply(w, http.StatusOK, out)
 }
 
@@ -203,7 +203,7 @@ func (s *Server) listParts(w http.ResponseWriter, r *http.Request, vaultName, id
 	for _, p := range page {
 		out.Parts = append(out.Parts, PartJSON{RangeInBytes: fmt.Sprintf("%d-%d", p.start, p.end), SHA256TreeHash: p.treeHash})
 	}
-	s.mangle(r, "ListParts", out)
+	s.mangleBody(r, "ListParts", out)
 	return reply(w, http.StatusOK, out)
 }
 

@@ -15,7 +15,7 @@
 // uploads and parts, 10 for vaults, at most 1,000), checks the SHA-256 tree
 // hash a client sends with each part, requires part ranges aligned to the
 // part size, and answers errors with Glacier's JSON bodies. Requests are
-// not authenticated unless AccessKey is set; then only that key is
+// not authenticated unless SetAccessKey was called; then only that key is
 // accepted.
 package glacierserver
 
@@ -39,18 +39,14 @@ const Account = "123456789012"
 type Server struct {
 	// Region appears in vault ARNs.
 	Region string
-	// AccessKey, if set, is the only access key accepted.
-	AccessKey string
 	// Now is the clock; tests move it to backdate uploads.
 	Now func() time.Time
-	// Mangle, if set, may change a response body before it is sent: tests
-	// use it to send what a broken server would (op is the operation name,
-	// marker the request's, body a pointer to its response struct).
-	Mangle func(op, marker string, body any)
 
-	mu       sync.Mutex
-	vaults   map[string]*vault
-	requests atomic.Int64
+	mu        sync.Mutex
+	accessKey string                            // see SetAccessKey
+	mangle    func(op, marker string, body any) // see SetMangle
+	vaults    map[string]*vault
+	requests  atomic.Int64
 }
 
 type vault struct {
@@ -75,6 +71,23 @@ type part struct {
 // New returns an empty server.
 func New() *Server {
 	return &Server{Region: "us-east-1", Now: time.Now, vaults: map[string]*vault{}}
+}
+
+// SetAccessKey makes key the only access key accepted; "" accepts any.
+func (s *Server) SetAccessKey(key string) {
+	s.mu.Lock()
+	s.accessKey = key
+	s.mu.Unlock()
+}
+
+// SetMangle sets a function that may change a response body before it is
+// sent (nil: none): tests use it to send what a broken server would. op
+// is the operation name, marker the request's, body a pointer to its
+// response struct (ListVaultsOutput, ListUploadsOutput, ListPartsOutput).
+func (s *Server) SetMangle(f func(op, marker string, body any)) {
+	s.mu.Lock()
+	s.mangle = f
+	s.mu.Unlock()
 }
 
 // Requests returns how many requests the server has received.
@@ -114,6 +127,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.authorize(r); err != nil {
 		return err
 	}
@@ -130,8 +145,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apiError {
 	if p[0] != "-" && p[0] != Account {
 		return &apiError{http.StatusForbidden, "AccessDeniedException", "account " + p[0] + " is not yours", "Client"}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	switch {
 	case len(p) == 2 && r.Method == http.MethodGet:
 		return s.listVaults(w, r)
@@ -151,10 +164,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apiError {
 	return &apiError{http.StatusNotFound, "UnknownOperationException", "no such operation: " + r.Method + " " + r.URL.Path, "Client"}
 }
 
-// authorize accepts a SigV4 Authorization header naming AccessKey, when
-// one is set. (Signatures are not verified: this is a test server.)
+// authorize accepts a SigV4 Authorization header naming the access key,
+// when one is set. (Signatures are not verified: this is a test server.)
 func (s *Server) authorize(r *http.Request) *apiError {
-	if s.AccessKey == "" || strings.Contains(r.Header.Get("Authorization"), "Credential="+s.AccessKey+"/") {
+	if s.accessKey == "" || strings.Contains(r.Header.Get("Authorization"), "Credential="+s.accessKey+"/") {
 		return nil
 	}
 	return &apiError{http.StatusForbidden, "UnrecognizedClientException", "The security token included in the request is invalid.", "Client"}
