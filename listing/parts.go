@@ -27,7 +27,7 @@ func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max
 	if marker > 0 {
 		in.PartNumberMarker = aws.String(strconv.Itoa(int(marker)))
 	}
-	out, err := c.api.ListParts(ctx, in, opts...)
+	out, err := c.api.ListParts(ctx, in, append([]func(*s3.Options){fastParts}, opts...)...)
 	if err != nil {
 		return nil, wrap(err, op, bucket, key, uploadID)
 	}

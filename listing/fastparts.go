@@ -1,0 +1,374 @@
+package listing
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+	smithytime "github.com/aws/smithy-go/time"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Decoding ListParts pages.
+//
+// The SDK decodes a page of 1,000 parts through encoding/xml in about 20 ms
+// of CPU, which is most of the client time of a cold `ls -l` of a large
+// upload: ten pages arrive within one round trip and wait on two cores for
+// their decoding. fastParts reads the <Part> elements itself — one pass
+// over the bytes, a few allocations a part — and leaves everything else to
+// the SDK: it hands the SDK the body without them (a few hundred bytes: the
+// markers, owner, storage class; the headers; any error answer), then puts
+// the parts it read into the SDK's output.
+//
+// It reads only what it can read exactly as the SDK would. Anything else —
+// a document type, a Part with attributes or nested markup, a field name in
+// another case, an entity encoding/xml would refuse, a number or date the
+// SDK would refuse — and the SDK decodes the whole body, as if fastParts
+// were not there. FuzzFastParts checks that the two always agree.
+
+// fastParts is the per-call option that installs the decoder on a ListParts
+// call.
+func fastParts(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		sdk, ok := st.Deserialize.Get(operationDeserializer)
+		if !ok {
+			return nil // not the stack it was written for: leave it be
+		}
+		_, err := st.Deserialize.Swap(operationDeserializer, &partsDecoder{sdk: sdk})
+		return err
+	})
+}
+
+const operationDeserializer = "OperationDeserializer"
+
+// partsDecoder is the ListParts deserializer: the SDK's, fed a body
+// without the parts it has read.
+type partsDecoder struct{ sdk middleware.DeserializeMiddleware }
+
+func (d *partsDecoder) ID() string { return operationDeserializer }
+
+func (d *partsDecoder) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+	middleware.DeserializeOutput, middleware.Metadata, error,
+) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	resp, ok := out.RawResponse.(*smithyhttp.Response)
+	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return d.sdk.HandleDeserialize(ctx, in, answered{out, md, err})
+	}
+	body, readErr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if readErr != nil {
+		// The SDK meets the same failure where it would have.
+		return d.sdk.HandleDeserialize(ctx, in, answered{withBody(out, resp, io.MultiReader(bytes.NewReader(body), failing{readErr})), md, nil})
+	}
+	parts, rest, ok := splitParts(body)
+	if !ok {
+		return d.sdk.HandleDeserialize(ctx, in, answered{withBody(out, resp, bytes.NewReader(body)), md, nil})
+	}
+	res, md2, err := d.sdk.HandleDeserialize(ctx, in, answered{withBody(out, resp, bytes.NewReader(rest)), md, nil})
+	if err != nil {
+		return res, md2, err
+	}
+	o, ok := res.Result.(*s3.ListPartsOutput)
+	if !ok || len(o.Parts) > 0 {
+		// The SDK found parts where splitParts saw none (a <part> in
+		// another case): let it decode all of them.
+		return d.sdk.HandleDeserialize(ctx, in, answered{withBody(out, resp, bytes.NewReader(body)), md, nil})
+	}
+	o.Parts = parts
+	return res, md2, nil
+}
+
+// answered is the rest of the stack, already run: it returns its answer.
+type answered struct {
+	out middleware.DeserializeOutput
+	md  middleware.Metadata
+	err error
+}
+
+func (a answered) HandleDeserialize(context.Context, middleware.DeserializeInput) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	return a.out, a.md, a.err
+}
+
+// withBody returns out with a copy of resp whose body is r.
+func withBody(out middleware.DeserializeOutput, resp *smithyhttp.Response, r io.Reader) middleware.DeserializeOutput {
+	hr := *resp.Response
+	hr.Body = io.NopCloser(r)
+	out.RawResponse = &smithyhttp.Response{Response: &hr}
+	return out
+}
+
+type failing struct{ err error }
+
+func (f failing) Read([]byte) (int, error) { return 0, f.err }
+
+// splitParts returns the <Part> children of the document's root element,
+// decoded, and the document without them. ok is false if the document has
+// anything it does not decode exactly as the SDK would.
+func splitParts(doc []byte) (parts []types.Part, rest []byte, ok bool) {
+	rest = make([]byte, 0, 1024)
+	depth, copied := 0, 0
+	for i := 0; i < len(doc); {
+		lt := bytes.IndexByte(doc[i:], '<')
+		if lt < 0 {
+			break
+		}
+		i += lt
+		tag := doc[i:]
+		switch {
+		case bytes.HasPrefix(tag, []byte("<?")):
+			n, found := skipPast(tag, "?>")
+			if !found {
+				return nil, nil, false
+			}
+			i += n
+		case bytes.HasPrefix(tag, []byte("<!--")):
+			n, found := skipPast(tag, "-->")
+			if !found {
+				return nil, nil, false
+			}
+			i += n
+		case bytes.HasPrefix(tag, []byte("<!")):
+			return nil, nil, false // a document type or CDATA: the SDK's
+		case bytes.HasPrefix(tag, []byte("</")):
+			n, found := skipPast(tag, ">")
+			if !found {
+				return nil, nil, false
+			}
+			depth--
+			i += n
+		case depth == 1 && bytes.HasPrefix(tag, []byte("<Part>")):
+			p, n, ok := readPart(tag[len("<Part>"):])
+			if !ok {
+				return nil, nil, false
+			}
+			parts = append(parts, p)
+			rest = append(rest, doc[copied:i]...)
+			i += len("<Part>") + n
+			copied = i
+		default:
+			n, found := tagEnd(tag)
+			if !found {
+				return nil, nil, false
+			}
+			if tag[n-2] != '/' {
+				depth++
+			}
+			i += n
+		}
+	}
+	return parts, append(rest, doc[copied:]...), true
+}
+
+// skipPast returns the length of b up to and including the first end.
+func skipPast(b []byte, end string) (int, bool) {
+	n := bytes.Index(b, []byte(end))
+	return n + len(end), n >= 0
+}
+
+// tagEnd returns the length of the start tag b begins with, attribute
+// values (which may hold '>') included.
+func tagEnd(b []byte) (int, bool) {
+	var quote byte
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
+// readPart decodes the content of a <Part> element up to and including its
+// end tag: child elements with plain text, as the SDK's Part decoder reads
+// them. It returns the length read.
+func readPart(b []byte) (p types.Part, n int, ok bool) {
+	for i := 0; ; {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n') {
+			i++
+		}
+		if bytes.HasPrefix(b[i:], []byte("</Part>")) {
+			return p, i + len("</Part>"), true
+		}
+		// <Name>text</Name>, Name in letters and digits.
+		if i >= len(b) || b[i] != '<' {
+			return p, 0, false
+		}
+		j := i + 1
+		for j < len(b) && isAlnum(b[j]) {
+			j++
+		}
+		if j == i+1 || j >= len(b) || b[j] != '>' {
+			return p, 0, false
+		}
+		name := string(b[i+1 : j])
+		k := j + 1 + bytes.IndexByte(b[j+1:], '<')
+		if k == j || !bytes.HasPrefix(b[k:], []byte("</"+name+">")) {
+			return p, 0, false
+		}
+		text, ok := unescape(b[j+1 : k])
+		if !ok || !setField(&p, name, text) {
+			return p, 0, false
+		}
+		i = k + len("</"+name+">")
+	}
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// setField stores one child of a Part as the SDK does; false means the SDK
+// would decode it otherwise (or fail).
+func setField(p *types.Part, name, text string) bool {
+	str := &text
+	switch name {
+	case "PartNumber", "Size":
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return false
+		}
+		if name == "Size" {
+			p.Size = &n
+		} else {
+			n32 := int32(n) // (the SDK truncates too)
+			p.PartNumber = &n32
+		}
+	case "LastModified":
+		t, err := smithytime.ParseDateTime(text)
+		if err != nil {
+			return false
+		}
+		p.LastModified = &t
+	case "ETag":
+		p.ETag = str
+	case "ChecksumCRC32":
+		p.ChecksumCRC32 = str
+	case "ChecksumCRC32C":
+		p.ChecksumCRC32C = str
+	case "ChecksumCRC64NVME":
+		p.ChecksumCRC64NVME = str
+	case "ChecksumMD5":
+		p.ChecksumMD5 = str
+	case "ChecksumSHA1":
+		p.ChecksumSHA1 = str
+	case "ChecksumSHA256":
+		p.ChecksumSHA256 = str
+	case "ChecksumSHA512":
+		p.ChecksumSHA512 = str
+	case "ChecksumXXHASH128":
+		p.ChecksumXXHASH128 = str
+	case "ChecksumXXHASH3":
+		p.ChecksumXXHASH3 = str
+	case "ChecksumXXHASH64":
+		p.ChecksumXXHASH64 = str
+	default:
+		// The SDK matches names in any case, and skips the others.
+		for _, known := range partFields {
+			if strings.EqualFold(name, known) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var partFields = []string{"PartNumber", "Size", "LastModified", "ETag",
+	"ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumMD5", "ChecksumSHA1",
+	"ChecksumSHA256", "ChecksumSHA512", "ChecksumXXHASH128", "ChecksumXXHASH3", "ChecksumXXHASH64"}
+
+// unescape decodes XML character data as encoding/xml does, for the text
+// it is sure of: valid UTF-8 without control characters but tab and
+// newline, the five named entities and decimal or hex references.
+func unescape(b []byte) (string, bool) {
+	if !utf8.Valid(b) {
+		return "", false
+	}
+	var out []byte // nil until an entity needs rewriting
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < 0x20 && c != '\t' && c != '\n' {
+			return "", false
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRune(b[i:])
+			if r == 0xFFFE || r == 0xFFFF {
+				return "", false
+			}
+			if out != nil {
+				out = append(out, b[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		if c != '&' {
+			if out != nil {
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		semi := bytes.IndexByte(b[i:], ';')
+		if semi < 0 {
+			return "", false
+		}
+		r, ok := entity(string(b[i+1 : i+semi]))
+		if !ok {
+			return "", false
+		}
+		if out == nil {
+			out = append(make([]byte, 0, len(b)), b[:i]...)
+		}
+		out = utf8.AppendRune(out, r)
+		i += semi + 1
+	}
+	if out == nil {
+		return string(b), true
+	}
+	return string(out), true
+}
+
+// entity resolves the name between '&' and ';'.
+func entity(name string) (rune, bool) {
+	switch name {
+	case "lt":
+		return '<', true
+	case "gt":
+		return '>', true
+	case "amp":
+		return '&', true
+	case "apos":
+		return '\'', true
+	case "quot":
+		return '"', true
+	}
+	digits, base := strings.CutPrefix(name, "#x")
+	b := 16
+	if !base {
+		if digits, base = strings.CutPrefix(name, "#"); !base {
+			return 0, false
+		}
+		b = 10
+	}
+	if digits == "" || len(digits) > 8 || strings.ContainsAny(digits, "+-_") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, b, 32)
+	r := rune(n)
+	if err != nil || r < 0x20 && r != '\t' && r != '\n' || r >= 0xD800 && r <= 0xDFFF || r == 0xFFFE || r == 0xFFFF || r > utf8.MaxRune {
+		return 0, false
+	}
+	return r, true
+}
