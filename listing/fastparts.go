@@ -49,7 +49,9 @@ const operationDeserializer = "OperationDeserializer"
 
 // partsDecoder is the ListParts deserializer: the SDK's, fed a body
 // without the parts it has read.
-type partsDecoder struct{ sdk middleware.DeserializeMiddleware }
+type partsDecoder struct {
+	sdk middleware.DeserializeMiddleware
+}
 
 func (d *partsDecoder) ID() string { return operationDeserializer }
 
