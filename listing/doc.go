@@ -27,6 +27,12 @@
 // A listing is either complete and verified, or an error: never a partial
 // listing that looks complete.
 //
+// # Decoding
+//
+// ListParts answers are decoded by fastParts (fastparts.go): uploadfs reads
+// the <Part> elements, the SDK the rest; whatever the reader is not sure of
+// goes to the SDK whole, and a fuzz test holds the two to the same result.
+//
 // # Errors
 //
 // Every error returned is an *Error naming the operation, bucket, key and
