@@ -235,7 +235,6 @@ func isAlnum(c byte) bool {
 // setField stores one child of a Part as the SDK does; false means the SDK
 // would decode it otherwise (or fail).
 func setField(p *types.Part, name, text string) bool {
-	str := &text
 	switch name {
 	case "PartNumber", "Size":
 		n, err := strconv.ParseInt(text, 10, 64)
@@ -254,31 +253,18 @@ func setField(p *types.Part, name, text string) bool {
 			return false
 		}
 		p.LastModified = &t
-	case "ETag":
-		p.ETag = str
-	case "ChecksumCRC32":
-		p.ChecksumCRC32 = str
-	case "ChecksumCRC32C":
-		p.ChecksumCRC32C = str
-	case "ChecksumCRC64NVME":
-		p.ChecksumCRC64NVME = str
-	case "ChecksumMD5":
-		p.ChecksumMD5 = str
-	case "ChecksumSHA1":
-		p.ChecksumSHA1 = str
-	case "ChecksumSHA256":
-		p.ChecksumSHA256 = str
-	case "ChecksumSHA512":
-		p.ChecksumSHA512 = str
-	case "ChecksumXXHASH128":
-		p.ChecksumXXHASH128 = str
-	case "ChecksumXXHASH3":
-		p.ChecksumXXHASH3 = str
-	case "ChecksumXXHASH64":
-		p.ChecksumXXHASH64 = str
 	default:
+		if field := partStrings[name]; field != nil {
+			*field(p) = &text
+			return true
+		}
 		// The SDK matches names in any case, and skips the others.
-		for _, known := range partFields {
+		for known := range partStrings {
+			if strings.EqualFold(name, known) {
+				return false
+			}
+		}
+		for _, known := range []string{"PartNumber", "Size", "LastModified"} {
 			if strings.EqualFold(name, known) {
 				return false
 			}
@@ -287,9 +273,20 @@ func setField(p *types.Part, name, text string) bool {
 	return true
 }
 
-var partFields = []string{"PartNumber", "Size", "LastModified", "ETag",
-	"ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumMD5", "ChecksumSHA1",
-	"ChecksumSHA256", "ChecksumSHA512", "ChecksumXXHASH128", "ChecksumXXHASH3", "ChecksumXXHASH64"}
+// partStrings are the string fields of a Part, by element name.
+var partStrings = map[string]func(*types.Part) **string{
+	"ETag":              func(p *types.Part) **string { return &p.ETag },
+	"ChecksumCRC32":     func(p *types.Part) **string { return &p.ChecksumCRC32 },
+	"ChecksumCRC32C":    func(p *types.Part) **string { return &p.ChecksumCRC32C },
+	"ChecksumCRC64NVME": func(p *types.Part) **string { return &p.ChecksumCRC64NVME },
+	"ChecksumMD5":       func(p *types.Part) **string { return &p.ChecksumMD5 },
+	"ChecksumSHA1":      func(p *types.Part) **string { return &p.ChecksumSHA1 },
+	"ChecksumSHA256":    func(p *types.Part) **string { return &p.ChecksumSHA256 },
+	"ChecksumSHA512":    func(p *types.Part) **string { return &p.ChecksumSHA512 },
+	"ChecksumXXHASH128": func(p *types.Part) **string { return &p.ChecksumXXHASH128 },
+	"ChecksumXXHASH3":   func(p *types.Part) **string { return &p.ChecksumXXHASH3 },
+	"ChecksumXXHASH64":  func(p *types.Part) **string { return &p.ChecksumXXHASH64 },
+}
 
 // unescape decodes XML character data as encoding/xml does, for the text
 // it is sure of: valid UTF-8 without control characters but tab and
