@@ -168,7 +168,7 @@ func (g *Glacier) FirstPage(ctx context.Context, vault, key, uploadID string) (*
 // Rest completes the listing that first began, following the server's
 // markers.
 func (g *Glacier) Rest(ctx context.Context, vault, key, uploadID string, first *Page) (*Parts, error) {
-	res := &Parts{Parts: first.Parts}
+	res := first.listing()
 	if !first.Truncated {
 		return res.total(), nil
 	}

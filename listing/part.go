@@ -143,6 +143,12 @@ type Page struct {
 	partSize int64
 }
 
+// listing begins a complete listing with the page's parts. Appending to it
+// never writes into the page, which the mount caches and shares.
+func (p *Page) listing() *Parts {
+	return &Parts{Info: p.Info, Parts: slices.Clip(p.Parts)}
+}
+
 // total sums the sizes.
 func (p *Parts) total() *Parts {
 	p.TotalBytes = 0

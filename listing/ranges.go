@@ -19,7 +19,7 @@ import (
 // range fails in a way a correct server would not (a bad page, a marker it
 // refuses), the listing falls back to the server's own markers.
 func (c *S3) Rest(ctx context.Context, bucket, key, uploadID string, first *Page) (*Parts, error) {
-	res := &Parts{Info: first.Info, Parts: first.Parts}
+	res := first.listing()
 	if !first.Truncated {
 		return res.total(), nil
 	}
@@ -50,7 +50,7 @@ func (c *S3) Rest(ctx context.Context, bucket, key, uploadID string, first *Page
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied) || ctx.Err() != nil {
 			return nil, firstErr(errs)
 		}
-		return c.follow(ctx, bucket, key, uploadID, &Parts{Info: first.Info, Parts: first.Parts}, first.Next)
+		return c.follow(ctx, bucket, key, uploadID, first.listing(), first.Next)
 	}
 	for _, r := range ranges {
 		res.Parts = append(res.Parts, r...)
