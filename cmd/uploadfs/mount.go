@@ -251,12 +251,12 @@ func prefetchOption(n int) int {
 // explain turns a probe failure (about bucket, or vault, if not "") into
 // the one line the user sees.
 func explain(err error, c *config, bucket string) error {
-	where, noun := c.Endpoint, "bucket"
+	where, noun, service := c.Endpoint, "bucket", "S3"
 	if c.Glacier {
-		noun = "vault"
+		noun, service = "vault", "Glacier"
 	}
 	if where == "" {
-		where = map[bool]string{false: "S3", true: "Glacier"}[c.Glacier]
+		where = service
 	}
 	switch {
 	case err == nil:
