@@ -9,7 +9,10 @@
 //     cached "does not exist"; the kernel's short negative timeout is the only
 //     negative cache.
 //   - An entry is served until its lifetime (TTL) ends, then fetched again on
-//     the next use. The clock is injected so tests control time.
+//     the next use. The clock is injected so tests control time. Held tells
+//     an expired entry from one never fetched: a caller that would fetch
+//     a small piece of a value never fetched fetches the whole value again
+//     once it has had it.
 //   - The LRU bounds the number of entries; eviction is silent and never
 //     touches kernel state (go-fuse inodes keep their own attributes).
 //   - A fetch runs on its own context, derived from the cache's base context
@@ -95,6 +98,10 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 	}
 	return e.v, true
 }
+
+// Held reports whether k has a value, valid or expired, that the LRU has
+// not evicted: whether k was fetched lately. It never fetches.
+func (c *Cache[K, V]) Held(k K) bool { return c.lru.Contains(k) }
 
 // Fetch returns the cached value for k, or calls fetch once for all callers
 // asking for k at the same time and caches its result. If ctx ends first,

@@ -191,3 +191,25 @@ func TestBaseContextStopsFetches(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled at unmount", err)
 	}
 }
+
+// Held tells an expired entry (fetched lately) from one never fetched or
+// evicted, without fetching.
+func TestHeld(t *testing.T) {
+	c, clock := newTest(t, 1, time.Minute)
+	var calls atomic.Int32
+	if c.Held("a") {
+		t.Fatal("held before any fetch")
+	}
+	c.Fetch(context.Background(), "a", counter(&calls, 1))
+	clock.Advance(2 * time.Minute)
+	if _, ok := c.Get("a"); ok || !c.Held("a") {
+		t.Fatalf("expired entry: Get ok %v, Held %v; want false, true", ok, c.Held("a"))
+	}
+	c.Fetch(context.Background(), "b", counter(&calls, 2))
+	if c.Held("a") {
+		t.Fatal("evicted entry still held")
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("%d fetches, want 2", calls.Load())
+	}
+}

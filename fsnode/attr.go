@@ -34,19 +34,23 @@ func (m *mount) dirAttr(a *fuse.Attr, ino uint64, mtime time.Time) {
 }
 
 // child returns the inode for a child of parent named name, reusing the one
-// the kernel already knows so that it picks up fresh data (go-fuse would
-// otherwise keep the old node and drop the new one).
-func child[N interface {
-	fs.InodeEmbedder
-	refresh(N)
-}](ctx context.Context, parent *fs.Inode, name string, n N, attr fs.StableAttr) *fs.Inode {
+// the kernel already knows (go-fuse would otherwise keep the old node and
+// drop the new one); a reused node that carries listed data takes n's.
+func child(ctx context.Context, parent *fs.Inode, name string, n fs.InodeEmbedder, attr fs.StableAttr) *fs.Inode {
 	if old := parent.GetChild(name); old != nil && old.StableAttr() == attr {
-		if o, ok := old.Operations().(N); ok {
-			o.refresh(n)
-			return old
+		if u, ok := old.Operations().(updater); ok {
+			u.update(n)
 		}
+		return old
 	}
 	return parent.NewInode(ctx, n, attr)
+}
+
+// updater is a node whose data comes from a listing (an upload, a part):
+// a fresh lookup hands it the fresh copy. Nodes of the other kinds read
+// what they show from the listings when asked.
+type updater interface {
+	update(fresh fs.InodeEmbedder)
 }
 
 // getxattr and listxattr are the Getxattr and Listxattr of every node:

@@ -49,10 +49,6 @@ var (
 	_ fs.NodeListxattrer = (*bucketNode)(nil)
 )
 
-// refresh keeps the node the kernel knows; a bucket's identity is its name
-// and its creation date does not change.
-func (b *bucketNode) refresh(*bucketNode) {}
-
 func (b *bucketNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
 	idx, err := b.m.level(ctx, b.name, "")
 	if err != nil {

@@ -46,8 +46,19 @@
 // kernel caches entries and attributes for the same TTL, and negative
 // entries for at most maxNegativeTTL.
 //
+// A listing that has expired is fetched again whole on the next lookup of
+// any of its entries (cache.Held tells it from one never listed, for which
+// a lookup sends one small request instead).
+//
 // A failed listing is never cached: the error reaches the callers that
 // shared the fetch as an errno (toErrno, the only mapping) and is logged once.
+//
+// # Interrupts
+//
+// The kernel interrupts an operation for any signal that reaches its caller,
+// restartable ones included; an operation waiting for a fetch ends with
+// EINTR only when its caller is being stopped (caller.go), and checks that
+// until its answer comes, since the kernel interrupts only once.
 //
 // # Read-only
 //

@@ -31,7 +31,7 @@ func (h fnv) add(s string) fnv {
 	for i := 0; i < len(s); i++ {
 		h = (h ^ fnv(s[i])) * 1099511628211
 	}
-	return (h ^ 0) * 1099511628211
+	return h * 1099511628211 // the NUL: h ^ 0 is h
 }
 
 func (h fnv) ino(level uint64) uint64 { return level<<60 | uint64(h)&(1<<60-1) }

@@ -271,9 +271,21 @@ func (m *mount) logged(err error) error {
 	return err
 }
 
+// get returns c's value for k, fetching it if it is not cached. The
+// operation waits for the fetch until its caller is being stopped, not
+// merely interrupted (caller.go); the fetch itself runs for every caller.
+func get[K comparable, V any](ctx context.Context, c *cache.Cache[K, V], k K, fetch func(context.Context) (V, error)) (V, error) {
+	if v, ok := c.Get(k); ok {
+		return v, nil
+	}
+	ctx, stop := untilStopped(ctx)
+	defer stop()
+	return c.Fetch(ctx, k, fetch)
+}
+
 // bucketList lists the buckets, or the vaults.
 func (m *mount) bucketList(ctx context.Context) ([]listing.Bucket, error) {
-	return m.buckets.Fetch(ctx, struct{}{}, func(ctx context.Context) ([]listing.Bucket, error) {
+	return get(ctx, m.buckets, struct{}{}, func(ctx context.Context) ([]listing.Bucket, error) {
 		if m.glacier != nil {
 			return fetch(m, ctx, m.glacier.Vaults)
 		}
@@ -283,7 +295,7 @@ func (m *mount) bucketList(ctx context.Context) ([]listing.Bucket, error) {
 
 // vault lists the uploads of a Glacier vault.
 func (m *mount) vault(ctx context.Context, name string) (*vaultIndex, error) {
-	return m.vaults.Fetch(ctx, name, func(ctx context.Context) (*vaultIndex, error) {
+	return get(ctx, m.vaults, name, func(ctx context.Context) (*vaultIndex, error) {
 		return fetch(m, ctx, func(ctx context.Context) (*vaultIndex, error) {
 			ups, err := m.glacier.Uploads(ctx, name)
 			if err != nil {
@@ -295,7 +307,7 @@ func (m *mount) vault(ctx context.Context, name string) (*vaultIndex, error) {
 }
 
 func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
-	return m.levels.Fetch(ctx, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
+	return get(ctx, m.levels, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
 		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
 			lv, err := m.s3.Level(ctx, bucket, prefix)
 			if err != nil {
@@ -308,7 +320,7 @@ func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, 
 
 // firstPage returns the first page of an upload's parts.
 func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, error) {
-	return m.firstPages.Fetch(ctx, k, func(ctx context.Context) (*listing.Page, error) {
+	return get(ctx, m.firstPages, k, func(ctx context.Context) (*listing.Page, error) {
 		return fetch(m, ctx, func(ctx context.Context) (*listing.Page, error) {
 			return m.partLister.FirstPage(ctx, k.bucket, k.key, k.id)
 		})
@@ -318,7 +330,7 @@ func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, erro
 // partList returns the complete part listing, built on the first page if
 // it is in hand.
 func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, error) {
-	return m.parts.Fetch(ctx, k, func(ctx context.Context) (*listing.Parts, error) {
+	return get(ctx, m.parts, k, func(ctx context.Context) (*listing.Parts, error) {
 		first, err := m.firstPage(ctx, k)
 		if err != nil {
 			return nil, err
@@ -331,7 +343,7 @@ func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, erro
 
 // onePart looks part n up with one small request (m.finder is set).
 func (m *mount) onePart(ctx context.Context, k uploadKey, n int32) (partAnswer, error) {
-	return m.single.Fetch(ctx, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
+	return get(ctx, m.single, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
 		return fetch(m, ctx, func(ctx context.Context) (partAnswer, error) {
 			p, ok, err := m.finder.Part(ctx, k.bucket, k.key, k.id, n)
 			return partAnswer{p, ok}, err

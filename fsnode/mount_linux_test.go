@@ -16,20 +16,30 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// TestMain clears mounts that an earlier, killed test binary left under the
-// temporary directory: a `go test -timeout` panic skips every cleanup.
+// TestMain clears mounts that an earlier, killed test binary of this
+// package left under its temporary directory: a `go test -timeout` panic
+// skips every cleanup. The directory is this package's own, so that the
+// sweep never touches the mounts of another package's tests running at the
+// same time (the end-to-end tests make stale mounts on purpose).
 func TestMain(m *testing.M) {
-	sweepStaleMounts()
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(runHelper(os.Args[1:]))
+	}
+	tmp := filepath.Join(os.TempDir(), "uploadfs-fsnode-tests")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		panic(err)
+	}
+	os.Setenv("TMPDIR", tmp)
+	sweepStaleMounts(tmp)
 	os.Exit(m.Run())
 }
 
-func sweepStaleMounts() {
+func sweepStaleMounts(tmp string) {
 	f, err := os.Open("/proc/self/mounts")
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	tmp := os.TempDir()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())

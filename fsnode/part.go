@@ -38,7 +38,11 @@ func uploadHash(bucket string, u *listing.Upload) fnv {
 	return fnvOffset.add(bucket).add(u.Key).add(u.ID)
 }
 
-func (n *partNode) refresh(fresh *partNode) { n.part.Store(fresh.part.Load()) }
+func (n *partNode) update(fresh fs.InodeEmbedder) {
+	if f, ok := fresh.(*partNode); ok {
+		n.part.Store(f.part.Load())
+	}
+}
 
 // fill sets every attribute of the part but its inode number, which Lookup
 // knows before the node exists and Getattr takes from the node.

@@ -36,10 +36,6 @@ var (
 
 func (p *pathNode) ino() uint64 { return ino(levelPath, p.bucket, p.key) }
 
-// refresh keeps the node the kernel knows: everything a path directory
-// shows is read from the listings when asked.
-func (p *pathNode) refresh(*pathNode) {}
-
 // attr: a path directory's times are the mount's start, so that
 // `find -mtime` matches upload directories (mtime = Initiated) only.
 func (p *pathNode) attr(a *fuse.Attr) { p.m.dirAttr(a, p.ino(), time.Time{}) }

@@ -68,23 +68,22 @@ func TestPrefetchSameResult(t *testing.T) {
 }
 
 // Prefetching turns a walk of N uploads from N round trips one after
-// another into a few: with the server slowed down, the walk with it is
-// several times faster.
+// another into a few: counted as waves of requests at the proxy (a request
+// that starts while none is in flight begins a wave), not timed.
 func TestPrefetchMakesWalksFast(t *testing.T) {
 	srv := startServer(t)
 	walkBucket(t, srv)
-	p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
-	c := through(srv.Client(), p)
-	walk := func(prefetch int) time.Duration {
-		mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"walk"}, Prefetch: prefetch})
-		start := time.Now()
+	walk := func(prefetch int) (waves, inFlight int) {
+		p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
+		mnt := mountTest(t, Options{Lister: listing.NewS3(through(srv.Client(), p)), Buckets: []string{"walk"}, Prefetch: prefetch})
 		mustSh(t, "find "+join(mnt, "walk")+" -type f -printf '%s\\n' >/dev/null")
-		return time.Since(start)
+		return p.Waves()
 	}
-	slow, fast := walk(-1), walk(32)
-	t.Logf("walk of 200 uploads at 20 ms a request: %v on demand, %v with prefetching", slow, fast)
-	if fast*3 > slow {
-		t.Fatalf("prefetching walk %v, on demand %v: want at least 3 times faster", fast, slow)
+	slow, _ := walk(-1)
+	fast, inFlight := walk(32)
+	t.Logf("walk of 200 uploads: %d round-trip waves on demand, %d with prefetching (%d requests at once)", slow, fast, inFlight)
+	if slow < 200 || fast*4 > slow || inFlight > 33 {
+		t.Fatalf("%d waves on demand, %d with prefetching, %d at once: want 200 or more, a quarter or fewer, at most 33", slow, fast, inFlight)
 	}
 }
 

@@ -51,7 +51,11 @@ func lookupUpload(ctx context.Context, parent *fs.Inode, m *mount, bucket string
 
 func (n *uploadNode) ino() uint64 { return uploadIno(n.bucket, *n.up.Load()) }
 
-func (n *uploadNode) refresh(fresh *uploadNode) { n.up.Store(fresh.up.Load()) }
+func (n *uploadNode) update(fresh fs.InodeEmbedder) {
+	if f, ok := fresh.(*uploadNode); ok {
+		n.up.Store(f.up.Load())
+	}
+}
 
 func (n *uploadNode) attr(a *fuse.Attr) { n.m.dirAttr(a, n.ino(), n.up.Load().Initiated) }
 
@@ -96,8 +100,11 @@ func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {
 
 // Lookup answers from the listing in hand (complete, or the first page that
 // a readdir is streaming), else with one request for the part alone: `stat`
-// of one part of a 10,000-part upload does not list it. (Glacier cannot
-// find one part alone: there the upload is listed, and cached.)
+// of one part of a 10,000-part upload does not list it. An upload whose
+// listing has expired is listed again whole, once for every lookup waiting
+// on it: a script (or the kernel) visiting every part after the TTL costs
+// one listing, not one request per part. (Glacier cannot find one part
+// alone: there the upload is always listed.)
 func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	num, ok := parsePartName(name)
 	if !ok {
@@ -109,7 +116,7 @@ func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 		p = ps.Find(num)
 	} else if pg, cached := n.m.firstPages.Get(k); cached && pg.Covers(num) {
 		p = pg.Find(num)
-	} else if n.m.finder == nil {
+	} else if n.m.finder == nil || n.m.parts.Held(k) {
 		ps, err := n.m.partList(ctx, k)
 		if err != nil {
 			return nil, toErrno(err)
@@ -213,13 +220,6 @@ func (n *uploadNode) Getxattr(ctx context.Context, attr string, dest []byte) (ui
 
 func (n *uploadNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
 	return listxattr(dest, n.xattrs(ctx))
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // rfc3339 formats t in UTC, or "" (absent) for the zero time.

@@ -27,9 +27,6 @@ var (
 	_ fs.NodeListxattrer = (*vaultNode)(nil)
 )
 
-// refresh keeps the node the kernel knows; a vault's identity is its name.
-func (v *vaultNode) refresh(*vaultNode) {}
-
 // vaultIndex is one vault's uploads, by file name.
 type vaultIndex struct {
 	uploads []listing.Upload // sorted by file name

@@ -7,6 +7,8 @@
 //     sequential ListParts paginator and `aws s3api list-parts`;
 //   - warm `ls -l`, against `ls -l` of a tmpfs directory of as many files;
 //   - `stat` of one part on a fresh mount;
+//   - `stat` of every part in a shell loop that outlives the TTL many
+//     times: requests against one listing per TTL window;
 //   - resident memory per part after `find` walks several uploads, and
 //     with a cache far smaller than the walk.
 //

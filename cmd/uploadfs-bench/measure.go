@@ -213,7 +213,12 @@ func (b *bench) measure() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	sl, err := b.statLoop()
+	if err != nil {
+		return false, err
+	}
 	ok := b.print(r)
+	ok = b.printStatLoop(sl) && ok
 	return b.printWalk(wr) && ok, nil
 }
 

@@ -29,10 +29,7 @@ const (
 	testSecret = "uploadfs-test-secret"
 )
 
-var (
-	uploadfsBin string // the binary under test
-	tools       = map[string]string{}
-)
+var uploadfsBin string // the binary under test
 
 func TestMain(m *testing.M) {
 	code := func() int {

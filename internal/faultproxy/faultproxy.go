@@ -58,6 +58,9 @@ type Proxy struct {
 	seq      map[string]int
 	requests int
 	faults   [numFaults]int
+	inFlight int
+	maxIn    int
+	waves    int
 	srv      *httptest.Server
 	tr       *http.Transport
 }
@@ -90,6 +93,17 @@ func (p *Proxy) SetRule(rule func(Request) Fault) {
 	p.mu.Lock()
 	p.rule = rule
 	p.mu.Unlock()
+}
+
+// Waves returns the round-trip waves seen (how often requests began while
+// none was in flight: a walk that waits for each answer before it asks the
+// next has one wave per request, one that asks ahead has few) and the most
+// requests in flight at once. Unlike a duration, neither depends on how busy
+// the machine is.
+func (p *Proxy) Waves() (waves, maxInFlight int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waves, p.maxIn
 }
 
 // Stats returns the requests seen and the faults injected, by kind.
@@ -126,6 +140,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 	req.Seq = p.seq[req.Op]
 	p.seq[req.Op]++
 	p.requests++
+	if p.inFlight == 0 {
+		p.waves++
+	}
+	p.inFlight++
+	p.maxIn = max(p.maxIn, p.inFlight)
 	fault := None
 	if p.rule != nil && req.Op != "other" {
 		fault = p.rule(req)
@@ -133,6 +152,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 	p.faults[fault]++
 	slowBy := p.SlowBy
 	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.inFlight--
+		p.mu.Unlock()
+	}()
 
 	switch fault {
 	case SlowDown:
