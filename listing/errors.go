@@ -24,6 +24,10 @@ var (
 	// ErrBadResponse: the server answered with a page that cannot be right
 	// (a marker that does not advance, repeated entries, impossible values).
 	ErrBadResponse = errors.New("invalid response from server")
+	// ErrWrongRegion: S3 says the bucket is in another region (301
+	// PermanentRedirect, 400 AuthorizationHeaderMalformed) and the client
+	// could not learn which.
+	ErrWrongRegion = errors.New("bucket is in another region")
 	// ErrInvalid: the server refused a parameter uploadfs sent
 	// (InvalidParameterValueException, MissingParameterValueException).
 	ErrInvalid = errors.New("invalid parameter")
@@ -87,6 +91,8 @@ func kindOf(err error) error {
 			return ErrAccessDenied
 		case "InvalidParameterValueException", "MissingParameterValueException":
 			return ErrInvalid
+		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+			return ErrWrongRegion
 		case "ThrottlingException", "LimitExceededException", "RequestTimeoutException":
 			return ErrUnavailable // Glacier throttles with HTTP 400
 		}
@@ -94,6 +100,8 @@ func kindOf(err error) error {
 	var respErr *awshttp.ResponseError
 	if errors.As(err, &respErr) {
 		switch code := respErr.HTTPStatusCode(); {
+		case code == http.StatusMovedPermanently:
+			return ErrWrongRegion
 		case code == http.StatusNotFound:
 			return ErrNotFound
 		case code == http.StatusForbidden || code == http.StatusUnauthorized:

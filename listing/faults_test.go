@@ -29,6 +29,10 @@ func (s *stub) ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Op
 	return &s3.ListBucketsOutput{}, nil
 }
 
+func (s *stub) ListDirectoryBuckets(context.Context, *s3.ListDirectoryBucketsInput, ...func(*s3.Options)) (*s3.ListDirectoryBucketsOutput, error) {
+	return &s3.ListDirectoryBucketsOutput{}, nil
+}
+
 func (s *stub) ListMultipartUploads(_ context.Context, in *s3.ListMultipartUploadsInput, _ ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error) {
 	if s.calls.Add(1) > 100_000 {
 		panic("listing loops")

@@ -19,17 +19,19 @@ const partsPerPage = 1000
 func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max int32, opts ...func(*s3.Options)) (*Page, error) {
 	const op = "ListParts"
 	in := &s3.ListPartsInput{
-		Bucket:   aws.String(bucket),
-		Key:      aws.String(key),
-		UploadId: aws.String(uploadID),
-		MaxParts: aws.Int32(max),
+		Bucket:              aws.String(bucket),
+		Key:                 aws.String(key),
+		UploadId:            aws.String(uploadID),
+		MaxParts:            aws.Int32(max),
+		RequestPayer:        c.payer(),
+		ExpectedBucketOwner: c.owner(),
 	}
 	if marker > 0 {
 		in.PartNumberMarker = aws.String(strconv.Itoa(int(marker)))
 	}
 	out, err := c.api.ListParts(ctx, in, append([]func(*s3.Options){fastParts}, opts...)...)
 	if err != nil {
-		return nil, wrap(err, op, bucket, key, uploadID)
+		return nil, c.wrap(err, op, bucket, key, uploadID)
 	}
 	bad := func(format string, a ...any) error {
 		return badResponse(op, bucket, key, uploadID, fmt.Sprintf(format, a...))

@@ -2,15 +2,19 @@ package listing
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // S3API is the part of the SDK's *s3.Client this package calls.
 type S3API interface {
 	ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+	ListDirectoryBuckets(context.Context, *s3.ListDirectoryBucketsInput, ...func(*s3.Options)) (*s3.ListDirectoryBucketsOutput, error)
 	ListMultipartUploads(context.Context, *s3.ListMultipartUploadsInput, ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error)
 	ListParts(context.Context, *s3.ListPartsInput, ...func(*s3.Options)) (*s3.ListPartsOutput, error)
 }
@@ -29,6 +33,17 @@ type S3 struct {
 	// Concurrency bounds the ListParts ranges of one upload fetched at
 	// once. Zero means DefaultConcurrency.
 	Concurrency int
+	// DirectoryRegions are the regions whose directory buckets (S3 Express
+	// One Zone, not in ListBuckets) Buckets lists with ListDirectoryBuckets;
+	// "" is the client's own region. Empty: none are listed.
+	DirectoryRegions []string
+	// RequestPayer, if set ("requester"), is sent with every listing of
+	// uploads and parts: requester-pays buckets refuse them otherwise.
+	RequestPayer string
+	// ExpectedBucketOwner, if set (an account ID), is sent with every
+	// listing of uploads and parts: S3 refuses (403) a bucket another
+	// account owns.
+	ExpectedBucketOwner string
 }
 
 // DefaultConcurrency lists the nine ranges after a first page of 1,000
@@ -50,6 +65,27 @@ func (c *S3) maxPages() int {
 		return c.MaxPages
 	}
 	return 100_000
+}
+
+// payer and owner are the request options of every bucket-scoped call.
+func (c *S3) payer() types.RequestPayer { return types.RequestPayer(c.RequestPayer) }
+
+func (c *S3) owner() *string {
+	if c.ExpectedBucketOwner == "" {
+		return nil
+	}
+	return &c.ExpectedBucketOwner
+}
+
+// wrap is the package's wrap with a hint for the refusal that
+// ExpectedBucketOwner causes: the 403 says only "Access Denied".
+func (c *S3) wrap(err error, op, bucket, key, uploadID string) error {
+	err = wrap(err, op, bucket, key, uploadID)
+	var e *Error
+	if c.ExpectedBucketOwner != "" && errors.Is(err, ErrAccessDenied) && errors.As(err, &e) {
+		e.Err = fmt.Errorf("%w (the bucket may not be owned by the expected owner %s)", e.Err, c.ExpectedBucketOwner)
+	}
+	return err
 }
 
 func (c *S3) pageSize() *int32 {

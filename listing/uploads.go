@@ -29,6 +29,10 @@ type Level struct {
 // ending in "/") with ListMultipartUploads and Delimiter "/", following the
 // server's key and upload-id markers to the end.
 //
+// Directory buckets list their uploads unsorted, with an opaque key marker
+// and no upload-id marker: the pages are gathered whole, verified (no
+// repeats, markers advance) and sorted here, as every level is.
+//
 // A bucket that never had an upload may answer NoSuchUpload (seen from some
 // servers where S3 returns an empty list); that is an empty level. A server
 // that ignores the delimiter is tolerated: deeper keys are folded into their
@@ -51,10 +55,12 @@ func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
 			return nil, bad("more than %d pages", c.maxPages())
 		}
 		in := &s3.ListMultipartUploadsInput{
-			Bucket:       aws.String(bucket),
-			Delimiter:    aws.String(Delimiter),
-			EncodingType: types.EncodingTypeUrl,
-			MaxUploads:   c.pageSize(),
+			Bucket:              aws.String(bucket),
+			Delimiter:           aws.String(Delimiter),
+			EncodingType:        types.EncodingTypeUrl,
+			MaxUploads:          c.pageSize(),
+			RequestPayer:        c.payer(),
+			ExpectedBucketOwner: c.owner(),
 		}
 		if prefix != "" {
 			in.Prefix = aws.String(prefix)
@@ -70,7 +76,7 @@ func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
 			if page == 0 && neverHadUploads(err) {
 				return lv, nil
 			}
-			return nil, wrap(err, op, bucket, prefix, "")
+			return nil, c.wrap(err, op, bucket, prefix, "")
 		}
 		encoded := res.EncodingType == types.EncodingTypeUrl
 		added := 0
@@ -115,9 +121,13 @@ func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
 		if !aws.ToBool(res.IsTruncated) {
 			break
 		}
-		nextKey, err := decodeKey(str(res.NextKeyMarker), encoded)
-		if err != nil {
-			return nil, bad("undecodable key marker %q: %v", str(res.NextKeyMarker), err)
+		// A directory bucket's key marker is an opaque token, sent back
+		// as it came; elsewhere it is a key, encoded like the keys.
+		nextKey := str(res.NextKeyMarker)
+		if !IsDirectoryBucket(bucket) {
+			if nextKey, err = decodeKey(nextKey, encoded); err != nil {
+				return nil, bad("undecodable key marker %q: %v", str(res.NextKeyMarker), err)
+			}
 		}
 		nextID := str(res.NextUploadIdMarker)
 		m := [2]string{nextKey, nextID}
@@ -166,11 +176,12 @@ func uploadOf(key string, u types.MultipartUpload) Upload {
 // CheckBucket asks for at most one upload of bucket: a cheap way to learn,
 // before mounting, that the bucket exists and the credentials may list it.
 func (c *S3) CheckBucket(ctx context.Context, bucket string) error {
-	_, err := c.api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), MaxUploads: aws.Int32(1)})
+	_, err := c.api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), MaxUploads: aws.Int32(1),
+		RequestPayer: c.payer(), ExpectedBucketOwner: c.owner()})
 	if neverHadUploads(err) {
 		return nil
 	}
-	return wrap(err, "ListMultipartUploads", bucket, "", "")
+	return c.wrap(err, "ListMultipartUploads", bucket, "", "")
 }
 
 // neverHadUploads recognises the NoSuchUpload some servers (gofakes3)

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/uploadfs/uploadfs/regions"
 )
 
 // retryAttempts is how often the SDK tries a throttled, failed or dropped
@@ -63,15 +65,28 @@ func loadConfig(ctx context.Context, c *config) (aws.Config, error) {
 	return cfg, nil
 }
 
-// newS3Client builds the S3 client from the configuration and the flags.
-func newS3Client(cfg aws.Config, c *config, log *slog.Logger) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+// newS3Client builds the S3 client from the configuration and the flags:
+// a router that sends each bucket's requests to its region, with one
+// client per region made from the same options. With --endpoint-url the
+// host stays and only the signing region changes. custom reports whether
+// an endpoint other than AWS's is in use (the flag, or the environment and
+// shared config that the SDK reads).
+func newS3Client(cfg aws.Config, c *config, log *slog.Logger) (r *regions.Router, custom bool) {
+	base := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.UsePathStyle = c.PathStyle
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)
 		}
+		// An access point ARN names its region; follow it.
+		o.UseARNRegion = true
 		o.APIOptions = append(o.APIOptions, logRequests(log))
 	})
+	return regions.New(cfg.Region, func(region string) regions.Client {
+		if region == cfg.Region {
+			return base
+		}
+		return s3.New(base.Options(), func(o *s3.Options) { o.Region = region })
+	}, log), base.Options().BaseEndpoint != nil
 }
 
 // newGlacierClient builds the Glacier client (the vault API) likewise; its
@@ -100,6 +115,7 @@ func logRequests(log *slog.Logger) func(*middleware.Stack) error {
 				start := time.Now()
 				out, md, err := next.HandleInitialize(ctx, in)
 				attrs := append(describe(in.Parameters),
+					slog.String("region", awsmiddleware.GetRegion(ctx)),
 					slog.Duration("took", time.Since(start)))
 				if res, ok := retry.GetAttemptResults(md); ok && len(res.Results) > 1 {
 					attrs = append(attrs, slog.Int("attempts", len(res.Results)))
@@ -125,6 +141,10 @@ func describe(params any) []slog.Attr {
 			slog.String("upload-id", aws.ToString(in.UploadId)), slog.String("part-number-marker", aws.ToString(in.PartNumberMarker))}
 	case *s3.ListBucketsInput:
 		return []slog.Attr{slog.String("continuation-token", aws.ToString(in.ContinuationToken))}
+	case *s3.ListDirectoryBucketsInput:
+		return []slog.Attr{slog.String("continuation-token", aws.ToString(in.ContinuationToken))}
+	case *s3.HeadBucketInput:
+		return []slog.Attr{slog.String("bucket", aws.ToString(in.Bucket))}
 	case *glacier.ListVaultsInput:
 		return []slog.Attr{slog.String("marker", aws.ToString(in.Marker))}
 	case *glacier.ListMultipartUploadsInput:

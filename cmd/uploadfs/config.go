@@ -30,6 +30,16 @@ type config struct {
 	// Buckets is --bucket (repeatable): show only these, no ListBuckets.
 	// With --glacier they name vaults.
 	Buckets []string
+	// DirectoryBucketRegions is --directory-bucket-region (repeatable):
+	// regions whose directory buckets are listed besides the default
+	// region's.
+	DirectoryBucketRegions []string
+	// RequestPayer is --request-payer: "requester" for requester-pays
+	// buckets. Empty: not sent.
+	RequestPayer string
+	// ExpectedBucketOwner is --expected-bucket-owner: an account ID that
+	// must own every bucket listed. Empty: not checked.
+	ExpectedBucketOwner string
 	// Glacier is --glacier: show Glacier vault uploads instead of S3's.
 	Glacier bool
 	// AccountID is --account-id: the Glacier account; "-" is the
@@ -77,13 +87,19 @@ func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.PathStyle, "path-style", false, "use path-style addressing (most S3-compatible servers need it)")
 	fs.BoolVar(&c.Glacier, "glacier", false, "show S3 Glacier vault uploads (the vault API) instead of S3's")
 	fs.StringVar(&c.AccountID, "account-id", "-", "with --glacier: the account that owns the vaults (-: the credentials' own)")
-	fs.Func("bucket", "show only this bucket (with --glacier: vault), without listing them all (repeatable)", func(s string) error {
-		if s == "" || strings.Contains(s, "/") {
+	fs.Func("bucket", "show only this bucket, access point ARN or alias (with --glacier: vault), without listing them all (repeatable)", func(s string) error {
+		if s == "" || (strings.Contains(s, "/") && !strings.HasPrefix(s, "arn:")) {
 			return fmt.Errorf("invalid bucket name %q", s)
 		}
 		c.Buckets = append(c.Buckets, s)
 		return nil
 	})
+	fs.Func("directory-bucket-region", "also list the directory buckets (S3 Express One Zone) of this region (repeatable)", func(s string) error {
+		c.DirectoryBucketRegions = append(c.DirectoryBucketRegions, s)
+		return nil
+	})
+	fs.StringVar(&c.RequestPayer, "request-payer", "", "requester: list requester-pays buckets (you pay for the requests)")
+	fs.StringVar(&c.ExpectedBucketOwner, "expected-bucket-owner", "", "account ID that must own every bucket (others are refused: EACCES)")
 	fs.DurationVar(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
 	fs.IntVar(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
 	fs.IntVar(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
@@ -162,6 +178,15 @@ func parseMount(args []string) (*config, error) {
 	if c.AccountID != "-" && !isAccountID(c.AccountID) {
 		return nil, fmt.Errorf("%w: --account-id must be - or 12 digits (no hyphens), got %q", errUsage, c.AccountID)
 	}
+	if c.RequestPayer != "" && c.RequestPayer != "requester" {
+		return nil, fmt.Errorf("%w: --request-payer takes only requester, got %q", errUsage, c.RequestPayer)
+	}
+	if c.ExpectedBucketOwner != "" && !isAccountID(c.ExpectedBucketOwner) {
+		return nil, fmt.Errorf("%w: --expected-bucket-owner must be 12 digits, got %q", errUsage, c.ExpectedBucketOwner)
+	}
+	if c.Glacier && (c.RequestPayer != "" || c.ExpectedBucketOwner != "" || len(c.DirectoryBucketRegions) > 0) {
+		return nil, fmt.Errorf("%w: --request-payer, --expected-bucket-owner and --directory-bucket-region apply to S3 only", errUsage)
+	}
 	if c.ListConcurrency <= 0 {
 		return nil, fmt.Errorf("%w: --list-concurrency must be positive", errUsage)
 	}
@@ -179,4 +204,15 @@ func isAccountID(s string) bool {
 		}
 	}
 	return true
+}
+
+// directoryRegions are the regions whose directory buckets are listed: the
+// default region's on AWS (an S3-compatible endpoint, custom, has none, and
+// may take the request for another), and every --directory-bucket-region.
+func (c *config) directoryRegions(custom bool) []string {
+	var rs []string
+	if !custom {
+		rs = append(rs, "")
+	}
+	return append(rs, c.DirectoryBucketRegions...)
 }

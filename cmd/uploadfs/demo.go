@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/regions"
 )
 
 // demoCmd serves the seeded demo tree from an in-process server and mounts
@@ -66,7 +67,8 @@ func startDemo(c *config) (seed func(context.Context) error, b backend, tourOf f
 	}
 	c.Endpoint = srv.URL
 	seed = func(ctx context.Context) error { return demo.Seed(ctx, srv.Client(), srv.Clock) }
-	return seed, s3Backend(c, srv.Client(), srv.Client()), tour, srv.Close, nil
+	one := func() *regions.Router { return regions.Single(srv.Client()) }
+	return seed, s3Backend(c, one(), one(), nil), tour, srv.Close, nil
 }
 
 // tour is what the demo prints once mounted: commands to paste.

@@ -18,11 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/uploadfs/uploadfs/fsnode"
 	"github.com/uploadfs/uploadfs/listing"
+	"github.com/uploadfs/uploadfs/regions"
 )
 
 // readyEnv names the file descriptor on which a background child reports
@@ -77,14 +77,31 @@ func newBackend(ctx context.Context, c *config, log *slog.Logger) (backend, erro
 	if c.Glacier {
 		return glacierBackend(c, newGlacierClient(cfg, c, log), newGlacierClient(quick, c, log)), nil
 	}
-	return s3Backend(c, newS3Client(cfg, c, log), newS3Client(quick, c, log)), nil
+	client, custom := newS3Client(cfg, c, log)
+	quickClient, _ := newS3Client(quick, c, log)
+	return s3Backend(c, client, quickClient, c.directoryRegions(custom)), nil
 }
 
-func s3Backend(c *config, client, quick *s3.Client) backend {
-	lister := listing.NewS3(client)
-	lister.Concurrency = c.ListConcurrency
-	prober := listing.NewS3(quick)
-	return backend{s3: lister, probe: probeWith(c, prober.Buckets, prober.CheckBucket)}
+// s3Backend lists through client, and probes through quick; directory
+// buckets are listed in dirRegions.
+func s3Backend(c *config, client, quick *regions.Router, dirRegions []string) backend {
+	lister, prober := newS3Lister(c, client, dirRegions), newS3Lister(c, quick, dirRegions)
+	probe := probeWith(c, prober.Buckets, prober.CheckBucket)
+	return backend{s3: lister, probe: func(ctx context.Context) error {
+		err := probe(ctx)
+		client.Adopt(quick) // what the probe learned costs the mount nothing
+		return err
+	}}
+}
+
+// newS3Lister sets a lister up with the flags' request options.
+func newS3Lister(c *config, api listing.S3API, dirRegions []string) *listing.S3 {
+	l := listing.NewS3(api)
+	l.Concurrency = c.ListConcurrency
+	l.DirectoryRegions = dirRegions
+	l.RequestPayer = c.RequestPayer
+	l.ExpectedBucketOwner = c.ExpectedBucketOwner
+	return l
 }
 
 func glacierBackend(c *config, client, quick *glacier.Client) backend {
@@ -263,6 +280,8 @@ func explain(err error, c *config, bucket string) error {
 		return nil
 	case bucket != "" && errors.Is(err, listing.ErrNotFound):
 		return fmt.Errorf("%s %q does not exist at %s", noun, bucket, where)
+	case errors.Is(err, listing.ErrWrongRegion):
+		return fmt.Errorf("%s %q is in another region and %s did not say which (try --region): %v", noun, bucket, where, err)
 	case errors.Is(err, listing.ErrAccessDenied):
 		return fmt.Errorf("access denied by %s (check the credentials, profile and region): %v", where, err)
 	case errors.Is(err, listing.ErrUnavailable):
