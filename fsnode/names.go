@@ -16,7 +16,8 @@ import (
 //
 //   - A component that is a valid file name appears unchanged.
 //   - '%' is written "%25"; so is every byte that cannot or should not appear
-//     in a name: control characters (0x00-0x1F, 0x7F, U+0080-U+009F) and
+//     in a name: '/' (in a bucket named by an access point ARN, or an
+//     upload ID), control characters (0x00-0x1F, 0x7F, U+0080-U+009F) and
 //     bytes that are not valid UTF-8 (macOS rejects those), each as "%XX"
 //     with upper-case hex.
 //   - "." and ".." become "%2E" and "%2E%2E"; the empty component becomes
@@ -51,7 +52,7 @@ func escapeName(c string) string {
 	var b strings.Builder
 	for i := 0; i < len(c); {
 		r, size := utf8.DecodeRuneInString(c[i:])
-		if r == '%' || r < 0x20 || r == 0x7F || (r >= 0x80 && r <= 0x9F) || (r == utf8.RuneError && size == 1) {
+		if mustEscape(r, size) {
 			for _, x := range []byte(c[i : i+size]) {
 				b.WriteByte('%')
 				b.WriteByte(hexDigits[x>>4])
@@ -71,12 +72,19 @@ func escapeName(c string) string {
 const hexDigits = "0123456789ABCDEF"
 
 func needsEscape(c string) bool {
-	for _, r := range c {
-		if r == '%' || r < 0x20 || r == 0x7F || (r >= 0x80 && r <= 0x9F) || r == utf8.RuneError {
+	for i := 0; i < len(c); {
+		r, size := utf8.DecodeRuneInString(c[i:])
+		if mustEscape(r, size) {
 			return true
 		}
+		i += size
 	}
 	return false
+}
+
+// mustEscape reports whether rune r, size bytes long, is written "%XX".
+func mustEscape(r rune, size int) bool {
+	return r == '%' || r == '/' || r < 0x20 || r == 0x7F || (r >= 0x80 && r <= 0x9F) || (r == utf8.RuneError && size == 1)
 }
 
 // shorten cuts the escaped name esc of component c to fit, at a boundary that

@@ -66,6 +66,7 @@ func TestEscapeName(t *testing.T) {
 		{"c1\u0085", "c1%C2%85"},
 		{"bad\xffutf8", "bad%FFutf8"},
 		{"%", "%25"},
+		{"arn:aws:s3:us-west-2:123456789012:accesspoint/my-ap", "arn:aws:s3:us-west-2:123456789012:accesspoint%2Fmy-ap"},
 	} {
 		if got := escapeName(tc.in); got != tc.want {
 			t.Errorf("escapeName(%q) = %q, want %q", tc.in, got, tc.want)

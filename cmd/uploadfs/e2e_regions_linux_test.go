@@ -1,0 +1,189 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/regionproxy"
+)
+
+// regionWorld is an account with a bucket in each of three regions, seen
+// through the tests' multi-region front; uploadfs's default region is
+// us-east-1.
+func regionWorld(t *testing.T) (*regionproxy.World, *gateway) {
+	t.Helper()
+	w, err := regionproxy.Start("us-east-1", "eu-west-1", "ap-south-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	seed := map[string]map[string][]int32{
+		"us-east-1":  {"east": nil, "east/a/x.bin": {1, 2}, "east/top.bin": {1}},
+		"eu-west-1":  {"west": nil, "west/b/y.bin": {1, 2, 3}},
+		"ap-south-1": {"south": nil, "south/z.bin": {1}},
+	}
+	for region, objects := range seed {
+		c := w.Servers[region].Client()
+		for path := range objects {
+			bucket, key, _ := strings.Cut(path, "/")
+			if key == "" {
+				if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for path, parts := range objects {
+			if bucket, key, _ := strings.Cut(path, "/"); key != "" {
+				if _, err := demo.CreateUpload(t.Context(), c, bucket, key, parts, func(n int32) int { return 100 * int(n) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return w, &gateway{url: w.URL, env: append(os.Environ(),
+		"AWS_ACCESS_KEY_ID="+testAccess, "AWS_SECRET_ACCESS_KEY="+testSecret,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=")}
+}
+
+// answered counts the requests the front answered with status itself.
+func answered(seen []regionproxy.Seen, status int) int {
+	n := 0
+	for _, s := range seen {
+		if s.Answer == status {
+			n++
+		}
+	}
+	return n
+}
+
+// walk is what the tests check of a mount: every part's bucket, path and
+// size, and the bytes du counts.
+func walkMount(t *testing.T, mnt string) (files, du string) {
+	t.Helper()
+	files = shell(t, "cd "+q(mnt)+" && find . -type f -printf '%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
+	du = shell(t, "du -sb "+q(mnt)+" | cut -f1")
+	return files, du
+}
+
+const wantRegionFiles = `./east/a/x.bin 00001 100
+./east/a/x.bin 00002 200
+./east/top.bin 00001 100
+./south/z.bin 00001 100
+./west/b/y.bin 00001 100
+./west/b/y.bin 00002 200
+./west/b/y.bin 00003 300
+`
+
+// Every bucket of an account whose buckets live in three regions is listed
+// whole with ls, find, du and getfattr; with ListBuckets naming regions
+// there is no redirect at all, without it one per bucket outside the
+// default region.
+func TestRegionsEndToEnd(t *testing.T) {
+	w, g := regionWorld(t)
+	for _, tc := range []struct {
+		name      string
+		noRegion  bool
+		redirects int
+	}{
+		{"ListBuckets names the regions", false, 0},
+		{"a server that does not name them", true, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w.NoBucketRegion = tc.noRegion
+			mnt := g.mount(t)
+			w.Seen()
+			if got := shell(t, "ls "+q(mnt)); got != "east\nsouth\nwest\n" {
+				t.Fatalf("ls: %q", got)
+			}
+			files, _ := walkMount(t, mnt)
+			if files != wantRegionFiles {
+				t.Fatalf("find:\n%s\nwant:\n%s", files, wantRegionFiles)
+			}
+			for _, b := range []string{"east", "west", "south"} {
+				dir := shell(t, "find "+q(filepath.Join(mnt, b))+" -mindepth 2 -type d -name '*' | tail -1")
+				if got := xattr(strings.TrimSpace(dir), "user.s3.bucket"); got != b {
+					t.Fatalf("user.s3.bucket of %s: %q", dir, got)
+				}
+			}
+			seen := w.Seen()
+			if n := answered(seen, 301); n != tc.redirects {
+				t.Fatalf("%d redirects, want %d", n, tc.redirects)
+			}
+			if n := answered(seen, 400) + answered(seen, 500) + answered(seen, 404); n != 0 {
+				t.Fatalf("%d errors", n)
+			}
+		})
+	}
+	_, du := walkMount(t, g.mount(t))
+	if strings.TrimSpace(du) == "" || du == "0\n" {
+		t.Fatalf("du: %q", du)
+	}
+}
+
+// --bucket of a bucket in another region mounts and works, through a 301
+// (the probe learns the region, the mount inherits it) or a 400
+// AuthorizationHeaderMalformed that names no header (HeadBucket learns it).
+func TestBucketInAnotherRegion(t *testing.T) {
+	w, g := regionWorld(t)
+	for _, mode400 := range []bool{false, true} {
+		w.Mode400 = mode400
+		w.Seen()
+		mnt := g.mount(t, "--bucket", "west", "--debug", "--log-file", filepath.Join(t.TempDir(), "log"))
+		got := shell(t, "find "+q(mnt)+" -type f -printf '%s\\n' | sort -n | tr '\\n' ' '")
+		if got != "100 200 300 " {
+			t.Fatalf("400 mode %v: sizes %q", mode400, got)
+		}
+		if n := answered(w.Seen(), 301) + answered(w.Seen(), 400); n > 2 {
+			t.Fatalf("400 mode %v: %d wrong-region answers", mode400, n)
+		}
+	}
+}
+
+// Requester pays: the header is on every listing request. An expected
+// bucket owner: sent, and a bucket of another owner is refused, at mount
+// time with one clear line, later with EACCES.
+func TestRequestOptions(t *testing.T) {
+	w, g := regionWorld(t)
+	mnt := g.mount(t, "--request-payer", "requester")
+	w.Seen()
+	if files, _ := walkMount(t, mnt); files != wantRegionFiles {
+		t.Fatalf("find with --request-payer:\n%s", files)
+	}
+	listings := 0
+	for _, s := range w.Seen() {
+		if s.Op != "ListMultipartUploads" && s.Op != "ListParts" {
+			continue
+		}
+		listings++
+		if s.Header.Get("x-amz-request-payer") != "requester" {
+			t.Fatalf("%s of %s without x-amz-request-payer", s.Op, s.Bucket)
+		}
+	}
+	if listings == 0 {
+		t.Fatal("no listing request seen")
+	}
+
+	w.Owners = map[string]string{"west": "111111111111"}
+	r := uploadfs(t, g.env, "mount", "--endpoint-url", g.url, "--path-style", "--bucket", "west",
+		"--expected-bucket-owner", "222222222222", t.TempDir())
+	oneLine(t, r, 1, "access denied")
+	if !strings.Contains(r.stderr, "expected owner 222222222222") {
+		t.Fatalf("the refusal does not name the expected owner: %s", r.stderr)
+	}
+	mnt = g.mount(t, "--expected-bucket-owner", "111111111111", "--log-file", filepath.Join(t.TempDir(), "log"))
+	if got := shell(t, "find "+q(filepath.Join(mnt, "west"))+" -type f | wc -l"); got != "3\n" {
+		t.Fatalf("west with its owner: %q", got)
+	}
+	out, _ := exec.Command("ls", filepath.Join(mnt, "east")).CombinedOutput()
+	if !strings.Contains(string(out), "Permission denied") {
+		t.Fatalf("ls of a bucket of another owner: %q, want Permission denied", out)
+	}
+}
