@@ -14,8 +14,10 @@ import (
 // the first page into ranges of 1,000 — (L, 2000], (2000, 3000], …,
 // (9000, 10000] — and lists them at once (Concurrency at a time), each from
 // a marker of its own; a 10,000-part upload then takes two round trips
-// instead of ten. Each range keeps only its own part numbers, so servers
-// whose marker is off by one, or that ignore MaxParts, stay correct. If a
+// instead of ten. Each range keeps only its own part numbers, and every
+// page (in a range and in the fallback) drops the marker part that an
+// inclusive server repeats, so servers whose marker is off by one, or that
+// ignore MaxParts, stay correct. If a
 // range fails in a way a correct server would not (a bad page, a marker it
 // refuses), the listing falls back to the server's own markers.
 func (c *S3) Rest(ctx context.Context, bucket, key, uploadID string, first *Page) (*Parts, error) {
@@ -72,8 +74,8 @@ func (c *S3) partRange(ctx context.Context, bucket, key, uploadID string, lo, hi
 		}
 		for _, p := range pg.Parts {
 			switch {
-			case p.Number == lo && marker == lo:
-				continue // the marker part itself, from an off-by-one server
+			case inclusive(p.Number, marker, last):
+				continue
 			case p.Number <= last:
 				return nil, badResponse("ListParts", bucket, key, uploadID, fmt.Sprintf("part %d repeated after part %d", p.Number, last))
 			case p.Number > hi:
@@ -88,6 +90,12 @@ func (c *S3) partRange(ctx context.Context, bucket, key, uploadID string, lo, hi
 		marker = pg.Next
 	}
 }
+
+// inclusive reports whether part n, listed from marker after parts up to
+// last, is the marker part itself again: servers whose marker is
+// inclusive (gofakes3, SeaweedFS) return it first on every page, and it was
+// already listed. Any other repeat is an error.
+func inclusive(n, marker, last int32) bool { return n == marker && n <= last }
 
 func noRetry(o *s3.Options) { o.RetryMaxAttempts = 1 }
 
@@ -105,6 +113,9 @@ func (c *S3) follow(ctx context.Context, bucket, key, uploadID string, res *Part
 			return nil, err
 		}
 		for _, p := range pg.Parts {
+			if inclusive(p.Number, marker, last) {
+				continue
+			}
 			if p.Number <= last {
 				return nil, badResponse("ListParts", bucket, key, uploadID, fmt.Sprintf("part %d listed after part %d", p.Number, last))
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -130,11 +131,26 @@ func enum[T ~string](v T) string {
 	return str(&s)
 }
 
-// decodeKey undoes EncodingType=url when the server says it applied it.
-// S3 encodes like an HTML form (space as '+'), hence QueryUnescape.
-func decodeKey(s string, encoded bool) (string, error) {
+// decodeKey undoes EncodingType=url when the page was encoded (see
+// levelListing.encoded, which checked that it can be undone). S3 encodes
+// like an HTML form (space as '+'), hence QueryUnescape.
+func decodeKey(s string, encoded bool) string {
 	if !encoded {
-		return s, nil
+		return s
 	}
-	return url.QueryUnescape(s)
+	d, err := url.QueryUnescape(s)
+	if err != nil {
+		return s
+	}
+	return d
+}
+
+// plausiblyEncoded reports whether s can be a URL-encoded key: no space (an
+// encoder writes '+') and every '%' followed by two hex digits.
+func plausiblyEncoded(s string) bool {
+	if strings.ContainsRune(s, ' ') {
+		return false
+	}
+	_, err := url.QueryUnescape(s)
+	return err == nil
 }

@@ -84,9 +84,10 @@ func TestMountRefusals(t *testing.T) {
 
 // foreground starts `uploadfs mount --foreground` and waits until the mount
 // is up.
-func (g *gateway) foreground(t *testing.T, mnt string) *exec.Cmd {
+func (g *gateway) foreground(t *testing.T, mnt string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(uploadfsBin, "mount", "--foreground", "--endpoint-url", g.url, "--path-style", mnt)
+	args := append([]string{"mount", "--foreground", "--endpoint-url", g.url, "--path-style"}, extra...)
+	cmd := exec.Command(uploadfsBin, append(args, mnt)...)
 	cmd.Env = g.env
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -98,6 +99,19 @@ func (g *gateway) foreground(t *testing.T, mnt string) *exec.Cmd {
 		}
 	}
 	return cmd
+}
+
+// waitMounted waits until a mount's log says it is mounted.
+func waitMounted(t *testing.T, logFile string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if b, _ := os.ReadFile(logFile); strings.Contains(string(b), "msg=mounted") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the mount does not answer")
+		}
+	}
 }
 
 // waitExit waits for cmd, bounded, and returns its exit code.
@@ -156,7 +170,12 @@ func TestSignalsUnmount(t *testing.T) {
 func TestStaleMount(t *testing.T) {
 	g := startGateway(t)
 	mnt := t.TempDir()
-	cmd := g.foreground(t, mnt)
+	logFile := filepath.Join(t.TempDir(), "log")
+	cmd := g.foreground(t, mnt, "--log-file", logFile)
+	// Killed only once mounted: killed while go-fuse still waits on its
+	// own new mount, the process could not finish exiting (a thread of it
+	// blocked in a request that only it could answer).
+	waitMounted(t, logFile)
 	cmd.Process.Kill()
 	cmd.Wait()
 	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })

@@ -8,6 +8,7 @@ package faultproxy
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -31,10 +32,29 @@ const (
 	Malformed          // the answer is not XML
 	RepeatMarker       // a ListParts answer whose next marker is the request's own
 	NoSuchUpload       // 404 NoSuchUpload, as for an upload aborted meanwhile
+
+	// Quirks of real servers (the project's testbed notes), reproduced over
+	// gofakes3, whose part-number marker is already inclusive.
+
+	// SeaweedParts: ListParts's next marker is the last part listed, and the
+	// marker is inclusive: every page starts with the previous page's last
+	// part (SeaweedFS 4.44).
+	SeaweedParts
+	// SeaweedUploads: ListMultipartUploads claims EncodingType url but keys
+	// are sent raw, and uploads have no Initiated, Owner, Initiator or
+	// StorageClass (SeaweedFS 4.44).
+	SeaweedUploads
+	// VersityMarker: ListMultipartUploads refuses an upload-id marker with
+	// 400 InvalidArgument, its own included (versitygw v1.8.0).
+	VersityMarker
+	// MinIOFlat: ListMultipartUploads ignores the delimiter, MaxUploads and
+	// the markers, and takes a prefix for an exact key (MinIO).
+	MinIOFlat
 	numFaults
 )
 
-var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload"}
+var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload",
+	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing"}
 
 func (f Fault) String() string { return faultNames[f] }
 
@@ -180,15 +200,23 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 	case Malformed:
 		w.Header().Set("Content-Type", "application/xml")
 		io.WriteString(w, "<ListPartsResult><Part><PartNumber>1</Part>\x00garbage")
-	case Truncate, RepeatMarker:
+	case VersityMarker:
+		if q.Has("upload-id-marker") {
+			writeError(w, http.StatusBadRequest, "InvalidArgument", "Invalid uploadId marker")
+			return
+		}
+		rp.ServeHTTP(w, r)
+	case Truncate, RepeatMarker, SeaweedParts, SeaweedUploads, MinIOFlat:
+		prefix := q.Get("prefix")
+		if fault == MinIOFlat {
+			for _, k := range []string{"delimiter", "max-uploads", "key-marker", "upload-id-marker", "prefix"} {
+				q.Del(k)
+			}
+			r.URL.RawQuery = q.Encode()
+		}
 		rec := httptest.NewRecorder()
 		rp.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		if fault == Truncate {
-			body = body[:len(body)/2]
-		} else {
-			body = nextMarker.ReplaceAll(body, []byte("<NextPartNumberMarker>"+orZero(req.Query.Get("part-number-marker"))+"</NextPartNumberMarker>"))
-		}
+		body := rewrite(fault, rec.Body.Bytes(), req.Query, prefix)
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -200,7 +228,43 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 	}
 }
 
-var nextMarker = regexp.MustCompile(`<NextPartNumberMarker>[0-9]*</NextPartNumberMarker>`)
+var (
+	nextMarker  = regexp.MustCompile(`<NextPartNumberMarker>[0-9]*</NextPartNumberMarker>`)
+	partNumber  = regexp.MustCompile(`<PartNumber>([0-9]+)</PartNumber>`)
+	uploadElem  = regexp.MustCompile(`(?s)<Upload>.*?</Upload>`)
+	keyElem     = regexp.MustCompile(`<Key>([^<]*)</Key>`)
+	seaweedGone = regexp.MustCompile(`(?s)<(Initiated|Owner|Initiator|StorageClass)>.*?</(Initiated|Owner|Initiator|StorageClass)>`)
+)
+
+// rewrite turns a server's answer into the faulty one.
+func rewrite(fault Fault, body []byte, q url.Values, prefix string) []byte {
+	switch fault {
+	case Truncate:
+		return body[:len(body)/2]
+	case RepeatMarker:
+		return nextMarker.ReplaceAll(body, []byte("<NextPartNumberMarker>"+orZero(q.Get("part-number-marker"))+"</NextPartNumberMarker>"))
+	case SeaweedParts:
+		if all := partNumber.FindAllSubmatch(body, -1); len(all) > 0 {
+			last := all[len(all)-1][1]
+			body = nextMarker.ReplaceAll(body, []byte("<NextPartNumberMarker>"+string(last)+"</NextPartNumberMarker>"))
+		}
+		return body
+	case SeaweedUploads:
+		body = seaweedGone.ReplaceAll(body, nil)
+		return bytes.Replace(body, []byte("<Bucket>"), []byte("<EncodingType>url</EncodingType><Bucket>"), 1)
+	case MinIOFlat:
+		if prefix == "" {
+			return body
+		}
+		return uploadElem.ReplaceAllFunc(body, func(u []byte) []byte {
+			if m := keyElem.FindSubmatch(u); m != nil && html.UnescapeString(string(m[1])) == prefix {
+				return u
+			}
+			return nil
+		})
+	}
+	return body
+}
 
 func orZero(s string) string {
 	if s == "" {
