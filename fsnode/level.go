@@ -13,6 +13,9 @@ import (
 type levelIndex struct {
 	children []*levelChild // sorted by name
 	byName   map[string]*levelChild
+	// flat is the listing itself when the server ignored the delimiter:
+	// the deeper levels are taken from it.
+	flat *listing.Level
 }
 
 // levelChild is one name in a level: a key with uploads of its own, a
@@ -28,6 +31,9 @@ type levelChild struct {
 
 func indexLevel(lv *listing.Level) *levelIndex {
 	idx := &levelIndex{byName: map[string]*levelChild{}}
+	if lv.Flat() {
+		idx.flat = lv
+	}
 	get := func(key string) *levelChild {
 		name := escapeName(key[len(lv.Prefix):])
 		c := idx.byName[name]

@@ -7,6 +7,7 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -186,6 +187,9 @@ type mount struct {
 	single     *cache.Cache[partKey, partAnswer]
 
 	prefetchQ *prefetchQueue // nil: prefetching is off
+
+	// flat holds the buckets whose server ignored the delimiter (see level).
+	flat sync.Map
 }
 
 type levelKey struct{ bucket, prefix string }
@@ -306,12 +310,34 @@ func (m *mount) vault(ctx context.Context, name string) (*vaultIndex, error) {
 	})
 }
 
+// level lists one level of a bucket. A bucket whose server ignored the
+// delimiter (its listing came back flat: MinIO, SeaweedFS) has every key in
+// its top level; its deeper levels are taken from that listing, never asked
+// for: MinIO takes a prefix for an exact key and would answer "empty".
 func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
 	return get(ctx, m.levels, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
+		if _, flat := m.flat.Load(bucket); flat && prefix != "" {
+			top, err := m.level(ctx, bucket, "")
+			if err != nil {
+				return nil, err
+			}
+			if top.flat != nil {
+				return indexLevel(top.flat.Sub(prefix)), nil
+			}
+		}
 		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
 			lv, err := m.s3.Level(ctx, bucket, prefix)
 			if err != nil {
 				return nil, err
+			}
+			for _, note := range lv.Notes {
+				m.log.Warn("listing: "+note, "bucket", bucket, "prefix", prefix)
+			}
+			if lv.Flat() {
+				if _, known := m.flat.LoadOrStore(bucket, true); !known {
+					m.log.Warn("listing: the server ignores the delimiter; deeper levels are taken from the bucket's whole listing",
+						"bucket", bucket)
+				}
 			}
 			return indexLevel(lv), nil
 		})

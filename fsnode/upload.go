@@ -45,6 +45,12 @@ func uploadEntry(bucket string, u listing.Upload) fuse.DirEntry {
 func lookupUpload(ctx context.Context, parent *fs.Inode, m *mount, bucket string, u listing.Upload, name string, out *fuse.EntryOut) *fs.Inode {
 	n := &uploadNode{m: m, bucket: bucket}
 	n.up.Store(&u)
+	if u.Initiated.IsZero() {
+		// A server that does not say when an upload began (SeaweedFS):
+		// its first page of parts tells the best honest time (mtime).
+		// On failure the directory shows the mount's start, as before.
+		m.firstPage(ctx, n.key())
+	}
 	n.attr(&out.Attr)
 	return child(ctx, parent, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()})
 }
@@ -57,7 +63,31 @@ func (n *uploadNode) update(fresh fs.InodeEmbedder) {
 	}
 }
 
-func (n *uploadNode) attr(a *fuse.Attr) { n.m.dirAttr(a, n.ino(), n.up.Load().Initiated) }
+func (n *uploadNode) attr(a *fuse.Attr) { n.m.dirAttr(a, n.ino(), n.mtime()) }
+
+// mtime is when the upload began: Initiated, or, from a server that does
+// not say (SeaweedFS), the earliest LastModified of the parts in hand (its
+// first part is uploaded after it began, so this is the nearest time
+// known, never earlier than the truth).
+func (n *uploadNode) mtime() time.Time {
+	u := n.up.Load()
+	if !u.Initiated.IsZero() {
+		return u.Initiated
+	}
+	var parts []listing.Part
+	if ps, ok := n.m.parts.Get(n.key()); ok {
+		parts = ps.Parts
+	} else if pg, ok := n.m.firstPages.Get(n.key()); ok {
+		parts = pg.Parts
+	}
+	var earliest time.Time
+	for i := range parts {
+		if t := parts[i].ModTime(); !t.IsZero() && (earliest.IsZero() || t.Before(earliest)) {
+			earliest = t
+		}
+	}
+	return earliest
+}
 
 func (n *uploadNode) key() uploadKey {
 	u := n.up.Load()

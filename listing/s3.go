@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -21,7 +22,8 @@ type S3API interface {
 }
 
 // S3 lists buckets, uploads and parts. It holds no state besides its
-// settings and is safe for concurrent use.
+// settings and what it learns of the server (whether its EncodingType claim
+// holds), and is safe for concurrent use; do not copy it.
 type S3 struct {
 	api S3API
 	// PageSize, if non-zero, is sent as MaxUploads and MaxParts. Zero leaves
@@ -45,6 +47,10 @@ type S3 struct {
 	// listing of uploads and parts: S3 refuses (403) a bucket another
 	// account owns.
 	ExpectedBucketOwner string
+
+	// rawKeys is learned: the server said EncodingType=url and sent keys
+	// it had not encoded (SeaweedFS); its claim is not believed again.
+	rawKeys atomic.Bool
 }
 
 // DefaultConcurrency lists the nine ranges after a first page of 1,000

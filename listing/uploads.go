@@ -82,39 +82,35 @@ func (lv *Level) Sub(prefix string) *Level {
 //     the boundary key's remaining uploads are listed with that key as the
 //     prefix, and paging goes on with the key marker alone.
 func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
-	l := &levelListing{c: c, bucket: bucket, lv: &Level{Prefix: prefix},
-		seenUploads: map[[2]string]bool{}, seenPrefixes: map[string]bool{}, seenMarkers: map[[2]string]bool{}}
+	l := &levelListing{c: c, bucket: bucket, prefix: prefix, claimed: true,
+		seen: map[[2]string]bool{}, seenMarkers: map[[2]string]bool{}}
 	if err := l.run(ctx); err != nil {
 		return nil, err
 	}
-	lv := l.lv
-	sortUploads(lv.Uploads)
-	sort.Strings(lv.Prefixes)
-	if l.flat {
-		lv.Deep = append([]Upload{}, l.deep...)
-		sortUploads(lv.Deep)
-	}
-	return lv, nil
+	return l.finish()
 }
 
-// levelListing is the state of one Level call.
+// levelListing is the state of one Level call. Pages are gathered as sent
+// and decoded once the whole listing is in hand: whether the server really
+// encoded its keys is decided over all of them.
 type levelListing struct {
-	c            *S3
-	bucket       string
-	lv           *Level
-	seenUploads  map[[2]string]bool
-	seenPrefixes map[string]bool
-	seenMarkers  map[[2]string]bool
-	deep         []Upload
-	flat         bool
-	rawPages     bool // a page claimed an encoding it did not use
-	refusedID    bool // the server refuses upload-id markers
+	c           *S3
+	bucket      string
+	prefix      string
+	uploads     []types.MultipartUpload // as sent, without repeats
+	prefixes    []string                // as sent, without repeats
+	seen        map[[2]string]bool      // raw key and upload ID; raw prefixes with ID "/"
+	seenMarkers map[[2]string]bool
+	claimed     bool   // every page said EncodingType=url
+	implausible string // the first string that cannot be URL-encoding
+	refusedID   bool   // the server refuses upload-id markers
+	notes       []string
 }
 
 const opUploads = "ListMultipartUploads"
 
 func (l *levelListing) bad(format string, a ...any) error {
-	return badResponse(opUploads, l.bucket, l.lv.Prefix, "", fmt.Sprintf(format, a...))
+	return badResponse(opUploads, l.bucket, l.prefix, "", fmt.Sprintf(format, a...))
 }
 
 func (l *levelListing) run(ctx context.Context) error {
@@ -129,22 +125,19 @@ func (l *levelListing) run(ctx context.Context) error {
 			}
 			idMarker = ""
 		}
-		res, err := l.c.uploadsPage(ctx, l.bucket, l.lv.Prefix, Delimiter, keyMarker, idMarker, page > 0)
+		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, Delimiter, keyMarker, idMarker, page > 0)
 		switch {
 		case err != nil && page == 0 && neverHadUploads(err):
 			return nil
 		case err != nil && idMarker != "" && !l.refusedID && refusesMarker(err):
 			l.refusedID = true
-			l.note("the server refused its own upload-id marker; listing the boundary key by prefix instead")
+			l.notes = append(l.notes, "the server refused its own upload-id marker; listing the boundary key by prefix instead")
 			page--
 			continue
 		case err != nil:
-			return l.c.wrap(err, opUploads, l.bucket, l.lv.Prefix, "")
+			return l.c.wrap(err, opUploads, l.bucket, l.prefix, "")
 		}
-		added, err := l.add(res)
-		if err != nil {
-			return err
-		}
+		added := l.add(res, func(string) bool { return true })
 		if !aws.ToBool(res.IsTruncated) {
 			return nil
 		}
@@ -163,95 +156,104 @@ func (l *levelListing) run(ctx context.Context) error {
 	}
 }
 
-// add takes one page's uploads and prefixes, and returns how many were new.
-func (l *levelListing) add(res *s3.ListMultipartUploadsOutput) (int, error) {
-	prefix := l.lv.Prefix
-	encoded := l.encoded(res)
+// add gathers one page's uploads whose raw key keep accepts, and its
+// prefixes, as sent; it returns how many were new.
+func (l *levelListing) add(res *s3.ListMultipartUploadsOutput, keep func(rawKey string) bool) int {
+	l.claimed = l.claimed && res.EncodingType == types.EncodingTypeUrl
 	added := 0
-	addPrefix := func(p string) {
-		if !l.seenPrefixes[p] {
-			l.seenPrefixes[p] = true
-			l.lv.Prefixes = append(l.lv.Prefixes, p)
-			added++
-		}
-	}
 	for _, u := range res.Uploads {
-		key := decodeKey(str(u.Key), encoded)
-		id := str(u.UploadId)
-		if id == "" || !strings.HasPrefix(key, prefix) {
-			return 0, l.bad("upload %q of key %q is outside prefix", id, key)
-		}
-		if l.seenUploads[[2]string{key, id}] {
+		k := [2]string{str(u.Key), str(u.UploadId)}
+		if !keep(k[0]) || l.seen[k] {
 			continue // inclusive markers repeat the marker entry
 		}
-		l.seenUploads[[2]string{key, id}] = true
-		up := uploadOf(key, u)
-		if i := strings.Index(key[len(prefix):], Delimiter); i >= 0 {
-			l.flat = true
-			l.deep = append(l.deep, up)
-			addPrefix(key[:len(prefix)+i+1])
-			added++
-			continue
-		}
-		l.lv.Uploads = append(l.lv.Uploads, up)
+		l.seen[k] = true
+		l.check(k[0])
+		l.uploads = append(l.uploads, u)
 		added++
 	}
 	for _, cp := range res.CommonPrefixes {
-		p := decodeKey(str(cp.Prefix), encoded)
-		rest, ok := strings.CutPrefix(p, prefix)
+		k := [2]string{str(cp.Prefix), "/"}
+		if !l.seen[k] {
+			l.seen[k] = true
+			l.check(k[0])
+			l.prefixes = append(l.prefixes, k[0])
+			added++
+		}
+	}
+	return added
+}
+
+// check notes the first string a URL encoder could not have written.
+func (l *levelListing) check(s string) {
+	if l.implausible == "" && !plausiblyEncoded(s) {
+		l.implausible = s
+	}
+}
+
+// finish decodes what was gathered and arranges it into the level. The keys
+// are URL-encoded only if every page said so and every key and prefix can
+// be encoding: a server that claims EncodingType=url and sends a space or a
+// stray '%' (SeaweedFS) did not encode, and is not believed again.
+func (l *levelListing) finish() (*Level, error) {
+	lv := &Level{Prefix: l.prefix, Notes: l.notes}
+	encoded := l.claimed && l.implausible == "" && !l.c.rawKeys.Load()
+	if l.claimed && l.implausible != "" {
+		l.c.rawKeys.Store(true)
+		lv.Notes = append(lv.Notes, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.implausible))
+	}
+	seenPrefixes := map[string]bool{}
+	addPrefix := func(p string) {
+		if !seenPrefixes[p] {
+			seenPrefixes[p] = true
+			lv.Prefixes = append(lv.Prefixes, p)
+		}
+	}
+	var deep []Upload
+	for _, u := range l.uploads {
+		key, id := decodeKey(str(u.Key), encoded), str(u.UploadId)
+		if id == "" || !strings.HasPrefix(key, l.prefix) {
+			return nil, l.bad("upload %q of key %q is outside prefix", id, key)
+		}
+		if i := strings.Index(key[len(l.prefix):], Delimiter); i >= 0 {
+			deep = append(deep, uploadOf(key, u))
+			addPrefix(key[:len(l.prefix)+i+1])
+			continue
+		}
+		lv.Uploads = append(lv.Uploads, uploadOf(key, u))
+	}
+	for _, raw := range l.prefixes {
+		p := decodeKey(raw, encoded)
+		rest, ok := strings.CutPrefix(p, l.prefix)
 		if !ok || strings.Index(rest, Delimiter) != len(rest)-len(Delimiter) {
-			return 0, l.bad("common prefix %q is not one level below %q", p, prefix)
+			return nil, l.bad("common prefix %q is not one level below %q", p, l.prefix)
 		}
 		addPrefix(p)
 	}
-	return added, nil
-}
-
-// encoded decides whether a page's keys are URL-encoded: the server must
-// say so, and every key, prefix and key marker must be possible as
-// encoding. A server that claims it and sends a space or a stray '%' did
-// not encode; the page is taken as sent, once noted.
-func (l *levelListing) encoded(res *s3.ListMultipartUploadsOutput) bool {
-	if res.EncodingType != types.EncodingTypeUrl {
-		return false
+	sortUploads(lv.Uploads)
+	sort.Strings(lv.Prefixes)
+	if deep != nil {
+		sortUploads(deep)
+		lv.Deep = deep
 	}
-	var bad string
-	check := func(s string) {
-		if bad == "" && !plausiblyEncoded(s) {
-			bad = s
-		}
-	}
-	for _, u := range res.Uploads {
-		check(str(u.Key))
-	}
-	for _, cp := range res.CommonPrefixes {
-		check(str(cp.Prefix))
-	}
-	if !IsDirectoryBucket(l.bucket) {
-		check(str(res.NextKeyMarker))
-	}
-	if bad != "" && !l.rawPages {
-		l.rawPages = true
-		l.note(fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", bad))
-	}
-	return bad == ""
+	return lv, nil
 }
 
 // nextMarkers returns the markers of the next page. A directory bucket's key
 // marker is an opaque token, sent back as it came; elsewhere it is a key,
-// encoded like the keys.
+// encoded like the keys (unless the server is known not to encode).
 func (l *levelListing) nextMarkers(res *s3.ListMultipartUploadsOutput) (key, id string) {
 	key, id = str(res.NextKeyMarker), str(res.NextUploadIdMarker)
-	if !IsDirectoryBucket(l.bucket) && res.EncodingType == types.EncodingTypeUrl && plausiblyEncoded(key) && !l.rawPages {
-		key = decodeKey(key, true)
+	if !IsDirectoryBucket(l.bucket) && res.EncodingType == types.EncodingTypeUrl && l.implausible == "" && !l.c.rawKeys.Load() {
+		key = decodeKey(key, plausiblyEncoded(key))
 	}
 	return key, id
 }
 
-// boundary lists the uploads of exactly key, with key as the prefix: what a
-// page after key marker key and its upload-id marker would have begun with,
-// for a server that refuses the upload-id marker.
+// boundary gathers the uploads of exactly key, listed with key as the
+// prefix: what the page after key marker key and its upload-id marker would
+// have begun with, for a server that refuses the upload-id marker.
 func (l *levelListing) boundary(ctx context.Context, key string) error {
+	exact := func(raw string) bool { return raw == key || decodeKey(raw, plausiblyEncoded(raw)) == key }
 	var keyMarker string
 	for page := 0; ; page++ {
 		if page >= l.c.maxPages() {
@@ -261,32 +263,22 @@ func (l *levelListing) boundary(ctx context.Context, key string) error {
 		if err != nil {
 			return l.c.wrap(err, opUploads, l.bucket, key, "")
 		}
-		encoded := l.encoded(res)
-		for _, u := range res.Uploads {
-			k, id := decodeKey(str(u.Key), encoded), str(u.UploadId)
-			if k != key || id == "" || l.seenUploads[[2]string{k, id}] {
-				continue
-			}
-			l.seenUploads[[2]string{k, id}] = true
-			l.lv.Uploads = append(l.lv.Uploads, uploadOf(k, u))
-		}
+		l.add(&s3.ListMultipartUploadsOutput{EncodingType: res.EncodingType, Uploads: res.Uploads}, exact)
 		if !aws.ToBool(res.IsTruncated) {
 			return nil
 		}
 		next, _ := l.nextMarkers(res)
-		if next == "" || next == keyMarker || next != key && !strings.HasPrefix(next, key) {
-			return nil // past the key: its uploads are all in hand
-		}
-		if next == key {
+		switch {
+		case next == key:
 			// More uploads of the key itself than a page: only an
 			// upload-id marker could reach them, and it is refused.
 			return l.bad("more than a page of uploads of key %q, and the server refuses upload-id markers", key)
+		case next == "" || next == keyMarker || !strings.HasPrefix(next, key):
+			return nil // past the key: its uploads are all in hand
 		}
 		keyMarker = next
 	}
 }
-
-func (l *levelListing) note(s string) { l.lv.Notes = append(l.lv.Notes, s) }
 
 // uploadsPage sends one ListMultipartUploads.
 func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMarker, idMarker string, markers bool) (*s3.ListMultipartUploadsOutput, error) {
