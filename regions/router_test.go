@@ -107,7 +107,7 @@ func TestListBucketsNamesRegions(t *testing.T) {
 // sent again in the right region; later ones go there directly.
 func TestLearnsFromRedirect(t *testing.T) {
 	w, r, l := world(t)
-	w.NoBucketRegion = true
+	w.SetModes(regionproxy.Modes{NoBucketRegion: true})
 	if _, err := listing.NewS3(r).Buckets(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestConcurrentFirstRequestsLearnOnce(t *testing.T) {
 // the region (its 301 carries the header), then the request is sent again.
 func TestLearnsFromHeadBucket(t *testing.T) {
 	w, r, _ := world(t)
-	w.Mode400 = true
+	w.SetModes(regionproxy.Modes{Mode400: true})
 	listUploads(t, r, "west")
 	seen := w.Seen()
 	var ops []string

@@ -97,7 +97,7 @@ func TestRegionsEndToEnd(t *testing.T) {
 		{"a server that does not name them", true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w.NoBucketRegion = tc.noRegion
+			w.SetModes(regionproxy.Modes{NoBucketRegion: tc.noRegion})
 			mnt := g.mount(t)
 			w.Seen()
 			if got := shell(t, "ls "+q(mnt)); got != "east\nsouth\nwest\n" {
@@ -134,7 +134,7 @@ func TestRegionsEndToEnd(t *testing.T) {
 func TestBucketInAnotherRegion(t *testing.T) {
 	w, g := regionWorld(t)
 	for _, mode400 := range []bool{false, true} {
-		w.Mode400 = mode400
+		w.SetModes(regionproxy.Modes{Mode400: mode400})
 		w.Seen()
 		mnt := g.mount(t, "--bucket", "west", "--debug", "--log-file", filepath.Join(t.TempDir(), "log"))
 		got := shell(t, "find "+q(mnt)+" -type f -printf '%s\\n' | sort -n | tr '\\n' ' '")
@@ -171,7 +171,7 @@ func TestRequestOptions(t *testing.T) {
 		t.Fatal("no listing request seen")
 	}
 
-	w.Owners = map[string]string{"west": "111111111111"}
+	w.SetModes(regionproxy.Modes{Owners: map[string]string{"west": "111111111111"}})
 	r := uploadfs(t, g.env, "mount", "--endpoint-url", g.url, "--path-style", "--bucket", "west",
 		"--expected-bucket-owner", "222222222222", t.TempDir())
 	oneLine(t, r, 1, "access denied")

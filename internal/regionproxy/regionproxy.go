@@ -48,9 +48,8 @@ type Seen struct {
 	Header         http.Header
 }
 
-// Proxy is the front. Set the modes before use.
-type Proxy struct {
-	URL string
+// Modes are how the front answers.
+type Modes struct {
 	// Mode400 answers a request signed for the wrong region with 400
 	// AuthorizationHeaderMalformed (region in the body only) instead of 301.
 	Mode400 bool
@@ -60,7 +59,13 @@ type Proxy struct {
 	// Owners maps a bucket to its owner's account ID; unlisted buckets
 	// are the caller's.
 	Owners map[string]string
+}
 
+// Proxy is the front; safe for concurrent use.
+type Proxy struct {
+	URL string
+
+	modes    Modes
 	srv      *httptest.Server
 	backends map[string]*httputil.ReverseProxy // region → server
 	targets  map[string]string                 // region → URL
@@ -87,6 +92,13 @@ func New(servers map[string]string) (*Proxy, error) {
 // Close stops the front.
 func (p *Proxy) Close() { p.srv.Close() }
 
+// SetModes changes how the front answers from now on.
+func (p *Proxy) SetModes(m Modes) {
+	p.mu.Lock()
+	p.modes = m
+	p.mu.Unlock()
+}
+
 // Seen returns the requests seen so far, and forgets them.
 func (p *Proxy) Seen() []Seen {
 	p.mu.Lock()
@@ -105,13 +117,16 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	s := Seen{Method: r.Method, Bucket: bucket, Region: region, Op: opOf(r, bucket), Header: r.Header.Clone()}
+	p.mu.Lock()
+	modes := p.modes
+	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		p.seen = append(p.seen, s)
 		p.mu.Unlock()
 	}()
 	if bucket == "" {
-		s.Answer = p.listBuckets(w, r)
+		s.Answer = p.listBuckets(w, r, !modes.NoBucketRegion)
 		return
 	}
 	home, err := p.home(bucket)
@@ -120,7 +135,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		s.Answer = writeError(w, r, http.StatusInternalServerError, "InternalError", err.Error(), "")
 	case home == "":
 		s.Answer = writeError(w, r, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist", "")
-	case home != region && p.Mode400 && r.Method != http.MethodHead:
+	case home != region && modes.Mode400 && r.Method != http.MethodHead:
 		s.Answer = writeError(w, r, http.StatusBadRequest, "AuthorizationHeaderMalformed",
 			fmt.Sprintf("The authorization header is malformed; the region '%s' is wrong; expecting '%s'", region, home),
 			"<Region>"+home+"</Region>")
@@ -129,7 +144,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		s.Answer = writeError(w, r, http.StatusMovedPermanently, "PermanentRedirect",
 			"The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
 			"<Endpoint>"+bucket+".s3."+home+".amazonaws.com</Endpoint><Bucket>"+bucket+"</Bucket>")
-	case r.Header.Get("x-amz-expected-bucket-owner") != "" && r.Header.Get("x-amz-expected-bucket-owner") != p.Owners[bucket]:
+	case r.Header.Get("x-amz-expected-bucket-owner") != "" && r.Header.Get("x-amz-expected-bucket-owner") != modes.Owners[bucket]:
 		s.Answer = writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied", "")
 	default:
 		w.Header().Set("x-amz-bucket-region", home)
@@ -202,13 +217,13 @@ func (p *Proxy) buckets() ([]bucketXML, error) {
 }
 
 // listBuckets merges every region's buckets into one answer.
-func (p *Proxy) listBuckets(w http.ResponseWriter, r *http.Request) int {
+func (p *Proxy) listBuckets(w http.ResponseWriter, r *http.Request, regions bool) int {
 	all, err := p.buckets()
 	if err != nil {
 		return writeError(w, r, http.StatusInternalServerError, "InternalError", err.Error(), "")
 	}
 	q := r.URL.Query()
-	withRegion := !p.NoBucketRegion && (q.Has("max-buckets") || q.Has("continuation-token") || q.Has("prefix"))
+	withRegion := regions && (q.Has("max-buckets") || q.Has("continuation-token") || q.Has("prefix"))
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>owner</ID></Owner><Buckets>`)
 	for _, bk := range all {
