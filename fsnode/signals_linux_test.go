@@ -247,6 +247,7 @@ try:
     os.listdir(sys.argv[1])
     print("listed")
 except KeyboardInterrupt:
+    signal.setitimer(signal.ITIMER_REAL, 0)  # no alarm during exit
     print("KeyboardInterrupt", flush=True)
     sys.exit(3)
 `, b.dir)
