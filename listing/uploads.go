@@ -82,17 +82,27 @@ func (lv *Level) Sub(prefix string) *Level {
 //     the boundary key's remaining uploads are listed with that key as the
 //     prefix, and paging goes on with the key marker alone.
 func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
-	l := &levelListing{c: c, bucket: bucket, prefix: prefix, claimed: true,
-		seen: map[[2]string]bool{}, seenMarkers: map[[2]string]bool{}}
-	if err := l.run(ctx); err != nil {
+	l := c.newLevelListing(bucket, prefix)
+	var err error
+	if IsDirectoryBucket(bucket) || c.concurrency() < 2 {
+		err = l.run(ctx, "", "", nil) // unsorted: no ranges of keys
+	} else {
+		err = c.rangedLevel(ctx, l)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return l.finish()
 }
 
-// levelListing is the state of one Level call. Pages are gathered as sent
-// and decoded once the whole listing is in hand: whether the server really
-// encoded its keys is decided over all of them.
+func (c *S3) newLevelListing(bucket, prefix string) *levelListing {
+	return &levelListing{c: c, bucket: bucket, prefix: prefix, claimed: true,
+		seen: map[[2]string]bool{}, seenMarkers: map[[2]string]bool{}}
+}
+
+// levelListing is the state of one Level call (or of one range of it).
+// Pages are gathered as sent and decoded once the whole listing is in hand:
+// whether the server really encoded its keys is decided over all of them.
 type levelListing struct {
 	c           *S3
 	bucket      string
@@ -113,8 +123,12 @@ func (l *levelListing) bad(format string, a ...any) error {
 	return badResponse(opUploads, l.bucket, l.prefix, "", fmt.Sprintf(format, a...))
 }
 
-func (l *levelListing) run(ctx context.Context) error {
-	var keyMarker, idMarker string
+// run lists pages from key marker from ("": the start of the level) until
+// the listing ends or a page passes hi ("": no bound). After the first page,
+// split (if set) is offered its last key and may take over the rest: it
+// returns whether it did.
+func (l *levelListing) run(ctx context.Context, from, hi string, split func(last string) (bool, error)) error {
+	keyMarker, idMarker := from, ""
 	for page := 0; ; page++ {
 		if page >= l.c.maxPages() {
 			return l.bad("more than %d pages", l.c.maxPages())
@@ -125,9 +139,9 @@ func (l *levelListing) run(ctx context.Context) error {
 			}
 			idMarker = ""
 		}
-		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, Delimiter, keyMarker, idMarker, page > 0)
+		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, Delimiter, keyMarker, idMarker, page > 0 || from != "")
 		switch {
-		case err != nil && page == 0 && neverHadUploads(err):
+		case err != nil && page == 0 && from == "" && neverHadUploads(err):
 			return nil
 		case err != nil && idMarker != "" && !l.refusedID && refusesMarker(err):
 			l.refusedID = true
@@ -137,9 +151,21 @@ func (l *levelListing) run(ctx context.Context) error {
 		case err != nil:
 			return l.c.wrap(err, opUploads, l.bucket, l.prefix, "")
 		}
+		if page == 0 && from != "" && l.wentBack(res, from) {
+			return errMarkerIgnored
+		}
 		added := l.add(res, func(string) bool { return true })
 		if !aws.ToBool(res.IsTruncated) {
 			return nil
+		}
+		last := l.lastKey(res)
+		if hi != "" && last > hi {
+			return nil // the rest is the next range's
+		}
+		if page == 0 && split != nil && last > from {
+			if done, err := split(last); done || err != nil {
+				return err
+			}
 		}
 		nextKey, nextID := l.nextMarkers(res)
 		m := [2]string{nextKey, nextID}
@@ -154,6 +180,41 @@ func (l *levelListing) run(ctx context.Context) error {
 		l.seenMarkers[m] = true
 		keyMarker, idMarker = nextKey, nextID
 	}
+}
+
+// errMarkerIgnored: asked to start at a key marker, the server answered from
+// before it (gofakes3 starts over from the first key when the marker is past
+// its last). The level is then listed with the server's own markers.
+var errMarkerIgnored = errors.New("the server does not start at an arbitrary key marker")
+
+// wentBack reports whether a page asked from key marker from holds a key,
+// prefix or next marker before it.
+func (l *levelListing) wentBack(res *s3.ListMultipartUploadsOutput, from string) bool {
+	for _, u := range res.Uploads {
+		if l.decodeMarker(res, str(u.Key)) < from {
+			return true
+		}
+	}
+	for _, cp := range res.CommonPrefixes {
+		if p := l.decodeMarker(res, str(cp.Prefix)); p < from && !strings.HasPrefix(from, p) {
+			return true
+		}
+	}
+	next, _ := l.nextMarkers(res)
+	return next != "" && next < from
+}
+
+// lastKey is the greatest key or prefix of a page, decoded as the markers
+// are.
+func (l *levelListing) lastKey(res *s3.ListMultipartUploadsOutput) string {
+	var last string
+	for _, u := range res.Uploads {
+		last = max(last, l.decodeMarker(res, str(u.Key)))
+	}
+	for _, cp := range res.CommonPrefixes {
+		last = max(last, l.decodeMarker(res, str(cp.Prefix)))
+	}
+	return last
 }
 
 // add gathers one page's uploads whose raw key keep accepts, and its
@@ -243,10 +304,17 @@ func (l *levelListing) finish() (*Level, error) {
 // encoded like the keys (unless the server is known not to encode).
 func (l *levelListing) nextMarkers(res *s3.ListMultipartUploadsOutput) (key, id string) {
 	key, id = str(res.NextKeyMarker), str(res.NextUploadIdMarker)
-	if !IsDirectoryBucket(l.bucket) && res.EncodingType == types.EncodingTypeUrl && l.implausible == "" && !l.c.rawKeys.Load() {
-		key = decodeKey(key, plausiblyEncoded(key))
+	if !IsDirectoryBucket(l.bucket) {
+		key = l.decodeMarker(res, key)
 	}
 	return key, id
+}
+
+// decodeMarker decodes a key of res as far as it is known to be encoded
+// (before the whole listing decides).
+func (l *levelListing) decodeMarker(res *s3.ListMultipartUploadsOutput, key string) string {
+	encoded := res.EncodingType == types.EncodingTypeUrl && l.implausible == "" && !l.c.rawKeys.Load()
+	return decodeKey(key, encoded && plausiblyEncoded(key))
 }
 
 // boundary gathers the uploads of exactly key, listed with key as the

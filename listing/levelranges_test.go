@@ -1,0 +1,96 @@
+package listing_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// A large level is listed as ranges at once: the same entries as one page
+// after another, in a few round-trip waves instead of one per page.
+func TestLevelRanges(t *testing.T) {
+	srv, err := demo.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := srv.Client()
+	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("scale")})
+	const n = 2000
+	keys := make(chan string, 64)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for k := range keys {
+				if _, err := c.CreateMultipartUpload(t.Context(), &s3.CreateMultipartUploadInput{Bucket: aws.String("scale"), Key: aws.String(k)}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	for i := range n {
+		sum := sha256.Sum256([]byte(fmt.Sprint(i)))
+		keys <- "random/" + hex.EncodeToString(sum[:8])  // random IDs
+		keys <- fmt.Sprintf("counter/%06d", i)           // a counter
+		keys <- fmt.Sprintf("mixed/%c%05d", 'A'+i%50, i) // many first letters
+	}
+	keys <- "counter/000007" // a second upload of one key
+	// (A key after every prefix: gofakes3 starts over from its first key
+	// when a marker is past its last; TestLevelRangesMarkerIgnored has that.)
+	keys <- "zzz"
+	close(keys)
+	wg.Wait()
+
+	p, err := faultproxy.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	p.SlowBy = 20 * time.Millisecond
+	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.Slow })
+	for _, prefix := range []string{"random/", "counter/", "mixed/"} {
+		t.Run(prefix, func(t *testing.T) {
+			list := func(concurrency int) (*listing.Level, int, int) {
+				l := listing.NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+				l.PageSize = 50 // 40 pages in a row for 2,000 uploads
+				l.Concurrency = concurrency
+				w0, _ := p.Waves()
+				r0, _ := p.Stats()
+				lv, err := l.Level(context.Background(), "scale", prefix)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w1, _ := p.Waves()
+				r1, _ := p.Stats()
+				return lv, w1 - w0, r1 - r0
+			}
+			seq, seqWaves, _ := list(1)
+			par, waves, requests := list(16)
+			t.Logf("%q: %d uploads, %d prefixes: %d waves one page after another, %d ranged (%d requests)",
+				prefix, len(par.Uploads), len(par.Prefixes), seqWaves, waves, requests)
+			if !slices.EqualFunc(seq.Uploads, par.Uploads, func(a, b listing.Upload) bool { return a.Key == b.Key && a.ID == b.ID }) ||
+				!slices.Equal(seq.Prefixes, par.Prefixes) {
+				t.Fatalf("ranged listing differs: %d uploads %d prefixes, want %d and %d",
+					len(par.Uploads), len(par.Prefixes), len(seq.Uploads), len(seq.Prefixes))
+			}
+			if len(par.Uploads) != n+map[string]int{"counter/": 1}[prefix] {
+				t.Fatalf("%d uploads, want %d", len(par.Uploads), n)
+			}
+			if waves > 8 {
+				t.Fatalf("%d round-trip waves for %d uploads, want at most 8", waves, n)
+			}
+		})
+	}
+}
