@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -24,10 +25,12 @@ const maxSplit = 16
 // If a piece fails in a way a correct server would not (a marker it
 // refuses, a bad page), the level is listed again one page after another,
 // with the server's own markers.
-func (c *S3) rangedLevel(ctx context.Context, l *levelListing) error {
+func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage) error {
 	r := &ranger{c: c, l: l, sem: make(chan struct{}, c.concurrency())}
-	r.alphabet.add(l.prefix)
-	err := l.run(ctx, "", "", func(last string) (bool, error) { return r.split(ctx, l, last, "") })
+	done, err := r.split(ctx, l, first.Last, first.nextKey, first.nextID, "")
+	if err == nil && !done {
+		err = l.run(ctx, first.nextKey, first.nextID, "", nil)
+	}
 	if err == nil {
 		err = r.err()
 	}
@@ -41,7 +44,7 @@ func (c *S3) rangedLevel(ctx context.Context, l *levelListing) error {
 	if errors.Is(err, errMarkerIgnored) {
 		l.notes = append(l.notes, errMarkerIgnored.Error()+": listed one page after another")
 	}
-	return l.run(ctx, "", "", nil)
+	return l.run(ctx, "", "", "", nil)
 }
 
 // ranger is one ranged listing: its pieces, listed concurrently.
@@ -56,13 +59,16 @@ type ranger struct {
 }
 
 // split cuts (last, hi] into pieces, lists them, and reports whether it
-// did (false: nothing to cut, the caller goes on page by page).
-func (r *ranger) split(ctx context.Context, from *levelListing, last, hi string) (bool, error) {
+// did (false: nothing to cut, the caller goes on page by page). The first
+// piece goes on from the server's own next markers (nextKey, nextID): a
+// page that ended among the uploads of one key goes on with that key's
+// next upload, which a key marker alone would skip.
+func (r *ranger) split(ctx context.Context, from *levelListing, last, nextKey, nextID, hi string) (bool, error) {
 	for _, u := range from.uploads {
-		r.alphabet.add(str(u.Key))
+		r.alphabet.add(strings.TrimPrefix(str(u.Key), r.l.prefix))
 	}
 	for _, p := range from.prefixes {
-		r.alphabet.add(p)
+		r.alphabet.add(strings.TrimPrefix(p, r.l.prefix))
 	}
 	marks := splitKeys(r.l.prefix, r.alphabet.chars(), last, hi)
 	if len(marks) == 0 {
@@ -71,7 +77,10 @@ func (r *ranger) split(ctx context.Context, from *levelListing, last, hi string)
 	bounds := append(append([]string{last}, marks...), hi)
 	var wg sync.WaitGroup
 	for i := 0; i+1 < len(bounds); i++ {
-		lo, hi := bounds[i], bounds[i+1]
+		lo, loID, hi := bounds[i], "", bounds[i+1]
+		if i == 0 && nextKey != "" && nextKey <= bounds[1] {
+			lo, loID = nextKey, nextID
+		}
 		piece := r.c.newLevelListing(r.l.bucket, r.l.prefix)
 		r.mu.Lock()
 		r.pieces = append(r.pieces, piece)
@@ -88,9 +97,9 @@ func (r *ranger) split(ctx context.Context, from *levelListing, last, hi string)
 			defer release()
 			// The piece holds a slot for its pages, not while its own
 			// pieces wait for slots.
-			err := piece.run(ctx, lo, hi, func(last string) (bool, error) {
+			err := piece.run(ctx, lo, loID, hi, func(last, nextKey, nextID string) (bool, error) {
 				release()
-				done, err := r.split(ctx, piece, last, hi)
+				done, err := r.split(ctx, piece, last, nextKey, nextID, hi)
 				if !done && err == nil {
 					r.sem <- struct{}{} // page by page from here, in a slot
 					released = false
@@ -201,7 +210,8 @@ func splitKeys(prefix string, alphabet []byte, lo, hi string) []string {
 			marks = append(marks, lo[:d]+string(c))
 		}
 	}
-	if d+1 < len(lo) {
+	if len(marks) < 2 && d+1 < len(lo) {
+		// Too few characters between theirs: cut one byte deeper.
 		for _, c := range alphabet {
 			if c > lo[d+1] {
 				marks = append(marks, lo[:d+1]+string(c))

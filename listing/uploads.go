@@ -82,17 +82,88 @@ func (lv *Level) Sub(prefix string) *Level {
 //     the boundary key's remaining uploads are listed with that key as the
 //     prefix, and paging goes on with the key marker alone.
 func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
+	first, err := c.FirstLevelPage(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return c.RestOfLevel(ctx, first)
+}
+
+// LevelPage is the first page of a level — what a directory shows first —
+// and what it takes to list the rest.
+type LevelPage struct {
+	// Level holds the page's entries, sorted. When Truncated, the uploads
+	// of the key Last (and a prefix that Last falls in) may go on in the
+	// next page: only entries before it are complete.
+	*Level
+	Truncated bool
+	Last      string
+
+	l               *levelListing
+	nextKey, nextID string
+}
+
+// Complete reports whether what the page says of key (an upload key, or a
+// prefix ending in "/") is all there is: the page is the whole level, or
+// key sorts before the page's last entry and is not that entry's prefix.
+func (pg *LevelPage) Complete(key string) bool {
+	return !pg.Truncated || key < pg.Last && !strings.HasPrefix(pg.Last, key)
+}
+
+// FirstLevelPage lists the first page of one level (see Level).
+func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelPage, error) {
 	l := c.newLevelListing(bucket, prefix)
+	pg := &LevelPage{l: l}
+	err := l.run(ctx, "", "", "", func(last, nextKey, nextID string) (bool, error) {
+		pg.Truncated, pg.Last, pg.nextKey, pg.nextID = true, last, nextKey, nextID
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if pg.Level, err = l.finish(); err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// RestOfLevel lists the rest of the level whose first page is first, and
+// returns the whole level. Directory buckets (unsorted) and a Concurrency
+// of 1 go on one page after another; others as ranges of keys at once
+// (levelranges.go). first may be used again.
+func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) {
+	l := first.l.clone()
+	if !first.Truncated {
+		return l.finish()
+	}
 	var err error
-	if IsDirectoryBucket(bucket) || c.concurrency() < 2 {
-		err = l.run(ctx, "", "", nil) // unsorted: no ranges of keys
+	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 {
+		err = l.run(ctx, first.nextKey, first.nextID, "", nil)
 	} else {
-		err = c.rangedLevel(ctx, l)
+		err = c.rangedLevel(ctx, l, first)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return l.finish()
+}
+
+// clone copies the state, so that a first page can be continued more than
+// once.
+func (l *levelListing) clone() *levelListing {
+	n := *l
+	n.uploads = append([]types.MultipartUpload(nil), l.uploads...)
+	n.prefixes = append([]string(nil), l.prefixes...)
+	n.notes = append([]string(nil), l.notes...)
+	n.seen = make(map[[2]string]bool, len(l.seen))
+	for k := range l.seen {
+		n.seen[k] = true
+	}
+	n.seenMarkers = make(map[[2]string]bool, len(l.seenMarkers))
+	for k := range l.seenMarkers {
+		n.seenMarkers[k] = true
+	}
+	return &n
 }
 
 func (c *S3) newLevelListing(bucket, prefix string) *levelListing {
@@ -123,12 +194,13 @@ func (l *levelListing) bad(format string, a ...any) error {
 	return badResponse(opUploads, l.bucket, l.prefix, "", fmt.Sprintf(format, a...))
 }
 
-// run lists pages from key marker from ("": the start of the level) until
-// the listing ends or a page passes hi ("": no bound). After the first page,
-// split (if set) is offered its last key and may take over the rest: it
-// returns whether it did.
-func (l *levelListing) run(ctx context.Context, from, hi string, split func(last string) (bool, error)) error {
-	keyMarker, idMarker := from, ""
+// run lists pages from key marker from and upload-id marker fromID ("":
+// the start of the level) until the listing ends or a page passes hi ("":
+// no bound). After a truncated first page, split (if set) is offered its
+// last key and the next markers and may take over the rest: it returns
+// whether it did.
+func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split func(last, nextKey, nextID string) (bool, error)) error {
+	keyMarker, idMarker := from, fromID
 	for page := 0; ; page++ {
 		if page >= l.c.maxPages() {
 			return l.bad("more than %d pages", l.c.maxPages())
@@ -151,7 +223,7 @@ func (l *levelListing) run(ctx context.Context, from, hi string, split func(last
 		case err != nil:
 			return l.c.wrap(err, opUploads, l.bucket, l.prefix, "")
 		}
-		if page == 0 && from != "" && l.wentBack(res, from) {
+		if page == 0 && from != "" && !IsDirectoryBucket(l.bucket) && l.wentBack(res, from) {
 			return errMarkerIgnored
 		}
 		added := l.add(res, func(string) bool { return true })
@@ -162,12 +234,12 @@ func (l *levelListing) run(ctx context.Context, from, hi string, split func(last
 		if hi != "" && last > hi {
 			return nil // the rest is the next range's
 		}
+		nextKey, nextID := l.nextMarkers(res)
 		if page == 0 && split != nil && last > from {
-			if done, err := split(last); done || err != nil {
+			if done, err := split(last, nextKey, nextID); done || err != nil {
 				return err
 			}
 		}
-		nextKey, nextID := l.nextMarkers(res)
 		m := [2]string{nextKey, nextID}
 		switch {
 		case nextKey == "" && nextID == "":
