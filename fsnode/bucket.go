@@ -49,21 +49,19 @@ var (
 	_ fs.NodeListxattrer = (*bucketNode)(nil)
 )
 
-func (b *bucketNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
-	idx, err := b.m.level(ctx, b.name, "")
-	if err != nil {
-		return nil, toErrno(err)
-	}
-	return levelEntries(b.name, idx, nil), 0
+// Opendir lists the first page of the top level (or finds it cached), so
+// that a bucket deleted since fails here with ENOENT.
+func (b *bucketNode) Opendir(ctx context.Context) syscall.Errno {
+	_, err := b.m.levelFirst(ctx, b.name, "")
+	return toErrno(err)
 }
 
-func (b *bucketNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, b.entries) }
-
-// Readdir lists the top level and queues what a walk will need next.
+// Readdir streams the top level (its first page at once) and queues what a
+// walk will need next.
 func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	ds, errno := readdir(ctx, b.entries)
-	if idx, ok := b.m.levels.Get(levelKey{b.name, ""}); ok && errno == 0 {
-		b.m.prefetchLevel(b.name, nil, idx, "s3://"+b.name+"/")
+	ds, errno := b.m.levelStream(ctx, b.name, "", nil)
+	if errno == 0 {
+		b.m.prefetchLevel(b.name, nil, b.m.levelInHand(b.name, ""), "s3://"+b.name+"/")
 	}
 	return ds, errno
 }
@@ -86,15 +84,26 @@ func levelEntries(bucket string, idx *levelIndex, taken map[string]bool) []fuse.
 
 // lookupLevel finds name among the children of the level at prefix.
 func lookupLevel(ctx context.Context, parent *fs.Inode, m *mount, bucket, prefix, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	idx, err := m.level(ctx, bucket, prefix)
+	c, err := m.child(ctx, bucket, prefix, name)
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	c := idx.byName[name]
 	if c == nil {
 		return nil, syscall.ENOENT
 	}
 	n := &pathNode{m: m, bucket: bucket, key: c.key, parentPrefix: prefix, name: name}
 	n.attr(&out.Attr)
 	return child(ctx, parent, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
+}
+
+// levelInHand returns the level at prefix as far as it is in memory: whole,
+// or its first page (nil if neither).
+func (m *mount) levelInHand(bucket, prefix string) *levelIndex {
+	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
+		return idx
+	}
+	if first, ok := m.levelFirsts.Get(levelKey{bucket, prefix}); ok && first.shown() {
+		return first.idx
+	}
+	return nil
 }

@@ -35,7 +35,8 @@ type PartFinder interface {
 // Lister is what the S3 tree needs (*listing.S3).
 type Lister interface {
 	Buckets(ctx context.Context) ([]listing.Bucket, error)
-	Level(ctx context.Context, bucket, prefix string) (*listing.Level, error)
+	FirstLevelPage(ctx context.Context, bucket, prefix string) (*listing.LevelPage, error)
+	RestOfLevel(ctx context.Context, first *listing.LevelPage) (*listing.Level, error)
 	PartLister
 	PartFinder
 }
@@ -179,12 +180,13 @@ type mount struct {
 	ctx    context.Context // ends at unmount; fetches run under it
 	cancel context.CancelFunc
 
-	buckets    *cache.Cache[struct{}, []listing.Bucket] // or vaults
-	levels     *cache.Cache[levelKey, *levelIndex]
-	vaults     *cache.Cache[string, *vaultIndex]
-	firstPages *cache.Cache[uploadKey, *listing.Page]
-	parts      *cache.Cache[uploadKey, *listing.Parts] // complete listings
-	single     *cache.Cache[partKey, partAnswer]
+	buckets     *cache.Cache[struct{}, []listing.Bucket] // or vaults
+	levels      *cache.Cache[levelKey, *levelIndex]      // whole levels
+	levelFirsts *cache.Cache[levelKey, *firstLevel]      // their first pages
+	vaults      *cache.Cache[string, *vaultIndex]
+	firstPages  *cache.Cache[uploadKey, *listing.Page]
+	parts       *cache.Cache[uploadKey, *listing.Parts] // complete listings
+	single      *cache.Cache[partKey, partAnswer]
 
 	prefetchQ *prefetchQueue // nil: prefetching is off
 
@@ -228,6 +230,9 @@ func newMount(o Options) (*mount, error) {
 		return nil, err
 	}
 	if m.levels, err = cache.New[levelKey, *levelIndex](cfg); err != nil {
+		return nil, err
+	}
+	if m.levelFirsts, err = cache.New[levelKey, *firstLevel](cfg); err != nil {
 		return nil, err
 	}
 	if m.vaults, err = cache.New[string, *vaultIndex](cfg); err != nil {
@@ -310,38 +315,82 @@ func (m *mount) vault(ctx context.Context, name string) (*vaultIndex, error) {
 	})
 }
 
-// level lists one level of a bucket. A bucket whose server ignored the
-// delimiter (its listing came back flat: MinIO, SeaweedFS) has every key in
-// its top level; its deeper levels are taken from that listing, never asked
-// for: MinIO takes a prefix for an exact key and would answer "empty".
+// level lists one level of a bucket whole, on its first page if that is in
+// hand. A bucket whose server ignored the delimiter (its listing came back
+// flat: MinIO, SeaweedFS) has every key in its top level; its deeper levels
+// are taken from that listing, never asked for: MinIO takes a prefix for an
+// exact key and would answer "empty".
 func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
 	return get(ctx, m.levels, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
-		if _, flat := m.flat.Load(bucket); flat && prefix != "" {
-			top, err := m.level(ctx, bucket, "")
-			if err != nil {
-				return nil, err
-			}
-			if top.flat != nil {
-				return indexLevel(top.flat.Sub(prefix)), nil
-			}
+		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
+			return idx, err
+		}
+		first, err := m.levelFirst(ctx, bucket, prefix)
+		if err != nil {
+			return nil, err
+		}
+		if !first.page.Truncated {
+			return first.idx, nil
 		}
 		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
-			lv, err := m.s3.Level(ctx, bucket, prefix)
+			lv, err := m.s3.RestOfLevel(ctx, first.page)
 			if err != nil {
 				return nil, err
 			}
-			for _, note := range lv.Notes {
-				m.log.Warn("listing: "+note, "bucket", bucket, "prefix", prefix)
-			}
-			if lv.Flat() {
-				if _, known := m.flat.LoadOrStore(bucket, true); !known {
-					m.log.Warn("listing: the server ignores the delimiter; deeper levels are taken from the bucket's whole listing",
-						"bucket", bucket)
-				}
-			}
-			return indexLevel(lv), nil
+			return m.indexLevel(bucket, lv), nil
 		})
 	})
+}
+
+// firstLevel is the first page of a level and its index.
+type firstLevel struct {
+	page *listing.LevelPage
+	idx  *levelIndex
+}
+
+// levelFirst lists the first page of a level: what a directory shows
+// first, after one round trip.
+func (m *mount) levelFirst(ctx context.Context, bucket, prefix string) (*firstLevel, error) {
+	return get(ctx, m.levelFirsts, levelKey{bucket, prefix}, func(ctx context.Context) (*firstLevel, error) {
+		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
+			return &firstLevel{page: &listing.LevelPage{}, idx: idx}, err
+		}
+		return fetch(m, ctx, func(ctx context.Context) (*firstLevel, error) {
+			pg, err := m.s3.FirstLevelPage(ctx, bucket, prefix)
+			if err != nil {
+				return nil, err
+			}
+			return &firstLevel{page: pg, idx: m.indexLevel(bucket, pg.Level)}, nil
+		})
+	})
+}
+
+// flatLevel derives a deeper level of a bucket known to be flat from its
+// top level; ok is false for any other.
+func (m *mount) flatLevel(ctx context.Context, bucket, prefix string) (_ *levelIndex, ok bool, _ error) {
+	if _, flat := m.flat.Load(bucket); !flat || prefix == "" {
+		return nil, false, nil
+	}
+	top, err := m.level(ctx, bucket, "")
+	if err != nil || top.flat == nil {
+		return nil, err != nil, err
+	}
+	return indexLevel(top.flat.Sub(prefix)), true, nil
+}
+
+// indexLevel indexes a level listed from the server, logging what it
+// had to work around.
+func (m *mount) indexLevel(bucket string, lv *listing.Level) *levelIndex {
+	for _, note := range lv.Notes {
+		m.log.Warn("listing: "+note, "bucket", bucket, "prefix", lv.Prefix)
+	}
+	if lv.Flat() {
+		if _, known := m.flat.LoadOrStore(bucket, true); !known {
+			m.log.Warn("listing: the server ignores the delimiter; deeper levels are taken from the bucket's whole listing",
+				"bucket", bucket)
+		}
+	}
+	return indexLevel(lv)
 }
 
 // firstPage returns the first page of an upload's parts.

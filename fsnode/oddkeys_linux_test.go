@@ -26,7 +26,17 @@ func (l *keyLister) Buckets(context.Context) ([]listing.Bucket, error) {
 	return []listing.Bucket{{Name: "bkt"}}, nil
 }
 
-func (l *keyLister) Level(_ context.Context, bucket, prefix string) (*listing.Level, error) {
+// FirstLevelPage answers the whole level in one page.
+func (l *keyLister) FirstLevelPage(ctx context.Context, bucket, prefix string) (*listing.LevelPage, error) {
+	lv, err := l.level(bucket, prefix)
+	return &listing.LevelPage{Level: lv}, err
+}
+
+func (l *keyLister) RestOfLevel(_ context.Context, first *listing.LevelPage) (*listing.Level, error) {
+	return first.Level, nil
+}
+
+func (l *keyLister) level(bucket, prefix string) (*listing.Level, error) {
 	lv := &listing.Level{Prefix: prefix}
 	for _, u := range l.uploads {
 		rest, ok := strings.CutPrefix(u.Key, prefix)

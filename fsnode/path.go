@@ -2,7 +2,6 @@ package fsnode
 
 import (
 	"context"
-	"sort"
 	"syscall"
 	"time"
 
@@ -41,57 +40,53 @@ func (p *pathNode) ino() uint64 { return ino(levelPath, p.bucket, p.key) }
 func (p *pathNode) attr(a *fuse.Attr) { p.m.dirAttr(a, p.ino(), time.Time{}) }
 
 // self returns this directory's entry in its parent's level: its own
-// uploads and whether it has children. The level is normally cached, since
-// the kernel found this directory through it.
+// uploads and whether it has children. The level (or the first page that
+// says all about this name) is normally cached, since the kernel found this
+// directory through it.
 func (p *pathNode) self(ctx context.Context) (*levelChild, syscall.Errno) {
-	idx, err := p.m.level(ctx, p.bucket, p.parentPrefix)
+	c, err := p.m.child(ctx, p.bucket, p.parentPrefix, p.name)
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	c := idx.byName[p.name]
 	if c == nil {
 		return nil, syscall.ENOENT // gone since the kernel looked it up
 	}
 	return c, 0
 }
 
-func (p *pathNode) Opendir(ctx context.Context) syscall.Errno { return opendir(ctx, p.entries) }
-
-// Readdir lists the directory and queues what a walk will need next.
-func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	ds, errno := readdir(ctx, p.entries)
-	if errno != 0 {
-		return nil, errno
+// Opendir finds the directory still listed and the first page of its
+// children, so that a directory that vanished fails here with ENOENT:
+// glibc's readdir takes ENOENT from getdents for the end of the directory.
+func (p *pathNode) Opendir(ctx context.Context) syscall.Errno {
+	c, errno := p.self(ctx)
+	if errno != 0 || !c.hasChildren {
+		return errno
 	}
-	if c, errno := p.self(ctx); errno == 0 {
-		idx, _ := p.m.levels.Get(levelKey{p.bucket, p.key + listing.Delimiter})
-		p.m.prefetchLevel(p.bucket, c.uploads, idx, "s3://"+p.bucket+"/"+p.key)
-	}
-	return ds, errno
+	_, err := p.m.levelFirst(ctx, p.bucket, p.key+listing.Delimiter)
+	return toErrno(err)
 }
 
-// entries: the key's uploads, then the children of prefix key+"/".
-func (p *pathNode) entries(ctx context.Context) ([]fuse.DirEntry, syscall.Errno) {
+// Readdir lists the key's uploads, then streams the children of prefix
+// key+"/" (their first page at once), and queues what a walk will need next.
+func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 	c, errno := p.self(ctx)
 	if errno != 0 {
 		return nil, errno
 	}
-	entries := make([]fuse.DirEntry, 0, len(c.uploads))
-	taken := make(map[string]bool, len(c.uploads))
+	own := make([]fuse.DirEntry, 0, len(c.uploads))
 	for _, u := range c.uploads {
-		e := uploadEntry(p.bucket, u)
-		taken[e.Name] = true
-		entries = append(entries, e)
+		own = append(own, uploadEntry(p.bucket, u))
 	}
+	var ds fs.DirStream = fs.NewListDirStream(sorted(own))
+	var idx *levelIndex
 	if c.hasChildren {
-		idx, err := p.m.level(ctx, p.bucket, p.key+listing.Delimiter)
-		if err != nil {
-			return nil, toErrno(err)
+		if ds, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, own); errno != 0 {
+			return nil, errno
 		}
-		entries = append(entries, levelEntries(p.bucket, idx, taken)...)
+		idx = p.m.levelInHand(p.bucket, p.key+listing.Delimiter)
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	return entries, 0
+	p.m.prefetchLevel(p.bucket, c.uploads, idx, "s3://"+p.bucket+"/"+p.key)
+	return ds, 0
 }
 
 func (p *pathNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {

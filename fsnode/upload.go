@@ -116,7 +116,15 @@ func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) 
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	return &partStream{n: n, entries: n.entries(first.Parts), more: first.Truncated}, 0
+	return &restStream{entries: n.entries(first.Parts), more: first.Truncated, rest: func() ([]fuse.DirEntry, error) {
+		// The kernel gives a READDIR no interrupt context that outlives
+		// it; the fetch runs for the mount and is shared with Lookup.
+		ps, err := n.m.partList(n.m.ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		return n.entries(ps.Parts), nil
+	}}, 0
 }
 
 func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {

@@ -98,6 +98,12 @@ type LevelPage struct {
 	*Level
 	Truncated bool
 	Last      string
+	// Undecided: the page's keys read differently whether or not the
+	// server really URL-encoded them, and only the whole level can tell
+	// (a server that claims it falsely, SeaweedFS, shows itself by a key
+	// that cannot be encoding, anywhere in the level). Its names are not
+	// to be shown before the whole level is listed.
+	Undecided bool
 
 	l               *levelListing
 	nextKey, nextID string
@@ -124,6 +130,7 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 	if pg.Level, err = l.finish(); err != nil {
 		return nil, err
 	}
+	pg.Undecided = pg.Truncated && l.claimed && l.implausible == "" && !c.rawKeys.Load() && l.decodingChanges()
 	return pg, nil
 }
 
@@ -146,6 +153,22 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 		return nil, err
 	}
 	return l.finish()
+}
+
+// decodingChanges reports whether decoding changes any key or prefix
+// gathered.
+func (l *levelListing) decodingChanges() bool {
+	for _, u := range l.uploads {
+		if k := str(u.Key); decodeKey(k, true) != k {
+			return true
+		}
+	}
+	for _, p := range l.prefixes {
+		if decodeKey(p, true) != p {
+			return true
+		}
+	}
+	return false
 }
 
 // clone copies the state, so that a first page can be continued more than

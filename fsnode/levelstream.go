@@ -1,0 +1,144 @@
+package fsnode
+
+import (
+	"context"
+	"sort"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// A level of many thousand uploads shows its first names after one round
+// trip: its directory stream starts with the level's first page and lists
+// the rest (in ranges, see listing) only when the reader gets past it, as
+// an upload's parts do (restStream). Lookup answers from the first page
+// what it says all about; anything else waits for the whole level.
+
+// child finds name in the level of bucket at prefix: from the whole level
+// if it is in hand, else from its first page when that page says all about
+// the name, else from the whole level, listed.
+func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelChild, error) {
+	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
+		return idx.byName[name], nil
+	}
+	first, err := m.levelFirst(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if c := first.idx.byName[name]; c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
+		return c, nil
+	}
+	if !first.page.Truncated {
+		return nil, nil // the first page is the whole level
+	}
+	idx, err := m.level(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return idx.byName[name], nil
+}
+
+// levelStream is the directory stream of a level whose first page was
+// truncated: own (a key directory's uploads) and the first page's names
+// first, then the rest of the level when the reader asks.
+func (m *mount) levelStream(ctx context.Context, bucket, prefix string, own []fuse.DirEntry) (fs.DirStream, syscall.Errno) {
+	taken := make(map[string]bool, len(own))
+	for _, e := range own {
+		taken[e.Name] = true
+	}
+	entries := func(idx *levelIndex) []fuse.DirEntry {
+		return append(append([]fuse.DirEntry(nil), own...), levelEntries(bucket, idx, taken)...)
+	}
+	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
+		return fs.NewListDirStream(sorted(entries(idx))), 0
+	}
+	first, err := m.levelFirst(ctx, bucket, prefix)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	if !first.shown() {
+		idx, err := m.level(ctx, bucket, prefix)
+		if err != nil {
+			return nil, toErrno(err)
+		}
+		return fs.NewListDirStream(sorted(entries(idx))), 0
+	}
+	es := sorted(entries(first.idx))
+	if !first.page.Truncated {
+		return fs.NewListDirStream(es), 0
+	}
+	return &restStream{entries: es, more: true, rest: func() ([]fuse.DirEntry, error) {
+		// The kernel gives a READDIR no interrupt context that outlives
+		// it; the fetch runs for the mount and is shared with Lookup.
+		idx, err := m.level(m.ctx, bucket, prefix)
+		if err != nil {
+			return nil, err
+		}
+		return sorted(entries(idx)), nil
+	}}, 0
+}
+
+// shown reports whether the first page's names may be shown before the
+// rest of the level is listed (see listing.LevelPage.Undecided).
+func (f *firstLevel) shown() bool { return !f.page.Undecided }
+
+func sorted(es []fuse.DirEntry) []fuse.DirEntry {
+	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	return es
+}
+
+// restStream streams entries, then, when the reader gets past them, the
+// names of rest not yet given: the first page of a level or of an upload's
+// parts at once, the rest (fetched as parallel ranges) only if the reader
+// asks for more, so `ls -f | head` costs one request. go-fuse uses a
+// stream from one goroutine at a time.
+type restStream struct {
+	entries []fuse.DirEntry
+	i       int
+	more    bool
+	rest    func() ([]fuse.DirEntry, error)
+	errno   syscall.Errno
+}
+
+var _ fs.DirStream = (*restStream)(nil)
+
+func (s *restStream) HasNext() bool {
+	if s.i == len(s.entries) && s.more {
+		s.more = false
+		all, err := s.rest()
+		if err != nil {
+			// Mid-listing, ENOENT must not reach readdir: glibc takes it
+			// for the end of the directory, and the first page would pass
+			// for the whole listing.
+			if s.errno = toErrno(err); s.errno == syscall.ENOENT {
+				s.errno = syscall.EIO
+			}
+			return true
+		}
+		given := make(map[string]bool, len(s.entries))
+		for _, e := range s.entries {
+			given[e.Name] = true
+		}
+		for _, e := range all {
+			if !given[e.Name] {
+				s.entries = append(s.entries, e)
+			}
+		}
+	}
+	return s.i < len(s.entries) || s.errno != 0
+}
+
+func (s *restStream) Next() (fuse.DirEntry, syscall.Errno) {
+	if s.errno != 0 {
+		errno := s.errno
+		s.errno = 0
+		return fuse.DirEntry{}, errno
+	}
+	s.i++
+	return s.entries[s.i-1], 0
+}
+
+func (s *restStream) Close() {}
