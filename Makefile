@@ -14,8 +14,9 @@ VERSITYGW_VERSION := v1.8.0
 VERSITYGW := $(BIN)/versitygw
 
 # Debian packages: the AWS CLI (a third-party client for the end-to-end
-# tests), getfattr (attr) and fusermount3 (fuse3, for non-root mounts).
-APT_PACKAGES := awscli attr fuse3
+# tests), getfattr (attr), fusermount3 (fuse3, for non-root mounts) and
+# python3 (programs with their own signal handling, in the tests).
+APT_PACKAGES := awscli attr fuse3 python3
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 FUZZTIME ?= 10s
@@ -40,6 +41,7 @@ apt-deps:
 	[ -x /usr/bin/aws ] || missing="$$missing awscli"; \
 	command -v getfattr >/dev/null || missing="$$missing attr"; \
 	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \

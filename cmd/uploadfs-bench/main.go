@@ -9,6 +9,8 @@
 //   - `stat` of one part on a fresh mount;
 //   - `stat` of every part in a shell loop that outlives the TTL many
 //     times: requests against one listing per TTL window;
+//   - a level of 20,000 uploads under one prefix: its first name and the
+//     whole level, against the SDK's sequential paginator and the AWS CLI;
 //   - resident memory per part after `find` walks several uploads, and
 //     with a cache far smaller than the walk.
 //
@@ -44,17 +46,18 @@ const (
 )
 
 type options struct {
-	short       bool
-	delay       time.Duration
-	parts       int
-	memUp       int
-	reps        int
-	only        string
-	replay      bool
-	walkUploads int
-	uploadfs    string
-	versitygw   string
-	aws         string
+	short        bool
+	delay        time.Duration
+	parts        int
+	memUp        int
+	reps         int
+	only         string
+	replay       bool
+	walkUploads  int
+	levelUploads int
+	uploadfs     string
+	versitygw    string
+	aws          string
 }
 
 func main() {
@@ -66,13 +69,14 @@ func main() {
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
 	flag.StringVar(&o.only, "only", "", "measure only this: memory or walk")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 1000, "uploads of 3 parts in the walked bucket")
+	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")
 	flag.StringVar(&o.versitygw, "versitygw", "bin/versitygw", "the versitygw binary")
 	flag.StringVar(&o.aws, "aws", "/usr/bin/aws", "the AWS CLI")
 	flag.Parse()
 	if o.short {
-		o.delay, o.parts, o.memUp, o.reps, o.walkUploads = 0, 1500, 2, 1, 50
+		o.delay, o.parts, o.memUp, o.reps, o.walkUploads, o.levelUploads = 0, 1500, 2, 1, 50, 2000
 	}
 	log.SetFlags(0)
 	log.SetPrefix("uploadfs-bench: ")
@@ -134,12 +138,15 @@ func run(o options) (bool, error) {
 	if b.walked, err = b.seedWalk(client(gw.URL), o.walkUploads); err != nil {
 		return false, fmt.Errorf("seeding the walk: %w", err)
 	}
+	if err := seedLevel(client(gw.URL), o.levelUploads); err != nil {
+		return false, fmt.Errorf("seeding the wide level: %w", err)
+	}
 	server := "versitygw answering every request"
 	if o.replay {
 		server = "versitygw's answers replayed after a warm-up round"
 	}
-	fmt.Printf("seeded %d + %d×%d parts in %v; %s; delay %v per request; medians of %d\n\n",
-		o.parts, o.memUp, o.parts, time.Since(start).Round(time.Second), server, o.delay, o.reps)
+	fmt.Printf("seeded %d + %d×%d parts, %d + %d uploads in %v; %s; delay %v per request; medians of %d\n\n",
+		o.parts, o.memUp, o.parts, o.walkUploads, o.levelUploads, time.Since(start).Round(time.Second), server, o.delay, o.reps)
 	return b.measure()
 }
 

@@ -217,8 +217,13 @@ func (b *bench) measure() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	lr, err := b.measureLevel()
+	if err != nil {
+		return false, err
+	}
 	ok := b.print(r)
 	ok = b.printStatLoop(sl) && ok
+	ok = b.printLevel(lr) && ok
 	return b.printWalk(wr) && ok, nil
 }
 

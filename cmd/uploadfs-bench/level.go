@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// The wide level: an app that starts uploads/<id> and never finishes them
+// leaves one directory of many thousand uploads.
+const (
+	levelBucket = "level"
+	levelPrefix = "uploads/"
+)
+
+// seedLevel creates n uploads (no parts) under levelPrefix with random IDs.
+func seedLevel(c *s3.Client, n int) error {
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(levelBucket)}); err != nil {
+		return err
+	}
+	keys := make(chan string)
+	errs := make(chan error, 32)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for k := range keys {
+				if _, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(levelBucket), Key: aws.String(k)}); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		})
+	}
+	for i := range n {
+		sum := sha256.Sum256([]byte(fmt.Sprint(i)))
+		keys <- levelPrefix + hex.EncodeToString(sum[:12])
+	}
+	close(keys)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// levelResult is what the wide level measured: times and requests.
+type levelResult struct {
+	uploads                    int
+	first, whole, sdk, cli     time.Duration
+	firstReq, wholeReq, sdkReq int64 // ListMultipartUploads requests
+	prefetched                 int64 // ListParts sent ahead of a walk meanwhile
+	listed, sdkListed, cliList int
+}
+
+// measureLevel lists the wide level with uploadfs (its first name on a
+// fresh mount, then the whole level on another), the SDK one page after
+// another and the AWS CLI, all through the delay proxy.
+func (b *bench) measureLevel() (levelResult, error) {
+	r := levelResult{uploads: b.o.levelUploads}
+	dirOf := func(m *mounted) string {
+		return filepath.Join(m.dir, levelBucket, strings.TrimSuffix(levelPrefix, "/"))
+	}
+	m, err := b.mount("--bucket", levelBucket)
+	if err != nil {
+		return r, err
+	}
+	if _, err := os.Stat(dirOf(m)); err != nil {
+		m.close()
+		return r, err
+	}
+	before := b.proxy.snapshot()
+	start := time.Now()
+	out, err := exec.Command("python3", "-c", "import os, sys; print(next(os.scandir(sys.argv[1])).name)", dirOf(m)).Output()
+	r.first = time.Since(start)
+	r.firstReq = uploadListings(b.proxy.snapshot().since(before))
+	m.close()
+	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+		return r, fmt.Errorf("first name: %v %q", err, out)
+	}
+
+	if m, err = b.mount("--bucket", levelBucket); err != nil {
+		return r, err
+	}
+	if _, err := os.Stat(dirOf(m)); err != nil {
+		m.close()
+		return r, err
+	}
+	before = b.proxy.snapshot()
+	start = time.Now()
+	out, err = exec.Command("ls", dirOf(m)).Output()
+	r.whole = time.Since(start)
+	c := b.proxy.snapshot().since(before)
+	r.wholeReq, r.prefetched = uploadListings(c), c.listParts
+	m.close()
+	if err != nil {
+		return r, fmt.Errorf("ls: %v: %s", err, stderrOf(err))
+	}
+	r.listed = len(strings.Fields(string(out)))
+
+	before = b.proxy.snapshot()
+	start = time.Now()
+	if r.sdkListed, err = sequentialLevel(client(b.url)); err != nil {
+		return r, err
+	}
+	r.sdk, r.sdkReq = time.Since(start), uploadListings(b.proxy.snapshot().since(before))
+
+	start = time.Now()
+	if r.cliList, err = b.cliLevel(); err != nil {
+		return r, err
+	}
+	r.cli = time.Since(start)
+	return r, nil
+}
+
+// sequentialLevel lists the level one page after another with the SDK,
+// following the key marker alone: versitygw v1.8.0 refuses its own
+// upload-id marker (so the SDK's paginator fails on page 2), and every key
+// here has one upload.
+func sequentialLevel(c *s3.Client) (int, error) {
+	n, marker := 0, ""
+	for {
+		in := &s3.ListMultipartUploadsInput{Bucket: aws.String(levelBucket), Prefix: aws.String(levelPrefix), Delimiter: aws.String("/")}
+		if marker != "" {
+			in.KeyMarker = aws.String(marker)
+		}
+		out, err := c.ListMultipartUploads(context.Background(), in)
+		if err != nil {
+			return n, fmt.Errorf("SDK ListMultipartUploads: %v", err)
+		}
+		n += len(out.Uploads)
+		if !aws.ToBool(out.IsTruncated) {
+			return n, nil
+		}
+		marker = aws.ToString(out.NextKeyMarker)
+	}
+}
+
+// cliLevel lists the level with the AWS CLI the same way, one call a page
+// (its own pagination sends the upload-id marker versitygw refuses).
+func (b *bench) cliLevel() (int, error) {
+	n, marker := 0, ""
+	for {
+		args := []string{"--endpoint-url", b.url, "--output", "json", "s3api", "list-multipart-uploads", "--no-paginate",
+			"--bucket", levelBucket, "--prefix", levelPrefix, "--delimiter", "/"}
+		if marker != "" {
+			args = append(args, "--key-marker", marker)
+		}
+		cmd := exec.Command(b.o.aws, args...)
+		cmd.Env = b.env
+		out, err := cmd.Output()
+		if err != nil {
+			return n, fmt.Errorf("aws s3api list-multipart-uploads: %v: %s", err, stderrOf(err))
+		}
+		var page struct {
+			Uploads       []json.RawMessage
+			IsTruncated   bool
+			NextKeyMarker string
+		}
+		if err := json.Unmarshal(out, &page); err != nil {
+			return n, err
+		}
+		n += len(page.Uploads)
+		if !page.IsTruncated {
+			return n, nil
+		}
+		marker = page.NextKeyMarker
+	}
+}
+
+// printLevel writes the wide level's rows: first name within 2 round trips,
+// the whole level within 8, every tool listing every upload.
+func (b *bench) printLevel(r levelResult) bool {
+	trips := func(d time.Duration) string {
+		if b.o.delay == 0 {
+			return "n/a (no delay)"
+		}
+		return fmt.Sprintf("%.1f round trips", d.Seconds()/b.o.delay.Seconds())
+	}
+	within := func(d time.Duration, n float64) bool { return b.o.delay == 0 || d.Seconds()/b.o.delay.Seconds() <= n }
+	firstMet, wholeMet := within(r.first, 2), within(r.whole, 8)
+	same := r.listed == r.uploads && r.sdkListed == r.uploads && r.cliList == r.uploads
+	fmt.Printf("| level of %d uploads, first name (`os.scandir`), fresh mount | %s = %s, %d request(s) | SDK one page after another: whole level only | | ≤ 2 round trips | %s |\n",
+		r.uploads, sec(r.first), trips(r.first), r.firstReq, yes(firstMet))
+	fmt.Printf("| level of %d uploads, whole (`ls`), fresh mount | %s = %s, %d ListMultipartUploads (and %d ListParts prefetched for a walk) | SDK one page after another %s (%d requests); `aws s3api list-multipart-uploads` a page a call %s | %.2f | ≤ 8 round trips | %s |\n",
+		r.uploads, sec(r.whole), trips(r.whole), r.wholeReq, r.prefetched, sec(r.sdk), r.sdkReq, sec(r.cli), r.whole.Seconds()/r.sdk.Seconds(), yes(wholeMet))
+	fmt.Printf("| level: uploads listed | %d | SDK %d; AWS CLI %d | | all %d | %s |\n", r.listed, r.sdkListed, r.cliList, r.uploads, yes(same))
+	return firstMet && wholeMet && same
+}
+
+// uploadListings is how many requests were not ListParts: here, every
+// one is a ListMultipartUploads.
+func uploadListings(c counts) int64 { return c.requests - c.listParts }
+
+// stderrOf returns what a failed command wrote to its standard error.
+func stderrOf(err error) string {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return strings.TrimSpace(string(exit.Stderr))
+	}
+	return ""
+}
