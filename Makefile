@@ -1,8 +1,8 @@
 # uploadfs — two commands on a fresh machine:
 #   make demo   build, then mount a seeded demo tree at ./mnt (MNT=dir overrides)
 #   make test   install what the tests need, then run every test
-# Also: make demo-glacier (the same for Glacier vaults), make bench (the performance table), make build, make vet, make fuzz,
-# make cross, make clean.
+# Also: make demo-glacier (the same for Glacier vaults), make bench (the performance table), make compat (against
+# MinIO), make build, make vet, make fuzz, make cross, make clean.
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
@@ -21,7 +21,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 FUZZTIME ?= 10s
 
-.PHONY: build demo demo-glacier test deps apt-deps vet cross fuzz bench bench-short clean
+.PHONY: build demo demo-glacier test deps apt-deps vet cross fuzz bench bench-short compat clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/uploadfs ./cmd/uploadfs
@@ -92,6 +92,16 @@ test: deps build vet cross
 		$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz FUZZTIME=5s
 	$(MAKE) bench-short
+
+# compat checks uploadfs against a real MinIO (not part of make test: the
+# build takes minutes and about 1.5 GB of memory) and prints what differs.
+MINIO := $(BIN)/minio
+$(MINIO):
+	GOBIN=$(BIN) $(GO) install github.com/minio/minio@latest
+
+compat: deps build $(MINIO)
+	UPLOADFS_COMPAT_MINIO=$(MINIO) UPLOADFS_BIN=$(BIN)/uploadfs \
+		$(GO) test -count=1 -v -run '^TestCompat$$' ./cmd/uploadfs
 
 clean:
 	rm -rf $(BIN)

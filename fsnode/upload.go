@@ -144,6 +144,9 @@ func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {
 // one listing, not one request per part. (Glacier cannot find one part
 // alone: there the upload is always listed.)
 func (n *uploadNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if in, errno, ok := n.lookupFile(ctx, name, out); ok {
+		return in, errno
+	}
 	num, ok := parsePartName(name)
 	if !ok {
 		return nil, syscall.ENOENT
