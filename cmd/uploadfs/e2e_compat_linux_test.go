@@ -80,7 +80,9 @@ func TestCompat(t *testing.T) {
 // cliTree is `find -printf '%h %f %s'` of the uploads as the AWS CLI lists
 // them: directory of key and upload ID, part name, size.
 func cliTree(t *testing.T, g *gateway) string {
-	var ups struct{ Uploads []struct{ Key, UploadId string } }
+	var ups struct {
+		Uploads []struct{ Key, UploadId string }
+	}
 	g.aws(t, &ups, "s3api", "list-multipart-uploads", "--bucket", "compat")
 	var lines []string
 	for _, u := range ups.Uploads {
