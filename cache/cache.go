@@ -103,6 +103,9 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 // not evicted: whether k was fetched lately. It never fetches.
 func (c *Cache[K, V]) Held(k K) bool { return c.lru.Contains(k) }
 
+// Delete forgets k's value (a fetch in flight still publishes its own).
+func (c *Cache[K, V]) Delete(k K) { c.lru.Remove(k) }
+
 // Fetch returns the cached value for k, or calls fetch once for all callers
 // asking for k at the same time and caches its result. If ctx ends first,
 // Fetch returns ctx.Err() at once; the fetch goes on for the other waiters.

@@ -37,6 +37,7 @@ func (c *container) Listxattr(ctx context.Context, dest []byte) (uint32, syscall
 // bucketNode is a bucket: the top level of its keys.
 type bucketNode struct {
 	fs.Inode
+	noRmdir
 	container
 }
 
@@ -47,6 +48,7 @@ var (
 	_ fs.NodeGetattrer   = (*bucketNode)(nil)
 	_ fs.NodeGetxattrer  = (*bucketNode)(nil)
 	_ fs.NodeListxattrer = (*bucketNode)(nil)
+	_ fs.NodeRmdirer     = (*bucketNode)(nil)
 )
 
 // Opendir lists the first page of the top level (or finds it cached), so

@@ -39,6 +39,7 @@ type Lister interface {
 	RestOfLevel(ctx context.Context, first *listing.LevelPage) (*listing.Level, error)
 	PartLister
 	PartFinder
+	Aborter
 }
 
 // VaultLister is what the Glacier tree needs (*listing.Glacier). Its
@@ -48,6 +49,7 @@ type VaultLister interface {
 	Vaults(ctx context.Context) ([]listing.Bucket, error)
 	Uploads(ctx context.Context, vault string) ([]listing.Upload, error)
 	PartLister
+	Aborter
 }
 
 // Options configure a mount. Lister (an S3 tree) or Vaults (a Glacier
@@ -77,6 +79,13 @@ type Options struct {
 	// (see prefetch.go); negative turns prefetching off. Default
 	// DefaultPrefetch.
 	Prefetch int
+	// AllowAbort lets `rmdir` of an upload directory abort the upload
+	// (abort.go); the mount is then read-write for rmdir alone. Off: the
+	// kernel refuses every change (a read-only mount).
+	AllowAbort bool
+	// AbortMinAge: an upload initiated more recently is not aborted
+	// (EBUSY). Default DefaultAbortMinAge.
+	AbortMinAge time.Duration
 	// Debug logs each FUSE operation (go-fuse's trace) at debug level.
 	Debug bool
 	// Logger receives errors (once per failed fetch) and debug output.
@@ -92,6 +101,7 @@ const (
 	DefaultCacheEntries = 1024
 	DefaultTimeout      = 25 * time.Second
 	DefaultPrefetch     = 64
+	DefaultAbortMinAge  = 24 * time.Hour
 )
 
 // maxNegativeTTL caps how long the kernel remembers that a name is absent:
@@ -119,6 +129,9 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.AbortMinAge <= 0 {
+		o.AbortMinAge = DefaultAbortMinAge
+	}
 	m, err := newMount(o)
 	if err != nil {
 		return nil, err
@@ -129,7 +142,7 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 		FsName:     "uploadfs",
 		Name:       "uploadfs",
 		AllowOther: o.AllowOther,
-		Options:    []string{"ro"},
+		Options:    readOnlyOption(o.AllowAbort),
 		Debug:      o.Debug,
 		Logger:     slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
 	}
@@ -140,7 +153,7 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 	// Mounting directly needs no fusermount binary; only root may.
 	mo.DirectMountStrict = os.Geteuid() == 0
 	root := &rootNode{m: m}
-	server, err := fs.Mount(dir, root, &fs.Options{
+	server, err := mountFS(dir, root, &fs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &entry,
 		AttrTimeout:     &attr,
@@ -169,6 +182,7 @@ type mount struct {
 	glacier    VaultLister
 	partLister PartLister
 	finder     PartFinder
+	aborter    Aborter
 	ns         string // the attribute namespace: "s3" or "glacier"
 	fixed      []string
 	timeout    time.Duration
@@ -190,6 +204,10 @@ type mount struct {
 
 	prefetchQ *prefetchQueue // nil: prefetching is off
 
+	allowAbort  bool
+	abortMinAge time.Duration
+	aborts      aborts
+
 	// flat holds the buckets whose server ignored the delimiter (see level).
 	flat sync.Map
 }
@@ -210,11 +228,12 @@ type partAnswer struct {
 }
 
 func newMount(o Options) (*mount, error) {
-	m := &mount{fixed: o.Buckets, timeout: o.Timeout, log: o.Logger, started: time.Now()}
+	m := &mount{fixed: o.Buckets, timeout: o.Timeout, log: o.Logger, started: time.Now(),
+		allowAbort: o.AllowAbort, abortMinAge: o.AbortMinAge}
 	if o.Lister != nil {
-		m.s3, m.partLister, m.finder, m.ns = o.Lister, o.Lister, o.Lister, "s3"
+		m.s3, m.partLister, m.finder, m.aborter, m.ns = o.Lister, o.Lister, o.Lister, o.Lister, "s3"
 	} else {
-		m.glacier, m.partLister, m.ns = o.Vaults, o.Vaults, "glacier"
+		m.glacier, m.partLister, m.aborter, m.ns = o.Vaults, o.Vaults, o.Vaults, "glacier"
 	}
 	m.uid, m.gid = uint32(os.Getuid()), uint32(os.Getgid())
 	if o.UID != nil {

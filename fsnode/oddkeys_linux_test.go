@@ -2,6 +2,7 @@ package fsnode
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,10 @@ type keyLister struct{ uploads []listing.Upload }
 
 func (l *keyLister) Buckets(context.Context) ([]listing.Bucket, error) {
 	return []listing.Bucket{{Name: "bkt"}}, nil
+}
+
+func (l *keyLister) Abort(context.Context, string, string, string) error {
+	return errors.New("keyLister aborts nothing")
 }
 
 // FirstLevelPage answers the whole level in one page.

@@ -66,7 +66,17 @@ func (n *partNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrO
 // Open fails at once: S3 has no way to read a part before the upload is
 // completed, and made-up bytes would be worse than an error.
 func (n *partNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	return nil, 0, syscall.ENOTSUP
+	return nil, 0, openErrno(flags, syscall.ENOTSUP)
+}
+
+// openErrno is EROFS for an open that would write (a mount that may abort
+// is not mounted read-only, so the kernel lets such opens through), else
+// errno.
+func openErrno(flags uint32, errno syscall.Errno) syscall.Errno {
+	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
+		return syscall.EROFS
+	}
+	return errno
 }
 
 // xattrs: S3's ETag and part number, then the fields the server listed

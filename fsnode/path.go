@@ -31,6 +31,7 @@ var (
 	_ fs.NodeGetattrer   = (*pathNode)(nil)
 	_ fs.NodeGetxattrer  = (*pathNode)(nil)
 	_ fs.NodeListxattrer = (*pathNode)(nil)
+	_ fs.NodeRmdirer     = (*pathNode)(nil)
 )
 
 func (p *pathNode) ino() uint64 { return ino(levelPath, p.bucket, p.key) }
@@ -101,6 +102,20 @@ func (p *pathNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		return nil, syscall.ENOENT
 	}
 	return lookupLevel(ctx, &p.Inode, p.m, p.bucket, p.key+listing.Delimiter, name, out)
+}
+
+// Rmdir of one of the key's upload directories aborts that upload, when the
+// mount allows it (abort.go); anything else is EROFS.
+func (p *pathNode) Rmdir(ctx context.Context, name string) syscall.Errno {
+	c, errno := p.self(ctx)
+	if errno != 0 {
+		return errno
+	}
+	u, ok := c.upload(name)
+	if !ok {
+		return syscall.EROFS
+	}
+	return rmdirUpload(ctx, &p.Inode, p.m, p.bucket, p.parentPrefix, name, &u)
 }
 
 func (p *pathNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {

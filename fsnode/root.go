@@ -13,6 +13,7 @@ import (
 // rootNode is the mount point: one directory per bucket, or per vault.
 type rootNode struct {
 	fs.Inode
+	noRmdir
 	m *mount
 }
 
@@ -23,6 +24,7 @@ var (
 	_ fs.NodeGetattrer   = (*rootNode)(nil)
 	_ fs.NodeGetxattrer  = (*rootNode)(nil)
 	_ fs.NodeListxattrer = (*rootNode)(nil)
+	_ fs.NodeRmdirer     = (*rootNode)(nil)
 )
 
 // bucketsOf returns the buckets (vaults) shown: those named on the command

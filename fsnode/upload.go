@@ -18,6 +18,7 @@ import (
 // totals from ListParts.
 type uploadNode struct {
 	fs.Inode
+	noRmdir
 	m      *mount
 	bucket string
 	up     atomic.Pointer[listing.Upload]
@@ -30,6 +31,7 @@ var (
 	_ fs.NodeGetattrer   = (*uploadNode)(nil)
 	_ fs.NodeGetxattrer  = (*uploadNode)(nil)
 	_ fs.NodeListxattrer = (*uploadNode)(nil)
+	_ fs.NodeRmdirer     = (*uploadNode)(nil)
 )
 
 func uploadIno(bucket string, u listing.Upload) uint64 {

@@ -25,6 +25,7 @@ var (
 	_ fs.NodeGetattrer   = (*vaultNode)(nil)
 	_ fs.NodeGetxattrer  = (*vaultNode)(nil)
 	_ fs.NodeListxattrer = (*vaultNode)(nil)
+	_ fs.NodeRmdirer     = (*vaultNode)(nil)
 )
 
 // vaultIndex is one vault's uploads, by file name.
@@ -75,4 +76,17 @@ func (v *vaultNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 		return nil, syscall.ENOENT
 	}
 	return lookupUpload(ctx, &v.Inode, v.m, v.name, *u, name, out), 0
+}
+
+// Rmdir of an upload directory aborts that upload, when the mount allows it
+// (abort.go).
+func (v *vaultNode) Rmdir(ctx context.Context, name string) syscall.Errno {
+	idx, err := v.m.vault(ctx, v.name)
+	if err != nil {
+		return toErrno(err)
+	}
+	if idx.byName[name] == nil {
+		return syscall.ENOENT
+	}
+	return rmdirUpload(ctx, &v.Inode, v.m, v.name, "", name, idx.byName[name])
 }

@@ -21,9 +21,10 @@ import (
 // stub answers the listing calls from functions, for faults that no server
 // at hand produces (markers that never advance, impossible part numbers).
 type stub struct {
-	calls   atomic.Int32
-	parts   func(in *s3.ListPartsInput) *s3.ListPartsOutput
-	uploads func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput
+	listing.S3API // the calls a test does not answer (nil: they panic)
+	calls         atomic.Int32
+	parts         func(in *s3.ListPartsInput) *s3.ListPartsOutput
+	uploads       func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput
 }
 
 func (s *stub) ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {

@@ -18,6 +18,7 @@ type GlacierAPI interface {
 	ListVaults(context.Context, *glacier.ListVaultsInput, ...func(*glacier.Options)) (*glacier.ListVaultsOutput, error)
 	ListMultipartUploads(context.Context, *glacier.ListMultipartUploadsInput, ...func(*glacier.Options)) (*glacier.ListMultipartUploadsOutput, error)
 	ListParts(context.Context, *glacier.ListPartsInput, ...func(*glacier.Options)) (*glacier.ListPartsOutput, error)
+	AbortMultipartUpload(context.Context, *glacier.AbortMultipartUploadInput, ...func(*glacier.Options)) (*glacier.AbortMultipartUploadOutput, error)
 }
 
 // Glacier lists the vaults of one account (the original vault API), their

@@ -72,6 +72,13 @@ func (r *Router) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, opts ..
 	})
 }
 
+// AbortMultipartUpload sends the request to the bucket's region.
+func (r *Router) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, opts ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+	return route(ctx, r, deref(in.Bucket), func(c Client) (*s3.AbortMultipartUploadOutput, error) {
+		return c.AbortMultipartUpload(ctx, in, opts...)
+	})
+}
+
 func deref(p *string) string {
 	if p == nil {
 		return ""

@@ -59,6 +59,12 @@ type config struct {
 	// ListConcurrency is --list-concurrency: ListParts ranges of one upload
 	// fetched at once. Default listing.DefaultConcurrency.
 	ListConcurrency int
+	// AllowAbort is --allow-abort: rmdir of an upload directory aborts the
+	// upload. Off: nothing is ever changed.
+	AllowAbort bool
+	// AbortMinAge is --abort-min-age: younger uploads are not aborted.
+	// Default fsnode.DefaultAbortMinAge.
+	AbortMinAge time.Duration
 	// AllowOther is --allow-other (implies default_permissions).
 	AllowOther bool
 	// UID and GID are --uid and --gid; nil shows the mounting user.
@@ -105,6 +111,8 @@ func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
 	fs.DurationVar(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
 	fs.IntVar(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "ListParts requests of one upload sent at once")
+	fs.BoolVar(&c.AllowAbort, "allow-abort", false, "let rmdir of an upload directory abort the upload (off: nothing is ever changed)")
+	fs.DurationVar(&c.AbortMinAge, "abort-min-age", fsnode.DefaultAbortMinAge, "with --allow-abort: uploads initiated more recently are kept (rmdir: EBUSY)")
 	fs.BoolVar(&c.AllowOther, "allow-other", false, "let other users in (implies default_permissions)")
 	fs.Func("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
 	fs.Func("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
@@ -186,6 +194,9 @@ func parseMount(args []string) (*config, error) {
 	}
 	if c.Glacier && (c.RequestPayer != "" || c.ExpectedBucketOwner != "" || len(c.DirectoryBucketRegions) > 0) {
 		return nil, fmt.Errorf("%w: --request-payer, --expected-bucket-owner and --directory-bucket-region apply to S3 only", errUsage)
+	}
+	if c.AbortMinAge < 0 {
+		return nil, fmt.Errorf("%w: --abort-min-age must not be negative", errUsage)
 	}
 	if c.ListConcurrency <= 0 {
 		return nil, fmt.Errorf("%w: --list-concurrency must be positive", errUsage)

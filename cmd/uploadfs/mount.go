@@ -198,7 +198,7 @@ func serve(c *config, b backend, log *slog.Logger, onReady func()) error {
 	if err != nil {
 		return err
 	}
-	log.Info("mounted", "mountpoint", c.MountPoint)
+	log.Info("mounted", "mountpoint", c.MountPoint, "allow-abort", c.AllowAbort)
 	if onReady != nil {
 		onReady()
 	}
@@ -245,6 +245,8 @@ func mountReady(c *config, b backend, log *slog.Logger) (*fuse.Server, error) {
 		UID:          c.UID,
 		GID:          c.GID,
 		AllowOther:   c.AllowOther,
+		AllowAbort:   c.AllowAbort,
+		AbortMinAge:  max(c.AbortMinAge, time.Nanosecond), // 0 on the command line: any age; 0 to fsnode: its default
 		Debug:        c.Debug,
 		Logger:       log,
 	}

@@ -50,17 +50,19 @@ const (
 	// MinIOFlat: ListMultipartUploads ignores the delimiter, MaxUploads and
 	// the markers, and takes a prefix for an exact key (MinIO).
 	MinIOFlat
+	// Forbidden: 403 AccessDenied.
+	Forbidden
 	numFaults
 )
 
 var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload",
-	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing"}
+	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied"}
 
 func (f Fault) String() string { return faultNames[f] }
 
 // Request is what a rule sees of a request.
 type Request struct {
-	Op     string // "ListParts", "ListMultipartUploads", "ListBuckets" or "other"
+	Op     string // "ListParts", "ListMultipartUploads", "ListBuckets", "AbortMultipartUpload" or "other"
 	Query  url.Values
 	Marker string // part-number-marker or key-marker
 	Seq    int    // how many requests of this Op came before it
@@ -144,6 +146,8 @@ func opOf(r *http.Request) string {
 	switch {
 	case r.Method == http.MethodGet && q.Has("uploadId"):
 		return "ListParts"
+	case r.Method == http.MethodDelete && q.Has("uploadId"):
+		return "AbortMultipartUpload"
 	case r.Method == http.MethodGet && q.Has("uploads"):
 		return "ListMultipartUploads"
 	case r.Method == http.MethodGet && (r.URL.Path == "/" || r.URL.Path == ""):
@@ -183,6 +187,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		writeError(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
 	case NoSuchUpload:
 		writeError(w, http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist.")
+	case Forbidden:
+		writeError(w, http.StatusForbidden, "AccessDenied", "Access Denied")
 	case Reset:
 		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
 			if tcp, ok := conn.(*net.TCPConn); ok {
