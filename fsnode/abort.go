@@ -61,7 +61,7 @@ func (a *aborts) lock(k uploadKey) func() {
 
 // abort ends upload u of bucket (a vault) for an rmdir; level is the level
 // prefix whose listing holds it ("" for a vault).
-func (m *mount) abort(ctx context.Context, bucket, level string, u listing.Upload, node *uploadNode) syscall.Errno {
+func (m *mount) abort(bucket, level string, u listing.Upload, node *uploadNode) syscall.Errno {
 	log := m.log.With("bucket", bucket, "key", u.Key, "upload-id", u.ID)
 	if !m.allowAbort {
 		return syscall.EROFS
@@ -79,8 +79,8 @@ func (m *mount) abort(ctx context.Context, bucket, level string, u listing.Uploa
 			"initiated", rfc3339(initiated), "min-age", m.abortMinAge)
 		return syscall.EBUSY
 	}
-	// An abort is not undone by the caller's Ctrl-C: it runs to its end,
-	// bounded by the mount's timeout.
+	// An abort is not undone by the caller's Ctrl-C: it runs on the
+	// mount's context to its end, bounded by the mount's timeout.
 	ctx, cancel := context.WithTimeout(m.ctx, m.timeout)
 	defer cancel()
 	before, err := m.partLister.FirstPage(ctx, bucket, u.Key, u.ID)
@@ -149,7 +149,7 @@ func (m *mount) forgetUpload(bucket, level string, k uploadKey) {
 
 // rmdirUpload is the Rmdir of a directory whose children are upload
 // directories (a key directory, a vault); other names stay EROFS.
-func rmdirUpload(ctx context.Context, parent *fs.Inode, m *mount, bucket, level, name string, u *listing.Upload) syscall.Errno {
+func rmdirUpload(parent *fs.Inode, m *mount, bucket, level, name string, u *listing.Upload) syscall.Errno {
 	if u == nil || !m.allowAbort {
 		return syscall.EROFS
 	}
@@ -160,5 +160,5 @@ func rmdirUpload(ctx context.Context, parent *fs.Inode, m *mount, bucket, level,
 			node = n
 		}
 	}
-	return m.abort(ctx, bucket, level, *u, node)
+	return m.abort(bucket, level, *u, node)
 }

@@ -285,16 +285,26 @@ func fetch[V any](m *mount, ctx context.Context, call func(context.Context) (V, 
 // logged logs a failed fetch once, where it happened, so that callers
 // sharing the fetch only map it to an errno.
 func (m *mount) logged(err error) error {
+	if err == nil {
+		return nil
+	}
+	// What failed, as fields a log search can select: the operation, the
+	// bucket (vault), key and upload, and the errno the callers get.
+	attrs := []any{"errno", toErrno(err).Error()}
+	var e *listing.Error
+	if errors.As(err, &e) {
+		attrs = append(attrs, "op", e.Op, "bucket", e.Bucket+e.Vault, "key", e.Key, "upload-id", e.UploadID)
+	}
+	attrs = append(attrs, "err", err)
 	switch {
-	case err == nil:
 	case errors.Is(err, context.Canceled):
-		m.log.Debug("listing interrupted", "err", err)
+		m.log.Debug("listing interrupted", attrs...)
 	case errors.Is(err, listing.ErrNotFound):
-		m.log.Info("listing: gone", "err", err)
+		m.log.Info("listing: gone", attrs...)
 	case errors.Is(err, context.DeadlineExceeded):
-		m.log.Error("listing timed out", "after", m.timeout, "err", err)
+		m.log.Error("listing timed out", append(attrs, "after", m.timeout)...)
 	default:
-		m.log.Error("listing failed", "err", err)
+		m.log.Error("listing failed", attrs...)
 	}
 	return err
 }

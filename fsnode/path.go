@@ -115,7 +115,7 @@ func (p *pathNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if !ok {
 		return syscall.EROFS
 	}
-	return rmdirUpload(ctx, &p.Inode, p.m, p.bucket, p.parentPrefix, name, &u)
+	return rmdirUpload(&p.Inode, p.m, p.bucket, p.parentPrefix, name, &u)
 }
 
 func (p *pathNode) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {

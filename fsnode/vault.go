@@ -88,5 +88,5 @@ func (v *vaultNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if idx.byName[name] == nil {
 		return syscall.ENOENT
 	}
-	return rmdirUpload(ctx, &v.Inode, v.m, v.name, "", name, idx.byName[name])
+	return rmdirUpload(&v.Inode, v.m, v.name, "", name, idx.byName[name])
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"log/slog"
 	"strings"
 	"time"
@@ -57,6 +58,10 @@ func loadConfig(ctx context.Context, c *config) (aws.Config, error) {
 	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		if os.Getenv("HOME") == "" && os.Getenv("AWS_SHARED_CREDENTIALS_FILE") == "" {
+			// mount(8) at boot and systemd units may run without HOME.
+			return cfg, fmt.Errorf("no usable AWS credentials: HOME is not set, so ~/.aws/credentials and ~/.aws/config cannot be found (set AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, or Environment=HOME=… in the unit, or use an instance role): %w", err)
+		}
 		return cfg, fmt.Errorf("no usable AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile, or run aws sso login): %w", err)
 	}
 	// One attempt may take a third of a listing's deadline: a hung

@@ -73,8 +73,11 @@ type config struct {
 	Foreground bool
 	// Debug is --debug: log every S3 request and FUSE operation.
 	Debug bool
-	// LogFile is --log-file: where a background mount logs. Default: nowhere.
+	// LogFile is --log-file: where the mount logs. Default: stderr in the
+	// foreground, syslog (journald) in the background.
 	LogFile string
+	// LogFormat is --log-format: text (default) or json.
+	LogFormat string
 }
 
 // errHelp is returned after -h printed the flags.
@@ -118,7 +121,8 @@ func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
 	fs.Func("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
 	fs.BoolVar(&c.Foreground, "foreground", false, "stay attached; SIGINT/SIGTERM unmount and exit 0")
 	fs.BoolVar(&c.Debug, "debug", false, "log each S3 request and FUSE operation (never credentials)")
-	fs.StringVar(&c.LogFile, "log-file", "", "append logs here (a background mount has no terminal)")
+	fs.StringVar(&c.LogFile, "log-file", "", "append logs here (default: stderr in the foreground, syslog/journald in the background)")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (one object a line, for log shippers)")
 	return fs
 }
 
@@ -194,6 +198,9 @@ func parseMount(args []string) (*config, error) {
 	}
 	if c.Glacier && (c.RequestPayer != "" || c.ExpectedBucketOwner != "" || len(c.DirectoryBucketRegions) > 0) {
 		return nil, fmt.Errorf("%w: --request-payer, --expected-bucket-owner and --directory-bucket-region apply to S3 only", errUsage)
+	}
+	if err := checkLogFormat(c.LogFormat); err != nil {
+		return nil, err
 	}
 	if c.AbortMinAge < 0 {
 		return nil, fmt.Errorf("%w: --abort-min-age must not be negative", errUsage)

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 )
 
@@ -45,6 +46,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if filepath.Base(os.Args[0]) == helperName {
+		return exitCode(helperCmd(args))
+	}
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
 		return 2
@@ -64,6 +68,12 @@ func run(args []string) int {
 	default:
 		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 	}
+	return exitCode(err)
+}
+
+// exitCode prints err (if any) the way each kind wants and returns the
+// process's exit code.
+func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return 0

@@ -199,6 +199,8 @@ func serve(c *config, b backend, log *slog.Logger, onReady func()) error {
 		return err
 	}
 	log.Info("mounted", "mountpoint", c.MountPoint, "allow-abort", c.AllowAbort)
+	sdNotify("READY=1\nSTATUS=mounted on " + c.MountPoint)
+	defer sdNotify("STOPPING=1")
 	if onReady != nil {
 		onReady()
 	}
@@ -291,23 +293,4 @@ func explain(err error, c *config, bucket string) error {
 	default:
 		return fmt.Errorf("%s answered unexpectedly: %v", where, err)
 	}
-}
-
-// newLogger logs text to stderr, or to --log-file. A background child's
-// stderr is /dev/null, so without --log-file it logs nothing.
-func newLogger(c *config) (*slog.Logger, func(), error) {
-	level := slog.LevelInfo
-	if c.Debug {
-		level = slog.LevelDebug
-	}
-	var out io.Writer = os.Stderr
-	closeFn := func() {}
-	if c.LogFile != "" {
-		f, err := os.OpenFile(c.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if err != nil {
-			return nil, nil, err
-		}
-		out, closeFn = f, func() { f.Close() }
-	}
-	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level})), closeFn, nil
 }

@@ -27,7 +27,9 @@ func checkMountPoint(dir string) error {
 	}
 	if mounted, err := isMountPoint(dir); err != nil {
 		return fmt.Errorf("mount point: %w", err)
-	} else if mounted {
+	} else if mounted && mountedType(dir) != "autofs" {
+		// (An autofs trigger is what x-systemd.automount puts there:
+		// this mount is what it waits for.)
 		return fmt.Errorf("%s is already a mount point; unmount it first: uploadfs unmount %s", dir, dir)
 	}
 	entries, err := os.ReadDir(dir)
