@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/uploadfs/uploadfs/fsnode"
 	"github.com/uploadfs/uploadfs/listing"
@@ -78,52 +76,81 @@ type config struct {
 	LogFile string
 	// LogFormat is --log-format: text (default) or json.
 	LogFormat string
+	// Options are -o: fstab options, each mapped to its flag (check).
+	Options []string
 }
 
-// errHelp is returned after -h printed the flags.
-var errHelp = errors.New("help requested")
+// Flag groups, in the order help shows them.
+const (
+	groupAWS     = "AWS connection"
+	groupTree    = "Tree"
+	groupCache   = "Cache and performance"
+	groupAbort   = "Ending uploads"
+	groupOwner   = "Ownership"
+	groupProcess = "Process and logging"
+)
 
-func newMountFlags(c *config, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("mount", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, "Usage: uploadfs mount [flags] MOUNTPOINT\n\nFlags:\n")
-		fs.PrintDefaults()
+var flagGroups = []string{groupAWS, groupTree, groupCache, groupAbort, groupOwner, groupProcess}
+
+// addMountFlags defines the flags of mount (and demo) on fs, into c, each
+// in its group (help and the man page show them by group).
+func addMountFlags(fs *pflag.FlagSet, c *config) {
+	group := groupAWS
+	in := func(name string) { fs.SetAnnotation(name, "group", []string{group}) }
+	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, def, usage); in(name) }
+	boolean := func(p *bool, name, short, usage string) { fs.BoolVarP(p, name, short, false, usage); in(name) }
+	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
+		fs.DurationVar(p, name, def, usage)
+		in(name)
 	}
-	fs.StringVar(&c.Endpoint, "endpoint-url", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
-	fs.StringVar(&c.Region, "region", "", "AWS region (default: from the AWS configuration, else us-east-1)")
-	fs.StringVar(&c.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or default)")
-	fs.BoolVar(&c.PathStyle, "path-style", false, "use path-style addressing (most S3-compatible servers need it)")
-	fs.BoolVar(&c.Glacier, "glacier", false, "show S3 Glacier vault uploads (the vault API) instead of S3's")
-	fs.StringVar(&c.AccountID, "account-id", "-", "with --glacier: the account that owns the vaults (-: the credentials' own)")
-	fs.Func("bucket", "show only this bucket, access point ARN or alias (with --glacier: vault), without listing them all (repeatable)", func(s string) error {
+	num := func(p *int, name string, def int, usage string) { fs.IntVar(p, name, def, usage); in(name) }
+	fn := func(name, usage string, f func(string) error) { fs.Func(name, usage, f); in(name) }
+
+	str(&c.Endpoint, "endpoint-url", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
+	str(&c.Region, "region", "", "AWS region: the default one (default: from the AWS configuration, else us-east-1)")
+	str(&c.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or default)")
+	boolean(&c.PathStyle, "path-style", "", "use path-style addressing (most S3-compatible servers need it)")
+	str(&c.RequestPayer, "request-payer", "", "requester: list requester-pays buckets (you pay for the requests)")
+	str(&c.ExpectedBucketOwner, "expected-bucket-owner", "", "account ID that must own every bucket (others are refused: EACCES)")
+	fn("directory-bucket-region", "also list the directory buckets (S3 Express One Zone) of this region (repeatable)", func(s string) error {
+		c.DirectoryBucketRegions = append(c.DirectoryBucketRegions, s)
+		return nil
+	})
+
+	group = groupTree
+	fn("bucket", "show only this bucket, access point ARN or alias (with --glacier: vault), without listing them all (repeatable)", func(s string) error {
 		if s == "" || (strings.Contains(s, "/") && !strings.HasPrefix(s, "arn:")) {
 			return fmt.Errorf("invalid bucket name %q", s)
 		}
 		c.Buckets = append(c.Buckets, s)
 		return nil
 	})
-	fs.Func("directory-bucket-region", "also list the directory buckets (S3 Express One Zone) of this region (repeatable)", func(s string) error {
-		c.DirectoryBucketRegions = append(c.DirectoryBucketRegions, s)
-		return nil
-	})
-	fs.StringVar(&c.RequestPayer, "request-payer", "", "requester: list requester-pays buckets (you pay for the requests)")
-	fs.StringVar(&c.ExpectedBucketOwner, "expected-bucket-owner", "", "account ID that must own every bucket (others are refused: EACCES)")
-	fs.DurationVar(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
-	fs.IntVar(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
-	fs.IntVar(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
-	fs.DurationVar(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
-	fs.IntVar(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "ListParts requests of one upload sent at once")
-	fs.BoolVar(&c.AllowAbort, "allow-abort", false, "let rmdir of an upload directory abort the upload (off: nothing is ever changed)")
-	fs.DurationVar(&c.AbortMinAge, "abort-min-age", fsnode.DefaultAbortMinAge, "with --allow-abort: uploads initiated more recently are kept (rmdir: EBUSY)")
-	fs.BoolVar(&c.AllowOther, "allow-other", false, "let other users in (implies default_permissions)")
-	fs.Func("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
-	fs.Func("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
-	fs.BoolVar(&c.Foreground, "foreground", false, "stay attached; SIGINT/SIGTERM unmount and exit 0")
-	fs.BoolVar(&c.Debug, "debug", false, "log each S3 request and FUSE operation (never credentials)")
-	fs.StringVar(&c.LogFile, "log-file", "", "append logs here (default: stderr in the foreground, syslog/journald in the background)")
-	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (one object a line, for log shippers)")
-	return fs
+	boolean(&c.Glacier, "glacier", "", "show S3 Glacier vault uploads (the vault API) instead of S3's")
+	str(&c.AccountID, "account-id", "-", "with --glacier: the account that owns the vaults (-: the credentials' own)")
+
+	group = groupCache
+	dur(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
+	num(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
+	num(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
+	dur(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
+	num(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "requests of one listing sent at once (parts, and ranges of a level)")
+
+	group = groupAbort
+	boolean(&c.AllowAbort, "allow-abort", "", "let rmdir of an upload directory abort the upload (off: nothing is ever changed)")
+	dur(&c.AbortMinAge, "abort-min-age", fsnode.DefaultAbortMinAge, "with --allow-abort: uploads initiated more recently are kept (rmdir: EBUSY)")
+
+	group = groupOwner
+	boolean(&c.AllowOther, "allow-other", "", "let other users in (implies default_permissions)")
+	fn("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
+	fn("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
+
+	group = groupProcess
+	boolean(&c.Foreground, "foreground", "f", "stay attached; SIGINT/SIGTERM unmount and exit 0")
+	fs.StringArrayVarP(&c.Options, "options", "o", nil, "mount options as in fstab: ttl=30s,bucket=a:b,allow_other,… (the generic ones are ignored)")
+	in("options")
+	boolean(&c.Debug, "debug", "", "log each S3 request and FUSE operation (never credentials)")
+	str(&c.LogFile, "log-file", "", "append logs here (default: stderr in the foreground, syslog/journald in the background)")
+	str(&c.LogFormat, "log-format", "text", "text or json (one object a line, for log shippers)")
 }
 
 func idFlag(dst **uint32) func(string) error {
@@ -138,77 +165,57 @@ func idFlag(dst **uint32) func(string) error {
 	}
 }
 
-// parseArgs parses flags wherever they stand among the arguments (users
-// write "mount MNT --debug" as often as "mount --debug MNT") and returns the
-// positional arguments.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, errHelp
+// check applies the -o options and checks what the flags say together.
+func (c *config) check(fs *pflag.FlagSet) error {
+	for _, o := range c.Options {
+		for _, opt := range strings.Split(o, ",") {
+			args, err := optionArgs(opt)
+			if err != nil {
+				return err
 			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+			if err := fs.Parse(args); err != nil {
+				return fmt.Errorf("%w: -o %s: %v", errUsage, opt, err)
+			}
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
 	}
-}
-
-func parseMount(args []string) (*config, error) {
-	c := &config{}
-	pos, err := parseArgs(newMountFlags(c, os.Stderr), args)
-	if err != nil {
-		return nil, err
-	}
-	if len(pos) != 1 {
-		return nil, fmt.Errorf("%w: mount takes one MOUNTPOINT, got %d arguments", errUsage, len(pos))
-	}
-	c.MountPoint = pos[0]
+	c.Options = nil
 	if c.TTL <= 0 {
-		return nil, fmt.Errorf("%w: --ttl must be positive", errUsage)
+		return fmt.Errorf("%w: --ttl must be positive", errUsage)
 	}
 	if c.CacheEntries <= 0 {
-		return nil, fmt.Errorf("%w: --cache-entries must be positive", errUsage)
+		return fmt.Errorf("%w: --cache-entries must be positive", errUsage)
 	}
 	if c.Prefetch < 0 {
-		return nil, fmt.Errorf("%w: --prefetch must be 0 (off) or positive", errUsage)
+		return fmt.Errorf("%w: --prefetch must be 0 (off) or positive", errUsage)
 	}
 	if c.Timeout <= 0 {
-		return nil, fmt.Errorf("%w: --timeout must be positive", errUsage)
+		return fmt.Errorf("%w: --timeout must be positive", errUsage)
 	}
 	if c.AccountID != "-" && !c.Glacier {
-		return nil, fmt.Errorf("%w: --account-id applies to --glacier only", errUsage)
+		return fmt.Errorf("%w: --account-id applies to --glacier only", errUsage)
 	}
 	if c.AccountID != "-" && !isAccountID(c.AccountID) {
-		return nil, fmt.Errorf("%w: --account-id must be - or 12 digits (no hyphens), got %q", errUsage, c.AccountID)
+		return fmt.Errorf("%w: --account-id must be - or 12 digits (no hyphens), got %q", errUsage, c.AccountID)
 	}
 	if c.RequestPayer != "" && c.RequestPayer != "requester" {
-		return nil, fmt.Errorf("%w: --request-payer takes only requester, got %q", errUsage, c.RequestPayer)
+		return fmt.Errorf("%w: --request-payer takes only requester, got %q", errUsage, c.RequestPayer)
 	}
 	if c.ExpectedBucketOwner != "" && !isAccountID(c.ExpectedBucketOwner) {
-		return nil, fmt.Errorf("%w: --expected-bucket-owner must be 12 digits, got %q", errUsage, c.ExpectedBucketOwner)
+		return fmt.Errorf("%w: --expected-bucket-owner must be 12 digits, got %q", errUsage, c.ExpectedBucketOwner)
 	}
 	if c.Glacier && (c.RequestPayer != "" || c.ExpectedBucketOwner != "" || len(c.DirectoryBucketRegions) > 0) {
-		return nil, fmt.Errorf("%w: --request-payer, --expected-bucket-owner and --directory-bucket-region apply to S3 only", errUsage)
+		return fmt.Errorf("%w: --request-payer, --expected-bucket-owner and --directory-bucket-region apply to S3 only", errUsage)
 	}
 	if err := checkLogFormat(c.LogFormat); err != nil {
-		return nil, err
+		return err
 	}
 	if c.AbortMinAge < 0 {
-		return nil, fmt.Errorf("%w: --abort-min-age must not be negative", errUsage)
+		return fmt.Errorf("%w: --abort-min-age must not be negative", errUsage)
 	}
 	if c.ListConcurrency <= 0 {
-		return nil, fmt.Errorf("%w: --list-concurrency must be positive", errUsage)
+		return fmt.Errorf("%w: --list-concurrency must be positive", errUsage)
 	}
-	return c, nil
+	return nil
 }
 
 // isAccountID reports whether s is an AWS account ID: 12 digits.

@@ -10,23 +10,9 @@ import (
 	"github.com/uploadfs/uploadfs/regions"
 )
 
-// demoCmd serves the seeded demo tree from an in-process server and mounts
+// runDemo serves the seeded demo tree from an in-process server and mounts
 // it in the foreground until Ctrl-C.
-func demoCmd(args []string) error {
-	c := &config{Foreground: true}
-	flags := newMountFlags(c, os.Stderr)
-	pos, err := parseArgs(flags, args)
-	if err != nil {
-		return err
-	}
-	switch len(pos) {
-	case 0:
-		c.MountPoint = "mnt"
-	case 1:
-		c.MountPoint = pos[0]
-	default:
-		return fmt.Errorf("%w: demo takes at most one MOUNTPOINT", errUsage)
-	}
+func runDemo(c *config) error {
 	if err := os.MkdirAll(c.MountPoint, 0o755); err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func TestSystemdNotify(t *testing.T) {
 	}
 	defer conn.Close()
 	mnt := t.TempDir()
-	cmd := exec.Command(uploadfsBin, "mount", "-foreground", "--endpoint-url", g.url, "--path-style", mnt)
+	cmd := exec.Command(uploadfsBin, "mount", "-f", "--endpoint-url", g.url, "--path-style", mnt)
 	cmd.Env = append(g.env, "NOTIFY_SOCKET="+sock)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

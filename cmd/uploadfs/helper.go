@@ -1,17 +1,17 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 // helperName is the name under which uploadfs is mount(8)'s helper for
 // file systems of type "uploadfs": a /sbin/mount.uploadfs link to it.
 const helperName = "mount.uploadfs"
 
-// helperCmd runs a mount as mount(8) asks a helper to:
+// helperArgs reads a mount as mount(8) asks a helper for it:
 //
 //	mount.uploadfs SOURCE DIR [-sfnv] [-N ns] [-o OPTIONS] [-t TYPE]
 //
@@ -19,18 +19,9 @@ const helperName = "mount.uploadfs"
 // -o bucket=a:b), glacier:// or glacier://VAULT. Each option maps to the
 // flag of its name (underscores for dashes): ttl=30s, region=…, profile=…,
 // allow_other, uid=…, gid=…, endpoint_url=…; the generic options that
-// mount(8), mount.fuse and systemd add are accepted and ignored.
-func helperCmd(argv []string) error {
-	args, fake, err := helperArgs(argv)
-	if err != nil {
-		return err
-	}
-	if fake {
-		return nil // -f: mount(8) asks for everything but the mount
-	}
-	return mountCmd(args)
-}
-
+// mount(8), mount.fuse and systemd add are accepted and ignored. It returns
+// the arguments of `uploadfs mount`, and reports -f (a fake mount: mount(8)
+// asks for everything but the mount).
 // ignoredOptions are the generic mount options uploadfs has no use for.
 var ignoredOptions = map[string]bool{
 	"rw": true, "ro": true, "dev": true, "nodev": true, "suid": true, "nosuid": true, "exec": true, "noexec": true,
@@ -39,8 +30,6 @@ var ignoredOptions = map[string]bool{
 	"strictatime": true, "async": true, "sync": true, "loop": true,
 }
 
-// helperArgs turns mount(8)'s argv into `uploadfs mount` arguments, and
-// reports -f (a fake mount).
 func helperArgs(argv []string) (args []string, fake bool, err error) {
 	var pos, opts []string
 	sloppy := false
@@ -113,7 +102,7 @@ func optionArgs(o string) ([]string, error) {
 		return args, nil
 	}
 	flag := strings.ReplaceAll(key, "_", "-")
-	if !mountFlagNames()[flag] || flag == "foreground" {
+	if !mountFlagNames()[flag] || flag == "foreground" || flag == "options" {
 		return nil, fmt.Errorf("%w: %s: unknown option %q", errUsage, helperName, o)
 	}
 	if hasValue {
@@ -125,6 +114,8 @@ func optionArgs(o string) ([]string, error) {
 // mountFlagNames are the names of uploadfs mount's flags.
 func mountFlagNames() map[string]bool {
 	names := map[string]bool{}
-	newMountFlags(&config{}, io.Discard).VisitAll(func(f *flag.Flag) { names[f.Name] = true })
+	fs := pflag.NewFlagSet("mount", pflag.ContinueOnError)
+	addMountFlags(fs, &config{})
+	fs.VisitAll(func(f *pflag.Flag) { names[f.Name] = true })
 	return names
 }

@@ -27,6 +27,8 @@ Usage:
   uploadfs demo [--glacier] [MOUNTPOINT]
                                         mount a seeded demo tree (default ./mnt), no AWS account needed
   uploadfs version                      print the version
+  uploadfs man                          print the manual page uploadfs(8)
+  uploadfs completion bash|zsh|fish     print a shell completion script
 
 Run "uploadfs mount -h" for the mount flags.
 `
@@ -47,37 +49,31 @@ func main() {
 
 func run(args []string) int {
 	if filepath.Base(os.Args[0]) == helperName {
-		return exitCode(helperCmd(args))
+		margs, fake, err := helperArgs(args)
+		if err != nil || fake {
+			return exitCode(err)
+		}
+		args = append([]string{"mount"}, margs...)
 	}
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
 		return 2
 	}
-	var err error
-	switch args[0] {
-	case "mount":
-		err = mountCmd(args[1:])
-	case "unmount", "umount":
-		err = unmountCmd(args[1:])
-	case "demo":
-		err = demoCmd(args[1:])
-	case "version", "--version", "-v":
-		fmt.Println("uploadfs", version())
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-	default:
-		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	if args[0] == "mount" {
+		mountArgs = args[1:]
 	}
-	return exitCode(err)
+	return runCLI(args, os.Stdout)
 }
+
+// mountArgs are the arguments of mount as given: the background process
+// it starts gets them again.
+var mountArgs []string
 
 // exitCode prints err (if any) the way each kind wants and returns the
 // process's exit code.
 func exitCode(err error) int {
 	switch {
 	case err == nil:
-		return 0
-	case errors.Is(err, errHelp):
 		return 0
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(os.Stderr, "uploadfs: %v\n\n%s", err, usage)

@@ -35,13 +35,12 @@ const (
 	probeAttempts = 2
 )
 
-func mountCmd(args []string) error {
-	c, err := parseMount(args)
-	if err != nil {
-		return err
-	}
+// runMount mounts as c says: in the background (the default) by starting
+// this program again in the foreground and waiting for its mount, else
+// here.
+func runMount(c *config) error {
 	if !c.Foreground && os.Getenv(readyEnv) == "" {
-		return background(args)
+		return background(mountArgs)
 	}
 	log, closeLog, err := newLogger(c)
 	if err != nil {

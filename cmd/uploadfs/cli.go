@@ -1,0 +1,206 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+	"github.com/spf13/pflag"
+)
+
+// newRootCmd is the command line: its commands and flags, from which help,
+// the man page and shell completion are all generated.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "uploadfs",
+		Short: "mount in-progress S3 multipart uploads as a read-only file system",
+		Long: `uploadfs shows in-progress S3 multipart uploads (or, with --glacier, S3
+Glacier vault uploads) as a read-only file system:
+MOUNTPOINT/BUCKET/KEY…/UPLOAD-ID/PART, so that ls, stat, du, find and
+getfattr show what they cost.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       version(),
+	}
+	root.SetVersionTemplate("uploadfs {{.Version}}\n")
+	root.Args = func(_ *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+		}
+		return nil
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
+	root.AddCommand(newMountCmd(), newUnmountCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root), newCompletionCmd(root))
+	return root
+}
+
+func newMountCmd() *cobra.Command {
+	c := &config{}
+	cmd := &cobra.Command{
+		Use:   "mount [flags] MOUNTPOINT",
+		Short: "mount; returns once the mount is ready (or stays attached with --foreground)",
+		Example: `  uploadfs mount ~/uploads
+  uploadfs mount --profile prod --bucket logs --bucket media ~/uploads
+  uploadfs mount --endpoint-url http://127.0.0.1:9000 --path-style ~/uploads
+  uploadfs mount -f -o ttl=5m,allow_other ~/uploads`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("%w: mount takes one MOUNTPOINT, got %d arguments", errUsage, len(args))
+			}
+			if err := c.check(cmd.Flags()); err != nil {
+				return err
+			}
+			c.MountPoint = args[0]
+			return runMount(c)
+		},
+	}
+	addMountFlags(cmd.Flags(), c)
+	cmd.SetUsageFunc(groupedUsage)
+	return cmd
+}
+
+func newUnmountCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "unmount MOUNTPOINT",
+		Aliases: []string{"umount"},
+		Short:   "unmount, also a stale mount left by a killed process",
+		RunE:    func(_ *cobra.Command, args []string) error { return unmountCmd(args) },
+	}
+}
+
+func newDemoCmd() *cobra.Command {
+	c := &config{Foreground: true}
+	cmd := &cobra.Command{
+		Use:   "demo [--glacier] [MOUNTPOINT]",
+		Short: "mount a seeded demo tree (default ./mnt), no AWS account needed",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return fmt.Errorf("%w: demo takes at most one MOUNTPOINT", errUsage)
+			}
+			if err := c.check(cmd.Flags()); err != nil {
+				return err
+			}
+			c.MountPoint = "mnt"
+			if len(args) == 1 {
+				c.MountPoint = args[0]
+			}
+			return runDemo(c)
+		},
+	}
+	addMountFlags(cmd.Flags(), c)
+	cmd.SetUsageFunc(groupedUsage)
+	return cmd
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "uploadfs", version())
+			return nil
+		},
+	}
+}
+
+// newManCmd prints uploadfs(8): the commands, and mount's flags by group.
+func newManCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "man",
+		Short: "print the manual page uploadfs(8)",
+		RunE:  func(cmd *cobra.Command, _ []string) error { return writeMan(root, cmd.OutOrStdout()) },
+	}
+}
+
+func writeMan(root *cobra.Command, w io.Writer) error {
+	page := &cobra.Command{
+		Use:   "uploadfs",
+		Short: root.Short,
+		Long:  root.Long + "\n\n" + commandList(root) + "\n\n" + manNotes,
+	}
+	addMountFlags(page.Flags(), &config{})
+	return doc.GenMan(page, &doc.GenManHeader{Title: "UPLOADFS", Section: "8", Source: "uploadfs " + version(), Manual: "System Administration"}, w)
+}
+
+// manNotes is the part of the manual no flag says.
+const manNotes = `As a mount(8) helper (a /sbin/mount.uploadfs link):
+mount -t uploadfs s3://[BUCKET] DIR -o OPTIONS, or an fstab line
+"s3:// /mnt/uploads uploadfs ttl=5m,_netdev 0 0"; each option is the flag
+of its name with _ for -, and the generic options of mount(8) and systemd
+are ignored.
+
+Logs go to --log-file, else stderr in the foreground, else syslog
+(identifier uploadfs). Exit status: 0 success (also after SIGINT or
+SIGTERM), 1 failure, 2 usage error.`
+
+func commandList(root *cobra.Command) string {
+	var b strings.Builder
+	b.WriteString("Commands:\n")
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() {
+			fmt.Fprintf(&b, "\n  uploadfs %s\n      %s\n", c.Use, c.Short)
+		}
+	}
+	return b.String()
+}
+
+func newCompletionCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:       "completion bash|zsh|fish",
+		Short:     "print a shell completion script",
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := cmd.OutOrStdout()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(w, true)
+			case "zsh":
+				return root.GenZshCompletion(w)
+			case "fish":
+				return root.GenFishCompletion(w, true)
+			}
+			return fmt.Errorf("%w: completion for bash, zsh or fish, not %q", errUsage, args[0])
+		},
+	}
+}
+
+// groupedUsage prints a command's usage with its flags by group, as
+// `uploadfs mount -h` shows them.
+func groupedUsage(cmd *cobra.Command) error {
+	w := cmd.OutOrStderr()
+	fmt.Fprintf(w, "Usage:\n  uploadfs %s\n", cmd.Use)
+	if cmd.Example != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", cmd.Example)
+	}
+	for _, group := range flagGroups {
+		fs := pflag.NewFlagSet(group, pflag.ContinueOnError)
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			if g := f.Annotations["group"]; len(g) == 1 && g[0] == group {
+				fs.AddFlag(f)
+			}
+		})
+		if fs.HasFlags() {
+			fmt.Fprintf(w, "\n%s:\n%s", group, fs.FlagUsages())
+		}
+	}
+	fmt.Fprintf(w, "\n  -h, --help   help for %s\n", cmd.Name())
+	return nil
+}
+
+// runCLI runs the command line args and returns the exit code.
+func runCLI(args []string, stdout io.Writer) int {
+	root := newRootCmd()
+	// (cobra adds help and the completion helpers as it runs.)
+	if cmd, rest, err := root.Find(args); err == nil && cmd == root && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") &&
+		rest[0] != "help" && !strings.HasPrefix(rest[0], cobra.ShellCompRequestCmd) {
+		return exitCode(fmt.Errorf("%w: unknown command %q", errUsage, rest[0]))
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(os.Stderr)
+	return exitCode(root.Execute())
+}
