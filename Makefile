@@ -2,7 +2,7 @@
 #   make demo   build, then mount a seeded demo tree at ./mnt (MNT=dir overrides)
 #   make test   install what the tests need, then run every test
 # Also: make demo-glacier (the same for Glacier vaults), make bench (the performance table), make compat (against
-# MinIO), make build, make vet, make fuzz, make cross, make clean.
+# MinIO), make package (the .deb), make build, make vet, make fuzz, make cross, make clean.
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
@@ -21,7 +21,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 FUZZTIME ?= 10s
 
-.PHONY: build demo demo-glacier test deps apt-deps vet cross fuzz bench bench-short compat clean
+.PHONY: build demo demo-glacier test deps apt-deps vet cross fuzz bench bench-short compat package clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/uploadfs ./cmd/uploadfs
@@ -93,6 +93,22 @@ test: deps build vet cross
 	$(MAKE) fuzz FUZZTIME=5s
 	$(MAKE) bench-short
 
+# package builds dist/uploadfs_<version>_<arch>.deb with nfpm (pinned, run
+# through go run): the binary, the /sbin/mount.uploadfs link, the man page,
+# completions and the example unit.
+NFPM_VERSION := v2.45.2
+
+package: build
+	rm -rf dist/pkg && mkdir -p dist/pkg
+	cp $(BIN)/uploadfs dist/pkg/uploadfs
+	$(BIN)/uploadfs man | gzip -9n > dist/pkg/uploadfs.8.gz
+	$(BIN)/uploadfs completion bash > dist/pkg/uploadfs.bash
+	$(BIN)/uploadfs completion zsh > dist/pkg/_uploadfs
+	$(BIN)/uploadfs completion fish > dist/pkg/uploadfs.fish
+	v="$(VERSION)"; case "$$v" in v[0-9]*) v="$${v#v}" ;; *) v="0.0.0+git$$v" ;; esac; v=$$(echo "$$v" | tr - .); \
+	PKG_VERSION="$$v" PKG_ARCH=$$($(GO) env GOARCH) \
+		$(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION) package -f packaging/nfpm.yaml -p deb -t dist/
+
 # compat checks uploadfs against a real MinIO (not part of make test: the
 # build takes minutes and about 1.5 GB of memory) and prints what differs.
 MINIO := $(BIN)/minio
@@ -104,4 +120,4 @@ compat: deps build $(MINIO)
 		$(GO) test -count=1 -v -run '^TestCompat$$' ./cmd/uploadfs
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist
