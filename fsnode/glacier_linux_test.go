@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -362,4 +365,46 @@ func indexes(n int32) []int32 {
 		ps[i] = int32(i + 1)
 	}
 	return ps
+}
+
+// A Glacier upload's .complete.json carries the archive's size and tree
+// hash, computed from the parts' tree hashes: it equals an independent
+// hash of the bytes uploaded, the test server accepts the completion, and
+// an upload with a gap has no such file.
+func TestGlacierCompleteJSON(t *testing.T) {
+	b := newGlacierBed(t)
+	b.vault(t, "v")
+	const partSize = 2 << 20
+	size := func(n int32) int {
+		if n == 5 {
+			return 300_000 // the last part, shorter
+		}
+		return partSize
+	}
+	id := b.upload(t, "v", "whole", partSize, []int32{1, 2, 3, 4, 5}, size)
+	gap := b.upload(t, "v", "gap", partSize, []int32{1, 3}, func(int32) int { return partSize })
+	mnt := b.mount(t, Options{})
+	raw, err := os.ReadFile(join(mnt, "v", escapeName(id), ".complete.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in struct{ AccountID, VaultName, UploadID, ArchiveSize, Checksum string }
+	if err := json.Unmarshal(raw, &in); err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	for n := int32(1); n <= 5; n++ {
+		data = append(data, patternBytes(n, size(n))...)
+	}
+	if in.Checksum != treeHash(data) || in.ArchiveSize != fmt.Sprint(len(data)) || in.VaultName != "v" || in.UploadID != id {
+		t.Fatalf(".complete.json %+v; want size %d and tree hash %s", in, len(data), treeHash(data))
+	}
+	if _, err := b.c.CompleteMultipartUpload(context.Background(), &glacier.CompleteMultipartUploadInput{
+		AccountId: aws.String("-"), VaultName: aws.String(in.VaultName), UploadId: aws.String(in.UploadID),
+		ArchiveSize: aws.String(in.ArchiveSize), Checksum: aws.String(in.Checksum)}); err != nil {
+		t.Fatalf("the server refused the completion: %v", err)
+	}
+	if _, err := os.Stat(join(mnt, "v", escapeName(gap), ".complete.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf(".complete.json of an upload with a gap: %v, want none", err)
+	}
 }

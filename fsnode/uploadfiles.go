@@ -3,6 +3,7 @@ package fsnode
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -19,7 +20,10 @@ import (
 //	                `aws s3api complete-multipart-upload`
 //	.upload.json    the upload and every part as ListParts describes them
 //
-// Both are built from one complete, verified part listing when looked up.
+// A Glacier upload directory has .complete.json for `aws glacier
+// complete-multipart-upload` when its parts run contiguously from the
+// first. Both are built from one complete, verified part listing when
+// looked up.
 const (
 	completeFile = ".complete.json"
 	uploadFile   = ".upload.json"
@@ -75,7 +79,7 @@ func (n *jsonNode) Read(ctx context.Context, f fs.FileHandle, dest []byte, off i
 // lookupFile answers a Lookup of .complete.json or .upload.json in upload
 // directory n; ok is false for any other name.
 func (n *uploadNode) lookupFile(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno, bool) {
-	if (name != completeFile && name != uploadFile) || n.m.s3 == nil {
+	if name != completeFile && (name != uploadFile || n.m.s3 == nil) {
 		return nil, 0, false
 	}
 	ps, err := n.m.partList(ctx, n.key())
@@ -83,9 +87,20 @@ func (n *uploadNode) lookupFile(ctx context.Context, name string, out *fuse.Entr
 		return nil, toErrno(err), true
 	}
 	u := n.up.Load()
-	var doc any = completion(n.bucket, u, ps)
-	if name == uploadFile {
+	var doc any
+	switch {
+	case u.Glacier != nil:
+		in, err := glacierCompletion(n.bucket, u, ps)
+		if err != nil {
+			// Parts with a gap cannot make an archive: no file.
+			n.m.log.Debug("no "+completeFile, "vault", n.bucket, "upload-id", u.ID, "why", err)
+			return nil, syscall.ENOENT, true
+		}
+		doc = in
+	case name == uploadFile:
 		doc = describeUpload(n.bucket, u, ps)
+	default:
+		doc = completion(n.bucket, u, ps)
 	}
 	content, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -168,6 +183,26 @@ func completion(bucket string, u *listing.Upload, ps *listing.Parts) completeInp
 		in.MultipartUpload.Parts[i] = cp
 	}
 	return in
+}
+
+// glacierInput is the --cli-input-json of `aws glacier
+// complete-multipart-upload`.
+type glacierInput struct {
+	AccountID   string `json:"accountId"`
+	VaultName   string `json:"vaultName"`
+	UploadID    string `json:"uploadId"`
+	ArchiveSize string `json:"archiveSize"`
+	Checksum    string `json:"checksum"`
+}
+
+// glacierCompletion is that input for upload u of vault, whose parts must
+// run contiguously from the first (listing.ArchiveTreeHash).
+func glacierCompletion(vault string, u *listing.Upload, ps *listing.Parts) (glacierInput, error) {
+	size, hash, err := listing.ArchiveTreeHash(ps.Parts, u.Glacier.PartSize)
+	if err != nil {
+		return glacierInput{}, err
+	}
+	return glacierInput{AccountID: "-", VaultName: vault, UploadID: u.ID, ArchiveSize: strconv.FormatInt(size, 10), Checksum: hash}, nil
 }
 
 // uploadPart and uploadDoc are ListParts's description, in its own names

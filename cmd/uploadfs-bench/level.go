@@ -64,8 +64,9 @@ func seedLevel(c *s3.Client, n int) error {
 type levelResult struct {
 	uploads                    int
 	first, whole, sdk, cli     time.Duration
-	firstReq, wholeReq, sdkReq int64 // ListMultipartUploads requests
-	prefetched                 int64 // ListParts sent ahead of a walk meanwhile
+	firstReq, wholeReq, sdkReq int64   // ListMultipartUploads requests
+	prefetched                 int64   // ListParts sent ahead of a walk meanwhile
+	bytesPerUpload             float64 // resident growth of the daemon per listed upload
 	listed, sdkListed, cliList int
 }
 
@@ -114,10 +115,18 @@ func (b *bench) levelRound() (levelResult, error) {
 		m.close()
 		return r, err
 	}
+	rss0, err := m.rss()
+	if err != nil {
+		m.close()
+		return r, err
+	}
 	before = b.proxy.snapshot()
 	start = time.Now()
 	out, err = exec.Command("ls", dirOf(m)).Output()
 	r.whole = time.Since(start)
+	if rss1, rerr := m.rss(); rerr == nil {
+		r.bytesPerUpload = float64(rss1-rss0) / float64(b.o.levelUploads)
+	}
 	c := b.proxy.snapshot().since(before)
 	r.wholeReq, r.prefetched = uploadListings(c), c.listParts
 	m.close()
@@ -213,6 +222,7 @@ func (b *bench) printLevel(r levelResult) bool {
 	fmt.Printf("| level of %d uploads, whole (`ls`), fresh mount | %s = %s, %d ListMultipartUploads (and %d ListParts prefetched for a walk) | SDK one page after another %s (%d requests); `aws s3api list-multipart-uploads` a page a call %s | %.2f | ≤ 8 round trips | %s |\n",
 		r.uploads, sec(r.whole), trips(r.whole), r.wholeReq, r.prefetched, sec(r.sdk), r.sdkReq, sec(r.cli), r.whole.Seconds()/r.sdk.Seconds(), yes(wholeMet))
 	fmt.Printf("| level: uploads listed | %d | SDK %d; AWS CLI %d | | all %d | %s |\n", r.listed, r.sdkListed, r.cliList, r.uploads, yes(same))
+	fmt.Printf("| level: resident bytes per listed upload (the listing, its index, the kernel's nodes, the prefetched part listings) | %.0f | | | bounded by --cache-entries levels | |\n", r.bytesPerUpload)
 	return firstMet && wholeMet && same
 }
 

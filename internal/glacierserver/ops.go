@@ -1,7 +1,9 @@
 package glacierserver
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -217,6 +219,52 @@ func (s *Server) abort(w http.ResponseWriter, vaultName, id string) *apiError {
 	}
 	delete(v.uploads, id)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// complete makes the upload an archive, as Glacier does, if its parts run
+// contiguously from the start (only the last shorter than the part size)
+// and x-amz-archive-size and x-amz-sha256-tree-hash match them. The archive
+// itself is not kept: the upload is gone, its ID answered.
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, vaultName, id string) *apiError {
+	v, err := s.vault(vaultName)
+	if err != nil {
+		return err
+	}
+	u := v.uploads[id]
+	if u == nil {
+		return notFound("Multipart upload not found: %s", id)
+	}
+	var (
+		hashes [][32]byte
+		size   int64
+	)
+	for i, p := range u.parts {
+		if p.start != size || (i < len(u.parts)-1 && p.end-p.start+1 != u.partSize) {
+			return invalid("parts do not run contiguously from the start at byte %d", size)
+		}
+		h, herr := hex.DecodeString(p.treeHash)
+		if herr != nil || len(h) != sha256.Size {
+			return invalid("part at %d has no tree hash", p.start)
+		}
+		hashes = append(hashes, [32]byte(h))
+		size = p.end + 1
+	}
+	if len(hashes) == 0 {
+		return invalid("the upload has no parts")
+	}
+	if got := r.Header.Get("X-Amz-Archive-Size"); got != strconv.FormatInt(size, 10) {
+		return invalid("archive size %s, but the parts hold %d bytes", got, size)
+	}
+	root := combine(hashes)
+	if got, want := r.Header.Get("X-Amz-Sha256-Tree-Hash"), hex.EncodeToString(root[:]); got != want {
+		return invalid("tree hash %s does not match the parts' %s", got, want)
+	}
+	delete(v.uploads, id)
+	w.Header().Set("Location", fmt.Sprintf("/%s/vaults/%s/archives/%s", Account, vaultName, id))
+	w.Header().Set("X-Amz-Archive-Id", "archive-"+id)
+	w.Header().Set("X-Amz-Sha256-Tree-Hash", hex.EncodeToString(root[:]))
+	w.WriteHeader(http.StatusCreated)
 	return nil
 }
 

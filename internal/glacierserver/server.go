@@ -10,6 +10,7 @@
 //	PUT    /{account}/vaults/{vault}/multipart-uploads/{id}        UploadMultipartPart
 //	GET    /{account}/vaults/{vault}/multipart-uploads/{id}        ListParts
 //	DELETE /{account}/vaults/{vault}/multipart-uploads/{id}        AbortMultipartUpload
+//	POST   /{account}/vaults/{vault}/multipart-uploads/{id}        CompleteMultipartUpload
 //
 // As Glacier does, it pages with opaque markers and a limit (default 50 for
 // uploads and parts, 10 for vaults, at most 1,000), checks the SHA-256 tree
@@ -160,6 +161,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apiError {
 		return s.listParts(w, r, p[2], p[4])
 	case len(p) == 5 && p[3] == "multipart-uploads" && r.Method == http.MethodDelete:
 		return s.abort(w, p[2], p[4])
+	case len(p) == 5 && p[3] == "multipart-uploads" && r.Method == http.MethodPost:
+		return s.complete(w, r, p[2], p[4])
 	}
 	return &apiError{http.StatusNotFound, "UnknownOperationException", "no such operation: " + r.Method + " " + r.URL.Path, "Client"}
 }
