@@ -61,7 +61,7 @@ func GlacierUpload(ctx context.Context, c *glacier.Client, vault, description st
 		return "", err
 	}
 	id := aws.ToString(out.UploadId)
-	return id, eachPart(parts, func(n int32) error {
+	return id, each(parts, func(n int32) error {
 		start := int64(n-1) * partSize
 		size := sizeOf(n)
 		_, err := c.UploadMultipartPart(ctx, &glacier.UploadMultipartPartInput{

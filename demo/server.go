@@ -151,7 +151,7 @@ func CreateUpload(ctx context.Context, c *s3.Client, bucket, key string, parts [
 // UploadParts uploads the given part numbers of an upload, each of the size
 // sizeOf returns, with up to 16 requests at once.
 func UploadParts(ctx context.Context, c *s3.Client, bucket, key, id string, parts []int32, sizeOf func(int32) int) error {
-	return eachPart(parts, func(n int32) error {
+	return each(parts, func(n int32) error {
 		_, err := c.UploadPart(ctx, &s3.UploadPartInput{
 			Bucket: &bucket, Key: &key, UploadId: &id, PartNumber: aws.Int32(n),
 			Body: newPattern(sizeOf(n), n),
@@ -160,18 +160,26 @@ func UploadParts(ctx context.Context, c *s3.Client, bucket, key, id string, part
 	})
 }
 
-// eachPart calls upload for each part number, 16 at once, and returns the
-// first error.
-func eachPart(parts []int32, upload func(n int32) error) error {
+// StartUploads starts an upload (no parts) of each key in bucket, 16 at
+// once: a level of many uploads.
+func StartUploads(ctx context.Context, c *s3.Client, bucket string, keys []string) error {
+	return each(keys, func(key string) error {
+		_, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
+		return err
+	})
+}
+
+// each calls f for each item, 16 at once, and returns the first error.
+func each[T any](items []T, f func(T) error) error {
 	sem := make(chan struct{}, 16)
-	errs := make(chan error, len(parts))
+	errs := make(chan error, len(items))
 	var wg sync.WaitGroup
-	for _, n := range parts {
+	for _, n := range items {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs <- upload(n)
+			errs <- f(n)
 		}()
 	}
 	wg.Wait()

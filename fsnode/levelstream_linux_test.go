@@ -3,12 +3,12 @@ package fsnode
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -22,22 +22,13 @@ func TestLevelFirstNames(t *testing.T) {
 	c := srv.Client()
 	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("wide")})
 	const n = 2500
-	keys := make(chan string, 64)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for k := range keys {
-				if _, err := c.CreateMultipartUpload(t.Context(), &s3.CreateMultipartUploadInput{Bucket: aws.String("wide"), Key: aws.String(k)}); err != nil {
-					t.Error(err)
-				}
-			}
-		})
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("uploads/%05d", i)
 	}
-	for i := range n {
-		keys <- fmt.Sprintf("uploads/%05d", i)
+	if err := demo.StartUploads(t.Context(), c, "wide", keys); err != nil {
+		t.Fatal(err)
 	}
-	close(keys)
-	wg.Wait()
 	p, err := faultproxy.New(srv.URL) // counts the requests
 	if err != nil {
 		t.Fatal(err)

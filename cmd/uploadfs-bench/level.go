@@ -11,11 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/demo"
 )
 
 // The wide level: an app that starts uploads/<id> and never finishes them
@@ -31,33 +32,12 @@ func seedLevel(c *s3.Client, n int) error {
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(levelBucket)}); err != nil {
 		return err
 	}
-	keys := make(chan string)
-	errs := make(chan error, 32)
-	var wg sync.WaitGroup
-	for range 32 {
-		wg.Go(func() {
-			for k := range keys {
-				if _, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(levelBucket), Key: aws.String(k)}); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}
-		})
-	}
-	for i := range n {
+	keys := make([]string, n)
+	for i := range keys {
 		sum := sha256.Sum256([]byte(fmt.Sprint(i)))
-		keys <- levelPrefix + hex.EncodeToString(sum[:12])
+		keys[i] = levelPrefix + hex.EncodeToString(sum[:12])
 	}
-	close(keys)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-		return nil
-	}
+	return demo.StartUploads(ctx, c, levelBucket, keys)
 }
 
 // levelResult is what the wide level measured: times and requests.

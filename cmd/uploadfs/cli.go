@@ -38,28 +38,20 @@ getfattr show what they cost.`,
 }
 
 func newMountCmd() *cobra.Command {
-	c := &config{}
-	cmd := &cobra.Command{
+	return withMountFlags(&cobra.Command{
 		Use:   "mount [flags] MOUNTPOINT",
 		Short: "mount; returns once the mount is ready (or stays attached with --foreground)",
 		Example: `  uploadfs mount ~/uploads
   uploadfs mount --profile prod --bucket logs --bucket media ~/uploads
   uploadfs mount --endpoint-url http://127.0.0.1:9000 --path-style ~/uploads
   uploadfs mount -f -o ttl=5m,allow_other ~/uploads`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("%w: mount takes one MOUNTPOINT, got %d arguments", errUsage, len(args))
-			}
-			if err := c.check(cmd.Flags()); err != nil {
-				return err
-			}
-			c.MountPoint = args[0]
-			return runMount(c)
-		},
-	}
-	addMountFlags(cmd.Flags(), c)
-	cmd.SetUsageFunc(groupedUsage)
-	return cmd
+	}, &config{}, func(c *config, args []string) error {
+		if len(args) != 1 {
+			return fmt.Errorf("%w: mount takes one MOUNTPOINT, got %d arguments", errUsage, len(args))
+		}
+		c.MountPoint = args[0]
+		return runMount(c)
+	})
 }
 
 func newUnmountCmd() *cobra.Command {
@@ -72,23 +64,29 @@ func newUnmountCmd() *cobra.Command {
 }
 
 func newDemoCmd() *cobra.Command {
-	c := &config{Foreground: true}
-	cmd := &cobra.Command{
+	return withMountFlags(&cobra.Command{
 		Use:   "demo [--glacier] [MOUNTPOINT]",
 		Short: "mount a seeded demo tree (default ./mnt), no AWS account needed",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return fmt.Errorf("%w: demo takes at most one MOUNTPOINT", errUsage)
-			}
-			if err := c.check(cmd.Flags()); err != nil {
-				return err
-			}
-			c.MountPoint = "mnt"
-			if len(args) == 1 {
-				c.MountPoint = args[0]
-			}
-			return runDemo(c)
-		},
+	}, &config{Foreground: true}, func(c *config, args []string) error {
+		if len(args) > 1 {
+			return fmt.Errorf("%w: demo takes at most one MOUNTPOINT", errUsage)
+		}
+		c.MountPoint = "mnt"
+		if len(args) == 1 {
+			c.MountPoint = args[0]
+		}
+		return runDemo(c)
+	})
+}
+
+// withMountFlags gives cmd (mount, demo) the mount flags, parsed into c and
+// checked before run, and the grouped help.
+func withMountFlags(cmd *cobra.Command, c *config, run func(c *config, args []string) error) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := c.check(cmd.Flags()); err != nil {
+			return err
+		}
+		return run(c, args)
 	}
 	addMountFlags(cmd.Flags(), c)
 	cmd.SetUsageFunc(groupedUsage)
