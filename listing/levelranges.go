@@ -3,6 +3,7 @@ package listing
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,7 +28,7 @@ const maxSplit = 16
 // with the server's own markers.
 func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage) error {
 	r := &ranger{c: c, l: l, sem: make(chan struct{}, c.concurrency())}
-	done, err := r.split(ctx, l, first.Last, first.nextKey, first.nextID, "")
+	done, err := r.split(ctx, l, alphabet{}, first.Last, first.nextKey, first.nextID, "")
 	if err == nil && !done {
 		err = l.run(ctx, first.nextKey, first.nextID, "", nil)
 	}
@@ -40,7 +41,17 @@ func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage)
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied) || ctx.Err() != nil:
 		return err
 	}
+	// What the attempt learned stays said.
+	notes := l.notes
+	for _, p := range r.pieces {
+		for _, n := range p.notes {
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
+		}
+	}
 	*l = *c.newLevelListing(l.bucket, l.prefix)
+	l.notes = notes
 	if errors.Is(err, errMarkerIgnored) {
 		l.notes = append(l.notes, errMarkerIgnored.Error()+": listed one page after another")
 	}
@@ -49,13 +60,12 @@ func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage)
 
 // ranger is one ranged listing: its pieces, listed concurrently.
 type ranger struct {
-	c        *S3
-	l        *levelListing // the first piece, into which all merge
-	sem      chan struct{}
-	alphabet alphabet
-	mu       sync.Mutex
-	pieces   []*levelListing
-	errs     []error
+	c      *S3
+	l      *levelListing // the first piece, into which all merge
+	sem    chan struct{}
+	mu     sync.Mutex
+	pieces []*levelListing
+	errs   []error
 }
 
 // split cuts (last, hi] into pieces, lists them, and reports whether it
@@ -63,14 +73,19 @@ type ranger struct {
 // piece goes on from the server's own next markers (nextKey, nextID): a
 // page that ended among the uploads of one key goes on with that key's
 // next upload, which a key marker alone would skip.
-func (r *ranger) split(ctx context.Context, from *levelListing, last, nextKey, nextID, hi string) (bool, error) {
+//
+// The characters cut at are those of the level's first page and of the
+// piece's own pages (alpha, inherited by its pieces): which requests a
+// listing sends depends on the server's answers only, never on which piece
+// answered first.
+func (r *ranger) split(ctx context.Context, from *levelListing, alpha alphabet, last, nextKey, nextID, hi string) (bool, error) {
 	for _, u := range from.uploads {
-		r.alphabet.add(strings.TrimPrefix(str(u.Key), r.l.prefix))
+		alpha.add(strings.TrimPrefix(str(u.Key), r.l.prefix))
 	}
 	for _, p := range from.prefixes {
-		r.alphabet.add(strings.TrimPrefix(p, r.l.prefix))
+		alpha.add(strings.TrimPrefix(p, r.l.prefix))
 	}
-	marks := splitKeys(r.l.prefix, r.alphabet.chars(), last, hi)
+	marks := splitKeys(r.l.prefix, alpha.chars(), last, hi)
 	if len(marks) == 0 {
 		return false, nil
 	}
@@ -99,7 +114,7 @@ func (r *ranger) split(ctx context.Context, from *levelListing, last, nextKey, n
 			// pieces wait for slots.
 			err := piece.run(ctx, lo, loID, hi, func(last, nextKey, nextID string) (bool, error) {
 				release()
-				done, err := r.split(ctx, piece, last, nextKey, nextID, hi)
+				done, err := r.split(ctx, piece, alpha, last, nextKey, nextID, hi)
 				if !done && err == nil {
 					r.sem <- struct{}{} // page by page from here, in a slot
 					released = false
@@ -126,59 +141,24 @@ func (r *ranger) err() error {
 // merge adds every piece's entries to the first piece's, once each.
 func (r *ranger) merge() error {
 	for _, p := range r.pieces {
-		r.l.claimed = r.l.claimed && p.claimed
-		if r.l.implausible == "" {
-			r.l.implausible = p.implausible
-		}
-		for _, u := range p.uploads {
-			if k := [2]string{str(u.Key), str(u.UploadId)}; !r.l.seen[k] {
-				r.l.seen[k] = true
-				r.l.uploads = append(r.l.uploads, u)
-			}
-		}
-		for _, raw := range p.prefixes {
-			if k := [2]string{raw, "/"}; !r.l.seen[k] {
-				r.l.seen[k] = true
-				r.l.prefixes = append(r.l.prefixes, raw)
-			}
-		}
-		for _, n := range p.notes {
-			if !containsString(r.l.notes, n) {
-				r.l.notes = append(r.l.notes, n)
-			}
-		}
+		r.l.absorb(p)
 	}
 	return nil
 }
 
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// alphabet is the set of bytes seen in keys: where to cut a key space.
-type alphabet struct {
-	mu  sync.Mutex
-	set [256]bool
-}
+// alphabet is the set of bytes seen in keys: where to cut a key space. It
+// is a value: a piece's pieces start from a copy of its own.
+type alphabet [256]bool
 
 func (a *alphabet) add(s string) {
-	a.mu.Lock()
 	for i := 0; i < len(s); i++ {
-		a.set[s[i]] = true
+		a[s[i]] = true
 	}
-	a.mu.Unlock()
 }
 
 func (a *alphabet) chars() []byte {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	var cs []byte
-	for c, ok := range a.set {
+	for c, ok := range a {
 		if ok {
 			cs = append(cs, byte(c))
 		}

@@ -52,6 +52,9 @@ type S3 struct {
 	// rawKeys is learned: the server said EncodingType=url and sent keys
 	// it had not encoded (SeaweedFS); its claim is not believed again.
 	rawKeys atomic.Bool
+	// refusesIDMarker is learned: the server refused an upload-id marker
+	// it had sent itself (versitygw v1.8.0); none is sent again.
+	refusesIDMarker atomic.Bool
 }
 
 // DefaultConcurrency lists the nine ranges after a first page of 1,000

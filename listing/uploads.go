@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -171,6 +172,32 @@ func (l *levelListing) decodingChanges() bool {
 	return false
 }
 
+// absorb adds what p gathered (a piece of the level, a boundary key's
+// uploads) to l, once each.
+func (l *levelListing) absorb(p *levelListing) {
+	l.claimed = l.claimed && p.claimed
+	if l.implausible == "" {
+		l.implausible = p.implausible
+	}
+	for _, u := range p.uploads {
+		if k := [2]string{str(u.Key), str(u.UploadId)}; !l.seen[k] {
+			l.seen[k] = true
+			l.uploads = append(l.uploads, u)
+		}
+	}
+	for _, raw := range p.prefixes {
+		if k := [2]string{raw, "/"}; !l.seen[k] {
+			l.seen[k] = true
+			l.prefixes = append(l.prefixes, raw)
+		}
+	}
+	for _, n := range p.notes {
+		if !slices.Contains(l.notes, n) {
+			l.notes = append(l.notes, n)
+		}
+	}
+}
+
 // clone copies the state, so that a first page can be continued more than
 // once.
 func (l *levelListing) clone() *levelListing {
@@ -228,18 +255,29 @@ func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split f
 		if page >= l.c.maxPages() {
 			return l.bad("more than %d pages", l.c.maxPages())
 		}
-		if l.refusedID && idMarker != "" {
-			if err := l.boundary(ctx, keyMarker); err != nil {
-				return err
-			}
+		// A server that refuses upload-id markers: the boundary key's
+		// other uploads are listed by prefix, at the same time as the
+		// page after the key.
+		var boundary chan error
+		var b *levelListing
+		if (l.refusedID || l.c.refusesIDMarker.Load()) && idMarker != "" {
+			b, boundary = l.c.newLevelListing(l.bucket, l.prefix), make(chan error, 1)
+			go func(key string) { boundary <- b.boundary(ctx, key) }(keyMarker)
 			idMarker = ""
 		}
 		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, Delimiter, keyMarker, idMarker, page > 0 || from != "")
+		if boundary != nil {
+			if berr := <-boundary; berr != nil {
+				return berr
+			}
+			l.absorb(b)
+		}
 		switch {
 		case err != nil && page == 0 && from == "" && neverHadUploads(err):
 			return nil
 		case err != nil && idMarker != "" && !l.refusedID && refusesMarker(err):
 			l.refusedID = true
+			l.c.refusesIDMarker.Store(true)
 			l.notes = append(l.notes, "the server refused its own upload-id marker; listing the boundary key by prefix instead")
 			page--
 			continue

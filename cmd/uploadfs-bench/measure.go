@@ -190,6 +190,12 @@ func (b *bench) measure() (bool, error) {
 		statReqs = append(statReqs, b.proxy.snapshot().since(before).requests)
 	}
 	switch b.o.only {
+	case "level":
+		lr, err := b.measureLevel()
+		if err != nil {
+			return false, err
+		}
+		return b.printLevel(lr), nil
 	case "walk":
 		wr, err := b.walk(b.walked)
 		if err != nil {
@@ -205,7 +211,7 @@ func (b *bench) measure() (bool, error) {
 			return r.bytesPerPart <= 600, nil
 		}
 	default:
-		return false, fmt.Errorf("-only %q: want memory or walk", b.o.only)
+		return false, fmt.Errorf("-only %q: want memory, walk or level", b.o.only)
 	}
 	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
 	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
