@@ -3,6 +3,7 @@ package listing
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // maxSplit bounds the ranges one split makes.
-const maxSplit = 16
+const maxSplit = 32
 
 // rangedLevel lists a level as ranges of keys at once instead of one page
 // after another, as fast S3 listers do for ListObjects: after a range's
@@ -85,7 +86,7 @@ func (r *ranger) split(ctx context.Context, from *levelListing, alpha alphabet, 
 	for _, p := range from.prefixes {
 		alpha.add(strings.TrimPrefix(p, r.l.prefix))
 	}
-	marks := splitKeys(r.l.prefix, alpha.chars(), last, hi)
+	marks := splitKeys(r.l.prefix, alpha.chars(), from.firstKey(), last, hi)
 	if len(marks) == 0 {
 		return false, nil
 	}
@@ -166,51 +167,93 @@ func (a *alphabet) chars() []byte {
 	return cs
 }
 
-// splitKeys returns markers, sorted, strictly between lo and hi ("": no
-// upper bound), that cut the keys of prefix between them into pieces: at
-// the first byte where lo and hi differ, each character of the alphabet
-// between theirs; and one byte deeper, under lo's character, each character
-// after lo's next one. Keys of many kinds (random IDs, counters, dates)
-// spread over such pieces; the pieces split again after their own first
-// page where they do not. At most maxSplit markers, evenly picked.
-func splitKeys(prefix string, alphabet []byte, lo, hi string) []string {
-	if len(lo) < len(prefix) || lo[:len(prefix)] != prefix {
+// splitKeys returns markers, sorted, strictly between last and hi ("": no
+// upper bound), that cut the keys of prefix between them into pieces of
+// about a page each, judging by the page that ran from first to last: keys
+// are read as numbers in the alphabet of the keys seen (random IDs,
+// counters, dates and names alike), the page's width in that space gives
+// the density, and (last, hi] is cut where the density says a page ends.
+// Nothing when the rest looks like a page or less (the caller goes on page
+// by page), at most maxSplit markers otherwise; a piece that finds more
+// than a page cuts again after its own first page. Only printable ASCII is
+// cut at, so that every marker is a valid key.
+func splitKeys(prefix string, alphabet []byte, first, last, hi string) []string {
+	var digits []byte
+	for _, c := range alphabet {
+		if c > ' ' && c < 0x7f {
+			digits = append(digits, c)
+		}
+	}
+	if len(digits) < 2 || len(last) < len(prefix) || last[:len(prefix)] != prefix || first > last {
 		return nil
 	}
-	d := len(prefix)
-	for d < len(lo) && d < len(hi) && lo[d] == hi[d] {
-		d++
+	num := newKeyNumbers(prefix, digits)
+	vFirst, vLast, vHi := num.value(first), num.value(last), 1.0
+	if hi != "" {
+		vHi = num.value(hi)
 	}
-	if d >= len(lo) {
-		return nil // lo is a prefix of hi: nothing between them to cut at
+	width := vLast - vFirst
+	if width <= 0 || vHi <= vLast {
+		return nil
 	}
-	var marks []string
-	for _, c := range alphabet {
-		if c > lo[d] && (d >= len(hi) && hi == "" || d < len(hi) && c < hi[d]) {
-			marks = append(marks, lo[:d]+string(c))
-		}
+	pages := (vHi - vLast) / width
+	if pages <= 1.25 {
+		return nil
 	}
-	if len(marks) < 2 && d+1 < len(lo) {
-		// Too few characters between theirs: cut one byte deeper.
-		for _, c := range alphabet {
-			if c > lo[d+1] {
-				marks = append(marks, lo[:d+1]+string(c))
-			}
-		}
-	}
-	sort.Strings(marks)
+	// Pieces of two thirds of a page: most end in one request, with no
+	// page after their first to wait for.
+	k := min(int(math.Ceil(pages*1.5)), maxSplit+1)
 	var out []string
-	for _, m := range marks {
-		if m > lo && (hi == "" || m < hi) && (len(out) == 0 || out[len(out)-1] != m) {
+	for j := 1; j < k; j++ {
+		m := num.key(vLast + (vHi-vLast)*float64(j)/float64(k))
+		if m > last && (hi == "" || m < hi) && (len(out) == 0 || out[len(out)-1] < m) {
 			out = append(out, m)
 		}
 	}
-	if len(out) > maxSplit {
-		picked := make([]string, 0, maxSplit)
-		for i := range maxSplit {
-			picked = append(picked, out[i*len(out)/maxSplit])
-		}
-		out = picked
-	}
 	return out
+}
+
+// keyNumbers reads keys below prefix as fractions in [0, 1): each byte a
+// digit of base len(digits)+1 (0 for a byte below every digit), and back.
+type keyNumbers struct {
+	prefix string
+	digits []byte // sorted
+}
+
+// keyDepth is how many bytes of a key make its number: enough to tell
+// apart the pages of 10,000 of them.
+const keyDepth = 6
+
+func newKeyNumbers(prefix string, digits []byte) keyNumbers { return keyNumbers{prefix, digits} }
+
+func (n keyNumbers) value(key string) float64 {
+	rest := strings.TrimPrefix(key, n.prefix)
+	base := float64(len(n.digits) + 1)
+	v, scale := 0.0, 1.0
+	for i := 0; i < keyDepth && i < len(rest); i++ {
+		scale /= base
+		// A digit is 1 + its rank; a byte that is no digit sorts after
+		// the digits below it.
+		k := sort.Search(len(n.digits), func(j int) bool { return n.digits[j] >= rest[i] })
+		if k < len(n.digits) && n.digits[k] == rest[i] {
+			k++
+		}
+		v += float64(k) * scale
+	}
+	return v
+}
+
+func (n keyNumbers) key(v float64) string {
+	base := len(n.digits) + 1
+	b := []byte(n.prefix)
+	for i := 0; i < keyDepth && v > 0; i++ {
+		v *= float64(base)
+		d := min(int(v), base-1)
+		v -= float64(d)
+		if d == 0 {
+			d = 1 // below every digit: the least digit
+		}
+		b = append(b, n.digits[d-1])
+	}
+	return string(b)
 }

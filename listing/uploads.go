@@ -172,6 +172,22 @@ func (l *levelListing) decodingChanges() bool {
 	return false
 }
 
+// firstKey is the least key or prefix gathered, as sent.
+func (l *levelListing) firstKey() string {
+	first := ""
+	for _, u := range l.uploads {
+		if k := str(u.Key); first == "" || k < first {
+			first = k
+		}
+	}
+	for _, p := range l.prefixes {
+		if first == "" || p < first {
+			first = p
+		}
+	}
+	return first
+}
+
 // absorb adds what p gathered (a piece of the level, a boundary key's
 // uploads) to l, once each.
 func (l *levelListing) absorb(p *levelListing) {

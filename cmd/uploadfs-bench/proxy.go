@@ -16,7 +16,8 @@ import (
 // The Host header is kept, so SigV4 signatures stay valid.
 //
 // With replay set, it forwards each distinct listing request (method, path
-// and query) to versitygw once and replays that answer afterwards. S3
+// and query) to versitygw once and replays that answer (an error too)
+// afterwards. S3
 // answers a page in about the same time wherever the marker is; versitygw's
 // posix backend spends CPU in proportion to the parts after the marker (146
 // ms for the first page of 10,000 parts), on the cores the clients use, so
@@ -34,6 +35,7 @@ type delayProxy struct {
 }
 
 type answer struct {
+	status int
 	header http.Header
 	body   []byte
 }
@@ -46,7 +48,7 @@ func (p *delayProxy) handler(target string) (http.Handler, error) {
 	p.answers = map[string]answer{}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.ModifyResponse = func(resp *http.Response) error {
-		if !p.replay || resp.Request.Method != http.MethodGet || resp.StatusCode != http.StatusOK {
+		if !p.replay || resp.Request.Method != http.MethodGet {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
@@ -56,7 +58,7 @@ func (p *delayProxy) handler(target string) (http.Handler, error) {
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		p.mu.Lock()
-		p.answers[replayKey(resp.Request)] = answer{resp.Header.Clone(), body}
+		p.answers[replayKey(resp.Request)] = answer{resp.StatusCode, resp.Header.Clone(), body}
 		p.mu.Unlock()
 		return nil
 	}
@@ -77,6 +79,7 @@ func (p *delayProxy) handler(target string) (http.Handler, error) {
 			for k, v := range a.header {
 				w.Header()[k] = v
 			}
+			w.WriteHeader(a.status)
 			w.Write(a.body)
 			return
 		}
