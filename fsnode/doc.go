@@ -10,6 +10,8 @@
 //	                           directories of that exact key too
 //	<upload-id>/  uploadNode   one per in-progress upload of the key
 //	00001 …       partNode     one regular file per part, named by number
+//	.complete.json jsonNode    reachable by name, not listed (uploadfiles.go)
+//	.upload.json
 //
 // With a Glacier lister (Options.Vaults) the tree is
 //
@@ -60,9 +62,18 @@
 // EINTR only when its caller is being stopped (caller.go), and checks that
 // until its answer comes, since the kernel interrupts only once.
 //
-// # Read-only
+// # Read-only, and one opt-in change
 //
 // The file system is mounted "ro", so the kernel refuses every change with
-// EROFS before it reaches uploadfs. Opening a part fails with ENOTSUP: S3
-// cannot read a part before the upload completes.
+// EROFS before it reaches uploadfs. With Options.AllowAbort it is mounted
+// read-write for one operation, rmdir of an upload directory, which aborts
+// the upload (abort.go); every other change is refused with EROFS by a
+// wrapper of the raw file system (readonly.go). Opening a part fails with
+// ENOTSUP: S3 cannot read a part before the upload completes.
+//
+// # Large levels
+//
+// A level's directory streams: its first page at once, the rest (listed as
+// ranges of keys, see package listing) when the reader goes on
+// (levelstream.go).
 package fsnode

@@ -27,6 +27,19 @@
 // A listing is either complete and verified, or an error: never a partial
 // listing that looks complete.
 //
+// # Parallel listings
+//
+// The parts of an upload after its first page are listed as ranges of part
+// numbers (ranges.go), and a level after its first page as ranges of keys
+// cut where the first page's density says a page ends (levelranges.go);
+// both fall back to the server's own markers one page after another where
+// a server cannot start at a marker of uploadfs's choosing.
+//
+// # Changes
+//
+// Abort (abort.go) is the only call that changes anything; the file system
+// calls it only when the mount allows it.
+//
 // # Decoding
 //
 // ListParts answers are decoded by fastParts (fastparts.go): uploadfs reads
