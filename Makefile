@@ -76,6 +76,7 @@ fuzz:
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzGlacierPages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastParts$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastUploads$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzArchiveTreeHash$$' -fuzztime $(FUZZTIME)
 
 # bench prints uploadfs against the AWS CLI, the SDK's paginator and tmpfs,

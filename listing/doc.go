@@ -42,8 +42,9 @@
 //
 // # Decoding
 //
-// ListParts answers are decoded by fastParts (fastparts.go): uploadfs reads
-// the <Part> elements, the SDK the rest; whatever the reader is not sure of
+// ListParts answers are decoded by fastParts (fastparts.go), and
+// ListMultipartUploads answers by fastUploads (fastuploads.go): uploadfs
+// reads the <Part> (<Upload>) elements, the SDK the rest; whatever the reader is not sure of
 // goes to the SDK whole, and a fuzz test holds the two to the same result.
 //
 // # Errors

@@ -33,29 +33,35 @@ import (
 // were not there. FuzzFastParts checks that the two always agree.
 
 // fastParts is the per-call option that installs the decoder on a ListParts
-// call.
-func fastParts(o *s3.Options) {
+// call; fastUploads (fastuploads.go) the same for ListMultipartUploads.
+func fastParts(o *s3.Options) { install(o, readParts) }
+
+// install puts a fastDecoder reading with read in place of the SDK's
+// deserializer, which it keeps for the rest.
+func install(o *s3.Options, read func(body []byte) (rest []byte, put func(result any) bool, ok bool)) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		sdk, ok := st.Deserialize.Get(operationDeserializer)
 		if !ok {
 			return nil // not the stack it was written for: leave it be
 		}
-		_, err := st.Deserialize.Swap(operationDeserializer, &partsDecoder{sdk: sdk})
+		_, err := st.Deserialize.Swap(operationDeserializer, &fastDecoder{sdk: sdk, read: read})
 		return err
 	})
 }
 
 const operationDeserializer = "OperationDeserializer"
 
-// partsDecoder is the ListParts deserializer: the SDK's, fed a body
-// without the parts it has read.
-type partsDecoder struct {
-	sdk middleware.DeserializeMiddleware
+// fastDecoder is an operation's deserializer: the SDK's, fed a body without
+// the elements read decodes; put then stores them into the SDK's output
+// (false: the SDK found some itself, and decodes the whole body).
+type fastDecoder struct {
+	sdk  middleware.DeserializeMiddleware
+	read func(body []byte) (rest []byte, put func(result any) bool, ok bool)
 }
 
-func (d *partsDecoder) ID() string { return operationDeserializer }
+func (d *fastDecoder) ID() string { return operationDeserializer }
 
-func (d *partsDecoder) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+func (d *fastDecoder) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
@@ -69,7 +75,7 @@ func (d *partsDecoder) HandleDeserialize(ctx context.Context, in middleware.Dese
 		// The SDK meets the same failure where it would have.
 		return d.sdk.HandleDeserialize(ctx, in, answered{withBody(out, resp, io.MultiReader(bytes.NewReader(body), failing{readErr})), md, nil})
 	}
-	parts, rest, ok := splitParts(body)
+	rest, put, ok := d.read(body)
 	if !ok {
 		return d.sdk.HandleDeserialize(ctx, in, answered{withBody(out, resp, bytes.NewReader(body)), md, nil})
 	}
@@ -77,14 +83,25 @@ func (d *partsDecoder) HandleDeserialize(ctx context.Context, in middleware.Dese
 	if err != nil {
 		return res, md2, err
 	}
-	o, ok := res.Result.(*s3.ListPartsOutput)
-	if !ok || len(o.Parts) > 0 {
-		// The SDK found parts where splitParts saw none (a <part> in
-		// another case): let it decode all of them.
+	if !put(res.Result) {
+		// The SDK found elements where read saw none (in another case,
+		// say): let it decode all of them.
 		return d.sdk.HandleDeserialize(ctx, in, answered{withBody(out, resp, bytes.NewReader(body)), md, nil})
 	}
-	o.Parts = parts
 	return res, md2, nil
+}
+
+// readParts reads the <Part> elements of a ListParts answer.
+func readParts(body []byte) ([]byte, func(any) bool, bool) {
+	parts, rest, ok := splitParts(body)
+	return rest, func(result any) bool {
+		o, ok := result.(*s3.ListPartsOutput)
+		if !ok || len(o.Parts) > 0 {
+			return false
+		}
+		o.Parts = parts
+		return true
+	}, ok
 }
 
 // answered is the rest of the stack, already run: it returns its answer.
@@ -114,6 +131,20 @@ func (f failing) Read([]byte) (int, error) { return 0, f.err }
 // decoded, and the document without them. ok is false if the document has
 // anything it does not decode exactly as the SDK would.
 func splitParts(doc []byte) (parts []types.Part, rest []byte, ok bool) {
+	rest, ok = splitElems(doc, "Part", func(b []byte) (int, bool) {
+		p, n, ok := readPart(b)
+		parts = append(parts, p)
+		return n, ok
+	})
+	return parts, rest, ok
+}
+
+// splitElems hands the content of each <name> child of the root element to
+// read (which returns the length it read, end tag included) and returns the
+// document without them. ok is false if the document has anything it does
+// not decode exactly as the SDK would.
+func splitElems(doc []byte, name string, read func(b []byte) (int, bool)) (rest []byte, ok bool) {
+	start := []byte("<" + name + ">")
 	rest = make([]byte, 0, 1024)
 	depth, copied := 0, 0
 	for i := 0; i < len(doc); {
@@ -127,37 +158,36 @@ func splitParts(doc []byte) (parts []types.Part, rest []byte, ok bool) {
 		case bytes.HasPrefix(tag, []byte("<?")):
 			n, found := skipPast(tag, "?>")
 			if !found {
-				return nil, nil, false
+				return nil, false
 			}
 			i += n
 		case bytes.HasPrefix(tag, []byte("<!--")):
 			n, found := skipPast(tag, "-->")
 			if !found {
-				return nil, nil, false
+				return nil, false
 			}
 			i += n
 		case bytes.HasPrefix(tag, []byte("<!")):
-			return nil, nil, false // a document type or CDATA: the SDK's
+			return nil, false // a document type or CDATA: the SDK's
 		case bytes.HasPrefix(tag, []byte("</")):
 			n, found := skipPast(tag, ">")
 			if !found {
-				return nil, nil, false
+				return nil, false
 			}
 			depth--
 			i += n
-		case depth == 1 && bytes.HasPrefix(tag, []byte("<Part>")):
-			p, n, ok := readPart(tag[len("<Part>"):])
+		case depth == 1 && bytes.HasPrefix(tag, start):
+			n, ok := read(tag[len(start):])
 			if !ok {
-				return nil, nil, false
+				return nil, false
 			}
-			parts = append(parts, p)
 			rest = append(rest, doc[copied:i]...)
-			i += len("<Part>") + n
+			i += len(start) + n
 			copied = i
 		default:
 			n, found := tagEnd(tag)
 			if !found {
-				return nil, nil, false
+				return nil, false
 			}
 			if tag[n-2] != '/' {
 				depth++
@@ -165,7 +195,7 @@ func splitParts(doc []byte) (parts []types.Part, rest []byte, ok bool) {
 			i += n
 		}
 	}
-	return parts, append(rest, doc[copied:]...), true
+	return append(rest, doc[copied:]...), true
 }
 
 // skipPast returns the length of b up to and including the first end.
@@ -197,32 +227,51 @@ func tagEnd(b []byte) (int, bool) {
 // end tag: child elements with plain text, as the SDK's Part decoder reads
 // them. It returns the length read.
 func readPart(b []byte) (p types.Part, n int, ok bool) {
+	n, ok = readChildren(b, "Part", func(name string, text string) bool { return setField(&p, name, text) }, nil)
+	return p, n, ok
+}
+
+// readChildren reads the children of an element up to and including its end
+// tag </end>: each <Name>text</Name> (Name in letters and digits) goes to
+// text, each <Name> that nested lists (it returns its reader) to that reader.
+// It returns the length read; false if anything is not that simple.
+func readChildren(b []byte, end string, text func(name, text string) bool, nested func(name string) func(b []byte) (int, bool)) (int, bool) {
+	closing := []byte("</" + end + ">")
 	for i := 0; ; {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n') {
 			i++
 		}
-		if bytes.HasPrefix(b[i:], []byte("</Part>")) {
-			return p, i + len("</Part>"), true
+		if bytes.HasPrefix(b[i:], closing) {
+			return i + len(closing), true
 		}
-		// <Name>text</Name>, Name in letters and digits.
 		if i >= len(b) || b[i] != '<' {
-			return p, 0, false
+			return 0, false
 		}
 		j := i + 1
 		for j < len(b) && isAlnum(b[j]) {
 			j++
 		}
 		if j == i+1 || j >= len(b) || b[j] != '>' {
-			return p, 0, false
+			return 0, false
 		}
 		name := string(b[i+1 : j])
+		if nested != nil {
+			if read := nested(name); read != nil {
+				n, ok := read(b[j+1:])
+				if !ok {
+					return 0, false
+				}
+				i = j + 1 + n
+				continue
+			}
+		}
 		k := j + 1 + bytes.IndexByte(b[j+1:], '<')
 		if k == j || !bytes.HasPrefix(b[k:], []byte("</"+name+">")) {
-			return p, 0, false
+			return 0, false
 		}
-		text, ok := unescape(b[j+1 : k])
-		if !ok || !setField(&p, name, text) {
-			return p, 0, false
+		s, ok := unescape(b[j+1 : k])
+		if !ok || !text(name, s) {
+			return 0, false
 		}
 		i = k + len("</"+name+">")
 	}

@@ -130,3 +130,93 @@ func BenchmarkDecodeListParts(b *testing.B) {
 		})
 	}
 }
+
+// decodeUploadsBoth decodes body as a ListMultipartUploads answer with the
+// SDK's decoder and with fastUploads.
+func sameUploadsPage(t testing.TB, status int, body []byte) {
+	c := s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String("http://s3.test"), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), HTTPClient: canned{status, body},
+		RetryMaxAttempts: 1,
+	})
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String("b")}
+	sdk, sdkErr := c.ListMultipartUploads(context.Background(), in)
+	fast, fastErr := c.ListMultipartUploads(context.Background(), in, fastUploads)
+	if (sdkErr == nil) != (fastErr == nil) {
+		t.Fatalf("SDK error %v, fastUploads error %v\n%q", sdkErr, fastErr, body)
+	}
+	if sdkErr != nil {
+		return
+	}
+	sdk.ResultMetadata, fast.ResultMetadata = middleware.Metadata{}, middleware.Metadata{}
+	if !reflect.DeepEqual(sdk, fast) {
+		t.Fatalf("decoded differently\nSDK  %+v\nfast %+v\n%q", sdk, fast, body)
+	}
+}
+
+// uploadsPage builds a ListMultipartUploads answer of n uploads.
+func uploadsPage(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	b.WriteString(`<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><NextKeyMarker>k</NextKeyMarker><NextUploadIdMarker>u</NextUploadIdMarker><EncodingType>url</EncodingType><MaxUploads>1000</MaxUploads><IsTruncated>true</IsTruncated>`)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "<Upload><Key>uploads/%08x+a%%2Fb</Key><UploadId>id-%d</UploadId><Initiator><ID>arn:aws:iam::1:user/me</ID><DisplayName>me</DisplayName></Initiator><Owner><ID>o&amp;wner</ID></Owner><StorageClass>STANDARD</StorageClass><Initiated>2026-11-21T12:38:16.912Z</Initiated><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType></Upload>", i*7919, i)
+	}
+	b.WriteString(`<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes></ListMultipartUploadsResult>`)
+	return []byte(b.String())
+}
+
+var uploadsSeeds = []string{
+	`<ListMultipartUploadsResult><Upload><Key>k</Key><UploadId>u</UploadId><Owner><ID></ID></Owner></Upload><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`,
+	`<ListMultipartUploadsResult><upload><Key>k</Key></upload><Upload><key>k</key></Upload></ListMultipartUploadsResult>`,
+	`<ListMultipartUploadsResult><Upload><Initiator>x</Initiator><Initiated>bad</Initiated></Upload></ListMultipartUploadsResult>`,
+	`<ListMultipartUploadsResult><Upload><Owner><id>1</id><Extra>2</Extra></Owner><Unknown>z</Unknown><StorageClass></StorageClass></Upload></ListMultipartUploadsResult>`,
+	`<ListMultipartUploadsResult><CommonPrefixes><Upload><Key>x</Key></Upload></CommonPrefixes></ListMultipartUploadsResult>`,
+}
+
+func TestFastUploadsAgreesAndIsUsed(t *testing.T) {
+	body := uploadsPage(1000)
+	sameUploadsPage(t, 200, body)
+	if rest, _, ok := readUploads(body); !ok || bytes.Contains(rest, []byte("<Upload>")) {
+		t.Fatalf("readUploads did not take the uploads (ok %v)", ok)
+	}
+	for _, s := range uploadsSeeds {
+		sameUploadsPage(t, 200, []byte(s))
+	}
+	sameUploadsPage(t, 404, []byte(`<Error><Code>NoSuchBucket</Code></Error>`))
+}
+
+// FuzzFastUploads: for any answer, fastUploads decodes what the SDK
+// decodes, and fails where it fails.
+func FuzzFastUploads(f *testing.F) {
+	f.Add(uploadsPage(2))
+	for _, s := range uploadsSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		sameUploadsPage(t, 200, body)
+	})
+}
+
+// BenchmarkDecodeListMultipartUploads compares the SDK's decoder with
+// fastUploads on a page of 1,000 uploads.
+func BenchmarkDecodeListMultipartUploads(b *testing.B) {
+	body := uploadsPage(1000)
+	for _, fast := range []bool{false, true} {
+		b.Run(map[bool]string{false: "sdk", true: "fastUploads"}[fast], func(b *testing.B) {
+			c := s3.New(s3.Options{
+				Region: "us-east-1", BaseEndpoint: aws.String("http://s3.test"), UsePathStyle: true,
+				Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), HTTPClient: canned{200, body},
+			})
+			var opts []func(*s3.Options)
+			if fast {
+				opts = append(opts, fastUploads)
+			}
+			for b.Loop() {
+				if _, err := c.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String("b")}, opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -518,7 +518,7 @@ func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMark
 			in.UploadIdMarker = aws.String(idMarker)
 		}
 	}
-	return c.api.ListMultipartUploads(ctx, in)
+	return c.api.ListMultipartUploads(ctx, in, fastUploads)
 }
 
 // refusesMarker recognises versitygw's answer to its own upload-id marker:
