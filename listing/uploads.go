@@ -147,6 +147,11 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 	var err error
 	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 {
 		err = l.run(ctx, first.nextKey, first.nextID, "", nil)
+		if errors.Is(err, errMarkerIgnored) {
+			// The server went back from its own marker: no listing
+			// with other markers to fall back on.
+			err = l.bad("the page after marker %q went back before it", first.nextKey)
+		}
 	} else {
 		err = c.rangedLevel(ctx, l, first)
 	}
