@@ -61,9 +61,9 @@ func (b *bucketNode) Opendir(ctx context.Context) syscall.Errno {
 // Readdir streams the top level (its first page at once) and queues what a
 // walk will need next.
 func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	ds, errno := b.m.levelStream(ctx, b.name, "", nil)
+	ds, errno := b.m.levelStream(ctx, b.name, "", nil, nil)
 	if errno == 0 {
-		b.m.prefetchLevel(b.name, nil, b.m.levelInHand(b.name, ""), "s3://"+b.name+"/")
+		b.m.prefetchLevel(b.name, "", nil, true)
 	}
 	return ds, errno
 }

@@ -42,9 +42,10 @@ func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelC
 }
 
 // levelStream is the directory stream of a level whose first page was
-// truncated: own (a key directory's uploads) and the first page's names
-// first, then the rest of the level when the reader asks.
-func (m *mount) levelStream(ctx context.Context, bucket, prefix string, own []fuse.DirEntry) (fs.DirStream, syscall.Errno) {
+// truncated: own (the entries of a key directory's uploads ownUploads) and
+// the first page's names first, then the rest of the level when the reader
+// asks (and the walk's prefetch batch grows by it).
+func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry) (fs.DirStream, syscall.Errno) {
 	taken := make(map[string]bool, len(own))
 	for _, e := range own {
 		taken[e.Name] = true
@@ -77,6 +78,7 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, own []fu
 		if err != nil {
 			return nil, err
 		}
+		m.levelGrown(bucket, prefix, ownUploads, idx)
 		return sorted(entries(idx)), nil
 	}}, 0
 }

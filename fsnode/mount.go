@@ -266,9 +266,9 @@ func newMount(o Options) (*mount, error) {
 	if m.single, err = cache.New[partKey, partAnswer](cfg); err != nil {
 		return nil, err
 	}
-	// A queue longer than half the cache would prefetch listings only to
-	// evict them before the walker comes.
-	m.startPrefetch(o.Prefetch, max(o.CacheEntries/2, 1))
+	// A window longer than a quarter of the cache would prefetch listings
+	// only to evict them before the walker comes.
+	m.startPrefetch(o.Prefetch, o.CacheEntries/4)
 	return m, nil
 }
 

@@ -79,14 +79,12 @@ func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 		own = append(own, uploadEntry(p.bucket, u))
 	}
 	var ds fs.DirStream = fs.NewListDirStream(sorted(own))
-	var idx *levelIndex
 	if c.hasChildren {
-		if ds, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, own); errno != 0 {
+		if ds, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own); errno != 0 {
 			return nil, errno
 		}
-		idx = p.m.levelInHand(p.bucket, p.key+listing.Delimiter)
 	}
-	p.m.prefetchLevel(p.bucket, c.uploads, idx, "s3://"+p.bucket+"/"+p.key)
+	p.m.prefetchLevel(p.bucket, p.key+listing.Delimiter, c.uploads, c.hasChildren)
 	return ds, 0
 }
 

@@ -3,6 +3,7 @@ package fsnode
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,6 +85,41 @@ func TestPrefetchMakesWalksFast(t *testing.T) {
 	t.Logf("walk of 200 uploads: %d round-trip waves on demand, %d with prefetching (%d requests at once)", slow, fast, inFlight)
 	if slow < 200 || fast*4 > slow || inFlight > 33 {
 		t.Fatalf("%d waves on demand, %d with prefetching, %d at once: want 200 or more, a quarter or fewer, at most 33", slow, fast, inFlight)
+	}
+}
+
+// A walk of a level far bigger than the prefetch window, streamed in
+// pages, is prefetched from its first upload to its last: the window
+// follows the walker, and the batch grows when the rest of the level is
+// listed. Counted in waves, as above.
+func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
+	srv := startServer(t)
+	c := srv.Client()
+	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("wide")})
+	keys := make([]string, 150)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("u/%03d", i)
+	}
+	if err := demo.StartUploads(t.Context(), c, "wide", keys); err != nil {
+		t.Fatal(err)
+	}
+	walk := func(prefetch int) (waves, inFlight int) {
+		p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
+		l := listing.NewS3(through(c, p))
+		l.PageSize = 25 // the level streams: a first page, then the rest
+		// A cache of 32 listings: a window of 8, far below the level's 150.
+		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"wide"}, Prefetch: prefetch, CacheEntries: 32})
+		if n := strings.Count(mustSh(t, "find "+join(mnt, "wide", "u")+" -mindepth 1 -maxdepth 1 -type d"), "\n"); n != len(keys) {
+			t.Fatalf("find saw %d uploads, want %d", n, len(keys))
+		}
+		mustSh(t, "find "+join(mnt, "wide")+" -type f >/dev/null")
+		return p.Waves()
+	}
+	slow, _ := walk(-1)
+	fast, inFlight := walk(8)
+	t.Logf("walk of 150 uploads in one level: %d waves on demand, %d with prefetching (%d at once)", slow, fast, inFlight)
+	if slow < 150 || fast*4 > slow || inFlight > 8+1+listing.DefaultConcurrency {
+		t.Fatalf("%d waves on demand, %d with prefetching, %d at once: want 150 or more, a quarter or fewer, at most 19 (8 prefetchers, the walker, a ranged listing)", slow, fast, inFlight)
 	}
 }
 

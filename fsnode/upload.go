@@ -97,8 +97,10 @@ func (n *uploadNode) key() uploadKey {
 }
 
 // Opendir reads the first page (or finds the listing cached), so that an
-// upload aborted since it was listed fails here with ENOENT.
+// upload aborted since it was listed fails here with ENOENT. A walker
+// opening it moves the prefetch window on.
 func (n *uploadNode) Opendir(ctx context.Context) syscall.Errno {
+	n.m.uploadOpened(n.bucket, n.up.Load())
 	if _, ok := n.m.parts.Get(n.key()); ok {
 		return 0
 	}

@@ -61,7 +61,7 @@ func (v *vaultNode) Opendir(ctx context.Context) syscall.Errno { return opendir(
 func (v *vaultNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 	ds, errno := readdir(ctx, v.entries)
 	if idx, ok := v.m.vaults.Get(v.name); ok && errno == 0 {
-		v.m.prefetchLevel(v.name, idx.uploads, nil, "glacier vault "+v.name)
+		v.m.prefetchVault(v.name, idx.uploads)
 	}
 	return ds, errno
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploadfs/uploadfs/demo"
 )
@@ -123,43 +124,58 @@ func (b *bench) levelRound() (levelResult, error) {
 	r.sdk, r.sdkReq = time.Since(start), uploadListings(b.proxy.snapshot().since(before))
 
 	start = time.Now()
-	if r.cliList, err = b.cliLevel(); err != nil {
+	if r.cliList, err = b.cliUploads(levelBucket, levelPrefix, "/"); err != nil {
 		return r, err
 	}
 	r.cli = time.Since(start)
 	return r, nil
 }
 
-// sequentialLevel lists the level one page after another with the SDK,
-// following the key marker alone: versitygw v1.8.0 refuses its own
-// upload-id marker (so the SDK's paginator fails on page 2), and every key
-// here has one upload.
-func sequentialLevel(c *s3.Client) (int, error) {
-	n, marker := 0, ""
+// keyMarkerUploads lists bucket's uploads under prefix one page after
+// another with the SDK, following the key marker alone, and calls each for
+// every upload: versitygw v1.8.0 refuses its own upload-id marker (so the
+// SDK's paginator fails on page 2), and every key here has one upload.
+func keyMarkerUploads(c *s3.Client, bucket, prefix, delimiter string, each func(types.MultipartUpload) error) error {
+	marker := ""
 	for {
-		in := &s3.ListMultipartUploadsInput{Bucket: aws.String(levelBucket), Prefix: aws.String(levelPrefix), Delimiter: aws.String("/")}
+		in := &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String(prefix), Delimiter: aws.String(delimiter)}
 		if marker != "" {
 			in.KeyMarker = aws.String(marker)
 		}
 		out, err := c.ListMultipartUploads(context.Background(), in)
 		if err != nil {
-			return n, fmt.Errorf("SDK ListMultipartUploads: %v", err)
+			return fmt.Errorf("SDK ListMultipartUploads: %v", err)
 		}
-		n += len(out.Uploads)
+		for _, u := range out.Uploads {
+			if err := each(u); err != nil {
+				return err
+			}
+		}
 		if !aws.ToBool(out.IsTruncated) {
-			return n, nil
+			return nil
 		}
 		marker = aws.ToString(out.NextKeyMarker)
 	}
 }
 
-// cliLevel lists the level with the AWS CLI the same way, one call a page
-// (its own pagination sends the upload-id marker versitygw refuses).
-func (b *bench) cliLevel() (int, error) {
+// sequentialLevel counts the level's uploads with keyMarkerUploads.
+func sequentialLevel(c *s3.Client) (int, error) {
+	n := 0
+	err := keyMarkerUploads(c, levelBucket, levelPrefix, "/", func(types.MultipartUpload) error { n++; return nil })
+	return n, err
+}
+
+// cliUploads counts bucket's uploads under prefix with the AWS CLI the
+// same way, one call a page (its own pagination sends the upload-id marker
+// versitygw refuses).
+func (b *bench) cliUploads(bucket, prefix, delimiter string) (int, error) {
 	n, marker := 0, ""
 	for {
 		args := []string{"--endpoint-url", b.url, "--output", "json", "s3api", "list-multipart-uploads", "--no-paginate",
-			"--bucket", levelBucket, "--prefix", levelPrefix, "--delimiter", "/"}
+			"--bucket", bucket, "--prefix", prefix}
+		if delimiter != "" {
+			args = append(args, "--delimiter", delimiter)
+		}
 		if marker != "" {
 			args = append(args, "--key-marker", marker)
 		}

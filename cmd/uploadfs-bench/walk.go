@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploadfs/uploadfs/demo"
 )
@@ -85,50 +85,38 @@ func (b *bench) walk(seeded int64) (walkResult, error) {
 		n, _ := strconv.ParseInt(l, 10, 64)
 		r.bytes += n
 	}
-	// Cross-checks: the SDK's own paginators (one listing after another,
-	// straight to the server), and the AWS CLI's count of uploads (summing
-	// their parts with it would take 1,000 more calls).
+	// Cross-checks: the SDK (one listing after another, straight to the
+	// server), and the AWS CLI's count of uploads (summing their parts
+	// with it would take a call per upload).
 	if r.sdkBytes, err = sdkWalk(client(b.gwURL)); err != nil {
 		return r, err
 	}
-	var cli struct{ Uploads []json.RawMessage }
-	cmd := exec.Command(b.o.aws, "--endpoint-url", b.gwURL, "--output", "json", "s3api", "list-multipart-uploads", "--bucket", walkBucket)
-	cmd.Env = b.env
-	if out, err = cmd.Output(); err != nil {
-		return r, fmt.Errorf("aws s3api list-multipart-uploads: %v", err)
-	}
-	if err := json.Unmarshal(out, &cli); err != nil {
+	if r.cliUploads, err = b.cliUploads(walkBucket, "", ""); err != nil {
 		return r, err
 	}
-	r.cliUploads = len(cli.Uploads)
 	return r, nil
 }
 
-// sdkWalk sums every part of every upload in the walk bucket with the SDK's
-// paginators.
+// sdkWalk sums every part of every upload in the walk bucket with the SDK:
+// the uploads with keyMarkerUploads, the parts of each with the SDK's
+// paginator.
 func sdkWalk(c *s3.Client) (int64, error) {
 	ctx := context.Background()
 	var total int64
-	up := s3.NewListMultipartUploadsPaginator(c, &s3.ListMultipartUploadsInput{Bucket: aws.String(walkBucket)})
-	for up.HasMorePages() {
-		page, err := up.NextPage(ctx)
-		if err != nil {
-			return 0, err
-		}
-		for _, u := range page.Uploads {
-			parts := s3.NewListPartsPaginator(c, &s3.ListPartsInput{Bucket: aws.String(walkBucket), Key: u.Key, UploadId: u.UploadId})
-			for parts.HasMorePages() {
-				pp, err := parts.NextPage(ctx)
-				if err != nil {
-					return 0, err
-				}
-				for _, p := range pp.Parts {
-					total += aws.ToInt64(p.Size)
-				}
+	err := keyMarkerUploads(c, walkBucket, "", "", func(u types.MultipartUpload) error {
+		parts := s3.NewListPartsPaginator(c, &s3.ListPartsInput{Bucket: aws.String(walkBucket), Key: u.Key, UploadId: u.UploadId})
+		for parts.HasMorePages() {
+			pp, err := parts.NextPage(ctx)
+			if err != nil {
+				return err
+			}
+			for _, p := range pp.Parts {
+				total += aws.ToInt64(p.Size)
 			}
 		}
-	}
-	return total, nil
+		return nil
+	})
+	return total, err
 }
 
 // printWalk adds the walk's rows to the table and reports whether its
