@@ -68,7 +68,7 @@ func main() {
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
 	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk or level")
-	flag.IntVar(&o.walkUploads, "walk-uploads", 1000, "uploads of 3 parts in the walked bucket")
+	flag.IntVar(&o.walkUploads, "walk-uploads", 10000, "uploads of 3 parts in the walked bucket")
 	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")
