@@ -26,13 +26,15 @@ import (
 // revealed goes to the bottom, as a guess about later.
 //
 // A batch is fetched only a window ahead of the walker (Options.CacheEntries
-// / 4 listings; a guess an eighth of that): the walker's progress through
-// it (the upload directories it opens, the levels it reads) moves the
-// window on. So a walk of a level of 100,000 uploads is prefetched from its
-// first upload to its last, while `ls` of it fetches one window and no
-// more, and nothing is fetched so far ahead that the cache evicts it before
-// the walker comes. A streamed level's batch holds its first page, and
-// grows when the walker reads past it and the rest is listed.
+// / 4 listings), from the moment the walker goes into what it holds: the
+// walker's progress through it (the upload directories it opens, the
+// levels it reads) moves the window on. So a walk of a level of 100,000
+// uploads is prefetched from its first upload to its last, `ls` of it
+// (which opens none) fetches nothing, and nothing is fetched so far ahead
+// that the cache evicts it before the walker comes. A guess is fetched an
+// eighth of a window ahead, at once. A streamed level's batch holds its
+// first page, and grows when the walker reads past it and the rest is
+// listed.
 //
 // Prefetching never blocks the operation that triggered it. A fixed number
 // of workers (Options.Prefetch) run the tasks under the mount's context, so
@@ -62,6 +64,7 @@ type prefetchBatch struct {
 	next   int // the first task not yet given to a worker
 	walked int // the tasks before this one the walker has reached
 	lead   int // tasks fetched ahead of the walker
+	guess  bool
 	// grows: tasks hold a streamed level's first page; grow replaces them
 	// with the whole level's.
 	grows bool
@@ -98,7 +101,7 @@ func (q *prefetchQueue) push(b *prefetchBatch, top bool) (dropped int) {
 		return 0 // the walker read it meanwhile: its own batch stays
 	}
 	q.batches = slices.DeleteFunc(q.batches, same)
-	b.lead = q.lead
+	b.lead, b.guess = q.lead, !top
 	if top {
 		q.batches = append(q.batches, b)
 	} else {
@@ -131,7 +134,7 @@ func (q *prefetchQueue) pop() (b *prefetchBatch, t prefetchTask, ok bool) {
 func (q *prefetchQueue) take() (*prefetchBatch, prefetchTask, bool) {
 	for i := len(q.batches) - 1; i >= 0; i-- {
 		b := q.batches[i]
-		if b.next < len(b.tasks) && b.next < b.walked+b.lead {
+		if b.next < len(b.tasks) && b.next < b.walked+b.lead && (b.walked > 0 || b.guess) {
 			t := b.tasks[b.next]
 			b.next++
 			if b.next == len(b.tasks) && !b.grows {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,7 +92,8 @@ func TestPrefetchMakesWalksFast(t *testing.T) {
 // A walk of a level far bigger than the prefetch window, streamed in
 // pages, is prefetched from its first upload to its last: the window
 // follows the walker, and the batch grows when the rest of the level is
-// listed. Counted in waves, as above.
+// listed. Counted in waves, as above. `ls -l` of the level, which goes
+// into no upload, prefetches nothing.
 func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 	srv := startServer(t)
 	c := srv.Client()
@@ -105,12 +107,23 @@ func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 	}
 	walk := func(prefetch int) (waves, inFlight int) {
 		p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
+		var listParts atomic.Int32
+		p.SetRule(func(r faultproxy.Request) faultproxy.Fault {
+			if r.Op == "ListParts" {
+				listParts.Add(1)
+			}
+			return faultproxy.Slow
+		})
 		l := listing.NewS3(through(c, p))
 		l.PageSize = 25 // the level streams: a first page, then the rest
 		// A cache of 32 listings: a window of 8, far below the level's 150.
 		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"wide"}, Prefetch: prefetch, CacheEntries: 32})
-		if n := strings.Count(mustSh(t, "find "+join(mnt, "wide", "u")+" -mindepth 1 -maxdepth 1 -type d"), "\n"); n != len(keys) {
-			t.Fatalf("find saw %d uploads, want %d", n, len(keys))
+		if n := strings.Count(mustSh(t, "ls -l "+join(mnt, "wide", "u")), "\n"); n != len(keys)+1 {
+			t.Fatalf("ls -l printed %d lines, want %d", n, len(keys)+1)
+		}
+		time.Sleep(200 * time.Millisecond) // (ten round trips for a prefetch to start)
+		if n := listParts.Load(); n != 0 {
+			t.Fatalf("ls -l of the level sent %d ListParts", n)
 		}
 		mustSh(t, "find "+join(mnt, "wide")+" -type f >/dev/null")
 		return p.Waves()
@@ -136,8 +149,12 @@ func TestPrefetchStopsAtUnmount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustSh(t, "ls "+join(dir, "walk")+" >/dev/null") // queues ten levels
-	time.Sleep(50 * time.Millisecond)                // prefetchers are waiting on the server
+	// Going into p0 starts the prefetch of the other nine levels.
+	mustSh(t, "ls "+join(dir, "walk")+" >/dev/null && ls "+join(dir, "walk", "p0")+" >/dev/null")
+	time.Sleep(50 * time.Millisecond) // prefetchers are waiting on the server
+	if _, inFlight := p.Waves(); inFlight < 2 {
+		t.Fatalf("%d request(s) at once: the prefetch did not start", inFlight)
+	}
 	if err := server.Unmount(); err != nil {
 		t.Fatal(err)
 	}

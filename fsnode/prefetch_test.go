@@ -45,13 +45,19 @@ func opened(q *prefetchQueue, key string) {
 	q.reached("b", func(t prefetchTask) bool { return t.upload != nil && t.upload.Key == key })
 }
 
+// enter marks a batch as gone into by the walker (its first task reached).
+func enter(b *prefetchBatch) *prefetchBatch {
+	b.walked, b.next = 1, 1
+	return b
+}
+
 // The newest batch is served first, each batch in order; guesses go to the
 // bottom.
 func TestPrefetchQueueOrder(t *testing.T) {
 	q := newPrefetchQueue(100)
-	q.push(batch("a", "a1", "a2"), true)
+	q.push(enter(batch("a", "a0", "a1", "a2")), true)
 	q.push(batch("g", "g1"), false)
-	q.push(batch("b", "b1", "b2"), true)
+	q.push(enter(batch("b", "b0", "b1", "b2")), true)
 	if got := drain(q); !slices.Equal(got, []string{"b1", "b2", "a1", "a2", "g1"}) {
 		t.Fatalf("order %v", got)
 	}
@@ -61,8 +67,9 @@ func TestPrefetchQueueOrder(t *testing.T) {
 	}
 }
 
-// A batch is served a window ahead of the walker, which moves it on; a
-// guess's window is an eighth; a walker that skips entries still moves it.
+// A batch is served from the moment the walker goes into it, a window
+// ahead of the walker, which moves it on; a guess's window is an eighth,
+// at once; a walker that skips entries still moves it.
 func TestPrefetchWindow(t *testing.T) {
 	q := newPrefetchQueue(16)
 	keys := make([]string, 100)
@@ -70,13 +77,17 @@ func TestPrefetchWindow(t *testing.T) {
 		keys[i] = string(rune('A'+i/26)) + string(rune('a'+i%26))
 	}
 	q.push(uploads("d", keys...), true)
-	if got := drain(q); !slices.Equal(got, keys[:16]) {
-		t.Fatalf("first window %v, want the first 16", got)
+	if got := drain(q); len(got) != 0 {
+		t.Fatalf("served %v before the walker went into the directory (ls)", got)
 	}
 	opened(q, keys[0])
+	if got := drain(q); !slices.Equal(got, keys[1:17]) {
+		t.Fatalf("first window %v, want the 16 after the one opened", got)
+	}
 	opened(q, keys[1])
-	if got := drain(q); !slices.Equal(got, keys[16:18]) {
-		t.Fatalf("after the walker opened two: %v, want two more", got)
+	opened(q, keys[2])
+	if got := drain(q); !slices.Equal(got, keys[17:19]) {
+		t.Fatalf("after the walker opened two more: %v, want two more", got)
 	}
 	opened(q, keys[20]) // skipped 2..19
 	if got := drain(q); !slices.Equal(got, keys[21:37]) {
@@ -98,14 +109,14 @@ func TestPrefetchWindow(t *testing.T) {
 // the walker's batch; beyond maxBatches the bottom is dropped.
 func TestPrefetchQueueReplaceAndBound(t *testing.T) {
 	q := newPrefetchQueue(100)
-	q.push(batch("a", "a1", "a2"), true)
-	q.push(batch("a", "a3"), true)
+	q.push(enter(batch("a", "a0", "a1", "a2")), true)
+	q.push(enter(batch("a", "a0", "a3")), true)
 	q.push(batch("a", "guess"), false)
 	if got := drain(q); !slices.Equal(got, []string{"a3"}) {
 		t.Fatalf("got %v, want the newest read of a only", got)
 	}
 	for i := range maxBatches + 3 {
-		q.push(batch(string(rune('A'+i)), "x"+string(rune('A'+i))), true)
+		q.push(enter(batch(string(rune('A'+i)), "", "x"+string(rune('A'+i)))), true)
 	}
 	if got := drain(q); len(got) != maxBatches || got[len(got)-1] != "xD" {
 		t.Fatalf("%d tasks, last %v: want %d, the three oldest dropped", len(got), got, maxBatches)
@@ -116,13 +127,13 @@ func TestPrefetchQueueReplaceAndBound(t *testing.T) {
 // grows by the rest of the level at the same positions.
 func TestPrefetchGrow(t *testing.T) {
 	q := newPrefetchQueue(100)
-	b := uploads("d", "k1", "k2")
+	b := enter(uploads("d", "k0", "k1", "k2"))
 	b.grows = true
 	q.push(b, true)
 	if got := drain(q); !slices.Equal(got, []string{"k1", "k2"}) {
 		t.Fatalf("first page %v", got)
 	}
-	q.grow("d", uploads("d", "k1", "k2", "k3", "k4").tasks)
+	q.grow("d", uploads("d", "k0", "k1", "k2", "k3", "k4").tasks)
 	if got := drain(q); !slices.Equal(got, []string{"k3", "k4"}) {
 		t.Fatalf("after the rest %v, want k3 k4", got)
 	}

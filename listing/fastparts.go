@@ -69,7 +69,7 @@ func (d *fastDecoder) HandleDeserialize(ctx context.Context, in middleware.Deser
 	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return d.sdk.HandleDeserialize(ctx, in, answered{out, md, err})
 	}
-	body, readErr := io.ReadAll(resp.Body)
+	body, readErr := readBody(resp)
 	resp.Body.Close()
 	if readErr != nil {
 		// The SDK meets the same failure where it would have.
@@ -90,6 +90,23 @@ func (d *fastDecoder) HandleDeserialize(ctx context.Context, in middleware.Deser
 	}
 	return res, md2, nil
 }
+
+// readBody reads the whole body into a buffer of its announced length (a
+// page is hundreds of kilobytes: io.ReadAll's growing would allocate it
+// twice over).
+func readBody(resp *smithyhttp.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= maxPresized {
+		buf := bytes.NewBuffer(make([]byte, 0, n+1)) // +1: ReadFrom sees the end without growing
+		_, err := buf.ReadFrom(resp.Body)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// maxPresized bounds the buffer a Content-Length makes readBody allocate
+// before reading: a page of 1,000 uploads with 1,024-byte keys is under
+// 4 MiB.
+const maxPresized = 16 << 20
 
 // readParts reads the <Part> elements of a ListParts answer.
 func readParts(body []byte) ([]byte, func(any) bool, bool) {
@@ -131,11 +148,17 @@ func (f failing) Read([]byte) (int, error) { return 0, f.err }
 // decoded, and the document without them. ok is false if the document has
 // anything it does not decode exactly as the SDK would.
 func splitParts(doc []byte) (parts []types.Part, rest []byte, ok bool) {
+	if n := bytes.Count(doc, []byte("<Part>")); n > 0 {
+		parts = make([]types.Part, 0, n)
+	}
 	rest, ok = splitElems(doc, "Part", func(b []byte) (int, bool) {
 		p, n, ok := readPart(b)
 		parts = append(parts, p)
 		return n, ok
 	})
+	if len(parts) == 0 {
+		parts = nil // as the SDK leaves it (a count may include nested <Part>s)
+	}
 	return parts, rest, ok
 }
 
@@ -236,13 +259,12 @@ func readPart(b []byte) (p types.Part, n int, ok bool) {
 // text, each <Name> that nested lists (it returns its reader) to that reader.
 // It returns the length read; false if anything is not that simple.
 func readChildren(b []byte, end string, text func(name, text string) bool, nested func(name string) func(b []byte) (int, bool)) (int, bool) {
-	closing := []byte("</" + end + ">")
 	for i := 0; ; {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n') {
 			i++
 		}
-		if bytes.HasPrefix(b[i:], closing) {
-			return i + len(closing), true
+		if n := endTag(b[i:], end); n > 0 {
+			return i + n, true
 		}
 		if i >= len(b) || b[i] != '<' {
 			return 0, false
@@ -254,7 +276,7 @@ func readChildren(b []byte, end string, text func(name, text string) bool, neste
 		if j == i+1 || j >= len(b) || b[j] != '>' {
 			return 0, false
 		}
-		name := string(b[i+1 : j])
+		name := elementName(b[i+1 : j])
 		if nested != nil {
 			if read := nested(name); read != nil {
 				n, ok := read(b[j+1:])
@@ -266,15 +288,59 @@ func readChildren(b []byte, end string, text func(name, text string) bool, neste
 			}
 		}
 		k := j + 1 + bytes.IndexByte(b[j+1:], '<')
-		if k == j || !bytes.HasPrefix(b[k:], []byte("</"+name+">")) {
+		n := endTag(b[k:], name)
+		if k == j || n == 0 {
 			return 0, false
 		}
 		s, ok := unescape(b[j+1 : k])
 		if !ok || !text(name, s) {
 			return 0, false
 		}
-		i = k + len("</"+name+">")
+		i = k + n
 	}
+}
+
+// endTag returns the length of the end tag </name> that b begins with, or
+// 0.
+func endTag(b []byte, name string) int {
+	n := len(name) + 3
+	if len(b) < n || b[0] != '<' || b[1] != '/' || string(b[2:n-1]) != name || b[n-1] != '>' {
+		return 0
+	}
+	return n
+}
+
+// elementName returns b as a string: for the names of ListParts and
+// ListMultipartUploads answers a constant, not one allocation per element
+// of a page.
+func elementName(b []byte) string {
+	switch string(b) { // (compared without a copy)
+	case "Key":
+		return "Key"
+	case "UploadId":
+		return "UploadId"
+	case "Initiated":
+		return "Initiated"
+	case "StorageClass":
+		return "StorageClass"
+	case "Initiator":
+		return "Initiator"
+	case "Owner":
+		return "Owner"
+	case "ID":
+		return "ID"
+	case "DisplayName":
+		return "DisplayName"
+	case "PartNumber":
+		return "PartNumber"
+	case "Size":
+		return "Size"
+	case "LastModified":
+		return "LastModified"
+	case "ETag":
+		return "ETag"
+	}
+	return string(b)
 }
 
 func isAlnum(c byte) bool {

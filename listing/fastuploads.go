@@ -1,6 +1,7 @@
 package listing
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,11 +23,17 @@ func fastUploads(o *s3.Options) { install(o, readUploads) }
 // readUploads reads the <Upload> elements of a ListMultipartUploads answer.
 func readUploads(body []byte) ([]byte, func(any) bool, bool) {
 	var ups []types.MultipartUpload
+	if n := bytes.Count(body, []byte("<Upload>")); n > 0 {
+		ups = make([]types.MultipartUpload, 0, n)
+	}
 	rest, ok := splitElems(body, "Upload", func(b []byte) (int, bool) {
 		u, n, ok := readUpload(b)
 		ups = append(ups, u)
 		return n, ok
 	})
+	if len(ups) == 0 {
+		ups = nil // as the SDK leaves it (a count may include nested <Upload>s)
+	}
 	return rest, func(result any) bool {
 		o, ok := result.(*s3.ListMultipartUploadsOutput)
 		if !ok || len(o.Uploads) > 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -121,5 +122,52 @@ func TestLevelRangesMarkerIgnored(t *testing.T) {
 	}
 	if !slices.ContainsFunc(lv.Notes, func(n string) bool { return strings.Contains(n, "arbitrary key marker") }) {
 		t.Fatalf("notes %q: want the marker note", lv.Notes)
+	}
+}
+
+// On a server that refuses its own upload-id marker (versitygw v1.8.0), the
+// uploads of the key a page ended in are listed by that key as the prefix:
+// one page, however many keys begin with it.
+func TestBoundaryKeyIsOnePage(t *testing.T) {
+	srv, err := demo.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := srv.Client()
+	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("bnd")})
+	// The first page (three) ends before u/k (gofakes3's next key marker
+	// is the next key, S3's the last), which 200 keys begin with.
+	keys := []string{"u/a", "u/b", "u/c", "u/k"}
+	for i := range 200 {
+		keys = append(keys, fmt.Sprintf("u/k%04d", i))
+	}
+	if err := demo.StartUploads(t.Context(), c, "bnd", keys); err != nil {
+		t.Fatal(err)
+	}
+	p, err := faultproxy.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	var byKey atomic.Int32
+	p.SetRule(func(r faultproxy.Request) faultproxy.Fault {
+		if r.Query.Get("prefix") == "u/k" {
+			byKey.Add(1)
+		}
+		return faultproxy.VersityMarker
+	})
+	l := listing.NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+	l.PageSize = 3
+	l.Concurrency = 1
+	lv, err := l.Level(context.Background(), "bnd", "u/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lv.Uploads) != len(keys) {
+		t.Fatalf("%d uploads, want %d", len(lv.Uploads), len(keys))
+	}
+	if n := byKey.Load(); n != 1 {
+		t.Fatalf("%d requests with the boundary key as the prefix, want 1", n)
 	}
 }

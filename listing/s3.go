@@ -34,8 +34,9 @@ type S3 struct {
 	// listing, against servers that invent entries forever. Zero means
 	// 100,000. ListParts needs no bound: its marker must rise within 1..10000.
 	MaxPages int
-	// Concurrency bounds the ListParts ranges of one upload fetched at
-	// once. Zero means DefaultConcurrency.
+	// Concurrency bounds the requests of one listing sent at once: the
+	// ListParts ranges of an upload, the pieces of a level. Zero means
+	// DefaultConcurrency.
 	Concurrency int
 	// DirectoryRegions are the regions whose directory buckets (S3 Express
 	// One Zone, not in ListBuckets) Buckets lists with ListDirectoryBuckets;
@@ -58,8 +59,9 @@ type S3 struct {
 }
 
 // DefaultConcurrency lists the nine ranges after a first page of 1,000
-// parts all at once.
-const DefaultConcurrency = 10
+// parts, and the up to 32 pieces a big level is first cut into (a level of
+// 20,000 uploads), all at once.
+const DefaultConcurrency = 32
 
 func (c *S3) concurrency() int {
 	if c.Concurrency > 0 {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unique"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -196,15 +197,20 @@ func (l *levelListing) firstKey() string {
 // absorb adds what p gathered (a piece of the level, a boundary key's
 // uploads) to l, once each.
 func (l *levelListing) absorb(p *levelListing) {
-	l.claimed = l.claimed && p.claimed
-	if l.implausible == "" {
-		l.implausible = p.implausible
-	}
 	for _, u := range p.uploads {
 		if k := [2]string{str(u.Key), str(u.UploadId)}; !l.seen[k] {
 			l.seen[k] = true
 			l.uploads = append(l.uploads, u)
 		}
+	}
+	l.absorbAllButUploads(p)
+}
+
+// absorbAllButUploads adds what p gathered but its uploads.
+func (l *levelListing) absorbAllButUploads(p *levelListing) {
+	l.claimed = l.claimed && p.claimed
+	if l.implausible == "" {
+		l.implausible = p.implausible
 	}
 	for _, raw := range p.prefixes {
 		if k := [2]string{raw, "/"}; !l.seen[k] {
@@ -424,6 +430,7 @@ func (l *levelListing) finish() (*Level, error) {
 		}
 	}
 	var deep []Upload
+	lv.Uploads = make([]Upload, 0, len(l.uploads))
 	for _, u := range l.uploads {
 		key, id := decodeKey(str(u.Key), encoded), str(u.UploadId)
 		if id == "" || !strings.HasPrefix(key, l.prefix) {
@@ -444,11 +451,10 @@ func (l *levelListing) finish() (*Level, error) {
 		}
 		addPrefix(p)
 	}
-	sortUploads(lv.Uploads)
+	lv.Uploads = sortUploads(lv.Uploads)
 	sort.Strings(lv.Prefixes)
 	if deep != nil {
-		sortUploads(deep)
-		lv.Deep = deep
+		lv.Deep = sortUploads(deep)
 	}
 	return lv, nil
 }
@@ -473,33 +479,22 @@ func (l *levelListing) decodeMarker(res *s3.ListMultipartUploadsOutput, key stri
 
 // boundary gathers the uploads of exactly key, listed with key as the
 // prefix: what the page after key marker key and its upload-id marker would
-// have begun with, for a server that refuses the upload-id marker.
+// have begun with, for a server that refuses the upload-id marker. The
+// key's uploads come first (every other key with that prefix sorts after
+// it), so one page holds them, however many keys begin with it.
 func (l *levelListing) boundary(ctx context.Context, key string) error {
 	exact := func(raw string) bool { return raw == key || decodeKey(raw, plausiblyEncoded(raw)) == key }
-	var keyMarker string
-	for page := 0; ; page++ {
-		if page >= l.c.maxPages() {
-			return l.bad("more than %d pages", l.c.maxPages())
-		}
-		res, err := l.c.uploadsPage(ctx, l.bucket, key, "", keyMarker, "", page > 0)
-		if err != nil {
-			return l.c.wrap(err, opUploads, l.bucket, key, "")
-		}
-		l.add(&s3.ListMultipartUploadsOutput{EncodingType: res.EncodingType, Uploads: res.Uploads}, exact)
-		if !aws.ToBool(res.IsTruncated) {
-			return nil
-		}
-		next, _ := l.nextMarkers(res)
-		switch {
-		case next == key:
-			// More uploads of the key itself than a page: only an
-			// upload-id marker could reach them, and it is refused.
-			return l.bad("more than a page of uploads of key %q, and the server refuses upload-id markers", key)
-		case next == "" || next == keyMarker || !strings.HasPrefix(next, key):
-			return nil // past the key: its uploads are all in hand
-		}
-		keyMarker = next
+	res, err := l.c.uploadsPage(ctx, l.bucket, key, "", "", "", false)
+	if err != nil {
+		return l.c.wrap(err, opUploads, l.bucket, key, "")
 	}
+	l.add(&s3.ListMultipartUploadsOutput{EncodingType: res.EncodingType, Uploads: res.Uploads}, exact)
+	if next, _ := l.nextMarkers(res); aws.ToBool(res.IsTruncated) && next == key {
+		// More uploads of the key itself than a page: only an
+		// upload-id marker could reach them, and it is refused.
+		return l.bad("more than a page of uploads of key %q, and the server refuses upload-id markers", key)
+	}
+	return nil
 }
 
 // uploadsPage sends one ListMultipartUploads.
@@ -533,34 +528,50 @@ func refusesMarker(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidArgument"
 }
 
-func sortUploads(us []Upload) {
-	sort.Slice(us, func(i, j int) bool {
-		a, b := us[i], us[j]
-		if a.Key != b.Key {
-			return a.Key < b.Key
+// sortUploads sorts by key, then upload ID, and drops repeats (a ranged
+// listing's seams list some entries twice).
+func sortUploads(us []Upload) []Upload {
+	byKeyID := func(a, b Upload) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
 		}
-		return a.ID < b.ID
-	})
+		return strings.Compare(a.ID, b.ID)
+	}
+	if !slices.IsSortedFunc(us, byKeyID) {
+		slices.SortFunc(us, byKeyID)
+	}
+	return slices.CompactFunc(us, func(a, b Upload) bool { return a.Key == b.Key && a.ID == b.ID })
 }
 
+// uploadOf converts the SDK's upload, whose key (decoded) is key. The
+// fields most uploads share (owner, initiator, storage class) are
+// interned: a level of 100,000 uploads of one account holds its owner's ID
+// once, not 100,000 times.
 func uploadOf(key string, u types.MultipartUpload) Upload {
 	up := Upload{
 		Key:               key,
 		ID:                str(u.UploadId),
-		StorageClass:      enum(u.StorageClass),
-		ChecksumAlgorithm: enum(u.ChecksumAlgorithm),
-		ChecksumType:      enum(u.ChecksumType),
+		StorageClass:      intern(enum(u.StorageClass)),
+		ChecksumAlgorithm: intern(enum(u.ChecksumAlgorithm)),
+		ChecksumType:      intern(enum(u.ChecksumType)),
 	}
 	if u.Initiated != nil {
 		up.Initiated = *u.Initiated
 	}
 	if u.Initiator != nil {
-		up.InitiatorID = str(u.Initiator.ID)
+		up.InitiatorID = intern(str(u.Initiator.ID))
 	}
 	if u.Owner != nil {
-		up.OwnerID = str(u.Owner.ID)
+		up.OwnerID = intern(str(u.Owner.ID))
 	}
 	return up
+}
+
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 // CheckBucket asks for at most one upload of bucket: a cheap way to learn,

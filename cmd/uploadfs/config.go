@@ -54,8 +54,8 @@ type config struct {
 	// Prefetch is --prefetch: listings fetched at once ahead of a walker;
 	// 0 turns prefetching off. Default fsnode.DefaultPrefetch.
 	Prefetch int
-	// ListConcurrency is --list-concurrency: ListParts ranges of one upload
-	// fetched at once. Default listing.DefaultConcurrency.
+	// ListConcurrency is --list-concurrency: requests of one listing sent
+	// at once. Default listing.DefaultConcurrency.
 	ListConcurrency int
 	// AllowAbort is --allow-abort: rmdir of an upload directory aborts the
 	// upload. Off: nothing is ever changed.
