@@ -52,32 +52,64 @@ type levelResult struct {
 }
 
 // measureLevel lists the wide level with uploadfs (its first name on a
-// fresh mount, then the whole level on another), the SDK one page after
-// another and the AWS CLI, all through the delay proxy: with replay, after
-// a warm-up round that records versitygw's answers (its posix backend reads
-// every upload of the level for each page, hundreds of milliseconds of CPU
-// that S3 does not spend).
+// fresh mount, then the whole level on another; medians of -reps), the SDK
+// one page after another and the AWS CLI, all through the delay proxy:
+// with replay, after a warm-up round that records versitygw's answers (its
+// posix backend reads every upload of the level for each page, hundreds of
+// milliseconds of CPU that S3 does not spend).
 func (b *bench) measureLevel() (levelResult, error) {
+	r := levelResult{uploads: b.o.levelUploads}
 	if b.o.replay {
-		if _, err := b.levelRound(); err != nil {
-			return levelResult{}, err
+		if err := b.levelMount(&r); err != nil {
+			return r, err
 		}
 	}
-	return b.levelRound()
+	var firsts, wholes []time.Duration
+	var rss []int64
+	for range b.o.reps {
+		if err := b.levelMount(&r); err != nil {
+			return r, err
+		}
+		firsts, wholes, rss = append(firsts, r.first), append(wholes, r.whole), append(rss, int64(r.bytesPerUpload))
+	}
+	r.first, r.whole, r.bytesPerUpload = median(firsts), median(wholes), float64(medianInt(rss))
+
+	before := b.proxy.snapshot()
+	start := time.Now()
+	var err error
+	if r.sdkListed, err = sequentialLevel(client(b.url)); err != nil {
+		return r, err
+	}
+	r.sdk, r.sdkReq = time.Since(start), uploadListings(b.proxy.snapshot().since(before))
+	if b.o.replay { // the SDK's own answers recorded: measured again, replayed
+		before, start = b.proxy.snapshot(), time.Now()
+		if r.sdkListed, err = sequentialLevel(client(b.url)); err != nil {
+			return r, err
+		}
+		r.sdk, r.sdkReq = time.Since(start), uploadListings(b.proxy.snapshot().since(before))
+	}
+
+	start = time.Now()
+	if r.cliList, err = b.cliUploads(levelBucket, levelPrefix, "/"); err != nil {
+		return r, err
+	}
+	r.cli = time.Since(start)
+	return r, nil
 }
 
-func (b *bench) levelRound() (levelResult, error) {
-	r := levelResult{uploads: b.o.levelUploads}
+// levelMount measures uploadfs once: the first name on a fresh mount, then
+// the whole level on another.
+func (b *bench) levelMount(r *levelResult) error {
 	dirOf := func(m *mounted) string {
 		return filepath.Join(m.dir, levelBucket, strings.TrimSuffix(levelPrefix, "/"))
 	}
 	m, err := b.mount("--bucket", levelBucket)
 	if err != nil {
-		return r, err
+		return err
 	}
 	if _, err := os.Stat(dirOf(m)); err != nil {
 		m.close()
-		return r, err
+		return err
 	}
 	before := b.proxy.snapshot()
 	start := time.Now()
@@ -86,20 +118,19 @@ func (b *bench) levelRound() (levelResult, error) {
 	r.firstReq = uploadListings(b.proxy.snapshot().since(before))
 	m.close()
 	if err != nil {
-		return r, fmt.Errorf("first name: %v", err)
+		return fmt.Errorf("first name: %v", err)
 	}
 
 	if m, err = b.mount("--bucket", levelBucket); err != nil {
-		return r, err
+		return err
 	}
+	defer m.close()
 	if _, err := os.Stat(dirOf(m)); err != nil {
-		m.close()
-		return r, err
+		return err
 	}
 	rss0, err := m.rss()
 	if err != nil {
-		m.close()
-		return r, err
+		return err
 	}
 	before = b.proxy.snapshot()
 	start = time.Now()
@@ -110,25 +141,11 @@ func (b *bench) levelRound() (levelResult, error) {
 	}
 	c := b.proxy.snapshot().since(before)
 	r.wholeReq, r.prefetched = uploadListings(c), c.listParts
-	m.close()
 	if err != nil {
-		return r, fmt.Errorf("ls: %v: %s", err, stderrOf(err))
+		return fmt.Errorf("ls: %v: %s", err, stderrOf(err))
 	}
 	r.listed = len(strings.Fields(string(out)))
-
-	before = b.proxy.snapshot()
-	start = time.Now()
-	if r.sdkListed, err = sequentialLevel(client(b.url)); err != nil {
-		return r, err
-	}
-	r.sdk, r.sdkReq = time.Since(start), uploadListings(b.proxy.snapshot().since(before))
-
-	start = time.Now()
-	if r.cliList, err = b.cliUploads(levelBucket, levelPrefix, "/"); err != nil {
-		return r, err
-	}
-	r.cli = time.Since(start)
-	return r, nil
+	return nil
 }
 
 // keyMarkerUploads lists bucket's uploads under prefix one page after
