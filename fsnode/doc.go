@@ -76,4 +76,10 @@
 // A level's directory streams: its first page at once, the rest (listed as
 // ranges of keys, see package listing) when the reader goes on
 // (levelstream.go).
+//
+// # Prefetching for walks
+//
+// Reading a directory queues the listings a walk will need next; they are
+// fetched a window ahead of the walker once it goes into the directory,
+// the window moving as it opens what the directory holds (prefetch.go).
 package fsnode
