@@ -252,9 +252,13 @@ func (m *mount) prefetchLevel(bucket, prefix string, own []listing.Upload, hasLe
 	var idx *levelIndex
 	grows := false
 	if hasLevel {
-		idx = m.levelInHand(bucket, prefix)
-		_, whole := m.levels.Get(levelKey{bucket, prefix})
-		grows = !whole
+		// The whole level first: asked after the first page, a level that
+		// came in between would leave a batch of its first page that
+		// nothing grows.
+		var whole bool
+		if idx, whole = m.levels.Get(levelKey{bucket, prefix}); !whole {
+			idx, grows = m.levelInHand(bucket, prefix), true
+		}
 	}
 	b := &prefetchBatch{dir: levelDir(bucket, prefix), bucket: bucket, tasks: levelTasks(own, idx), grows: grows}
 	m.queue(b, true)

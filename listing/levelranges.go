@@ -38,7 +38,8 @@ func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage)
 	}
 	switch {
 	case err == nil:
-		return r.merge()
+		r.merge()
+		return nil
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied) || ctx.Err() != nil:
 		return err
 	}
@@ -140,7 +141,7 @@ func (r *ranger) err() error {
 }
 
 // merge adds every piece's entries to the first piece's, once each.
-func (r *ranger) merge() error {
+func (r *ranger) merge() {
 	n := len(r.l.uploads)
 	for _, p := range r.pieces {
 		n += len(p.uploads)
@@ -155,7 +156,6 @@ func (r *ranger) merge() error {
 		r.l.absorbAllButUploads(p)
 	}
 	r.l.seen = nil // no longer true of uploads
-	return nil
 }
 
 // firstUpload is the key of the first upload gathered, as sent: the least
