@@ -187,3 +187,55 @@ func TestRequestOptions(t *testing.T) {
 		t.Fatalf("ls of a bucket of another owner: %q, want Permission denied", out)
 	}
 }
+
+// An access point by ARN (the SDK sends it to the ARN's region, to the
+// host NAME-ACCOUNT.<endpoint host>, which the test reaches through
+// HTTP_PROXY) and one by alias (a bucket name, in the region of its
+// bucket): both mount, show every upload under a file-safe name, and name
+// themselves exactly in user.s3.bucket.
+func TestAccessPoints(t *testing.T) {
+	w, g := regionWorld(t)
+	byARN := regionproxy.AccessPoint{Name: "uploads-ap", Account: "123456789012", Bucket: "west"}
+	byAlias := regionproxy.AccessPoint{Name: "south-ap", Account: "123456789012", Bucket: "south", Alias: "south-ap-k3x9q2mzvb7wt5a1d0p-s3alias"}
+	w.SetModes(regionproxy.Modes{AccessPoints: []regionproxy.AccessPoint{byARN, byAlias}})
+	arn := byARN.ARN("eu-west-1")
+	env := append(g.env, "HTTP_PROXY="+w.URL, "http_proxy="+w.URL, "NO_PROXY=", "no_proxy=")
+	mnt := t.TempDir()
+	// No --path-style: the SDK refuses it for ARNs (and asks an IP
+	// endpoint path-style by itself).
+	r := uploadfs(t, env, "mount", "--endpoint-url", w.URL, "--bucket", arn, "--bucket", byAlias.Alias, mnt)
+	if r.code != 0 {
+		t.Fatalf("mount: exit %d: %s", r.code, r.stderr)
+	}
+	t.Cleanup(func() { unmountForTest(t, mnt) })
+	w.Seen()
+
+	escaped := "arn:aws:s3:eu-west-1:123456789012:accesspoint%2Fuploads-ap"
+	if got := shell(t, "cd "+q(mnt)+" && LC_ALL=C ls"); got != escaped+"\n"+byAlias.Alias+"\n" {
+		t.Fatalf("ls: %q", got)
+	}
+	want := "./" + escaped + "/b/y.bin 00001 100\n./" + escaped + "/b/y.bin 00002 200\n./" + escaped + "/b/y.bin 00003 300\n" +
+		"./" + byAlias.Alias + "/z.bin 00001 100\n"
+	files := shell(t, "cd "+q(mnt)+" && find . -type f -printf '%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
+	if files != want {
+		t.Fatalf("find:\n%s\nwant:\n%s", files, want)
+	}
+	for dir, name := range map[string]string{escaped + "/b/y.bin": arn, byAlias.Alias + "/z.bin": byAlias.Alias} {
+		up := strings.TrimSpace(shell(t, "find "+q(filepath.Join(mnt, dir))+" -mindepth 1 -maxdepth 1 -type d"))
+		if got := xattr(up, "user.s3.bucket"); got != name {
+			t.Fatalf("user.s3.bucket of %s: %q, want %q", up, got, name)
+		}
+	}
+	viaARN := 0
+	for _, s := range w.Seen() {
+		if s.AccessPoint == byARN.Name {
+			viaARN++
+			if s.Region != "eu-west-1" || s.Answer != 0 {
+				t.Fatalf("%s through the ARN signed for %q, answered %d", s.Op, s.Region, s.Answer)
+			}
+		}
+	}
+	if viaARN == 0 {
+		t.Fatal("no request reached the access point by its ARN")
+	}
+}

@@ -14,7 +14,12 @@
 //     <BucketRegion> when the request has max-buckets, continuation-token
 //     or prefix (as AWS does), unless NoBucketRegion;
 //   - refuses (403 AccessDenied) a request whose x-amz-expected-bucket-owner
-//     differs from the bucket's owner (Owners).
+//     differs from the bucket's owner (Owners);
+//   - serves access points (AccessPoints): a request for an access point ARN,
+//     which the SDK sends virtual-hosted to NAME-ACCOUNT.<endpoint host>
+//     (a client reaches the front for that host through HTTP_PROXY), or
+//     for an access point alias used as a bucket name, reaches the
+//     access point's bucket.
 //
 // It records what it saw for the tests to count.
 package regionproxy
@@ -42,6 +47,7 @@ import (
 // Seen is one request as the proxy saw it.
 type Seen struct {
 	Method, Bucket string
+	AccessPoint    string // the access point it came through, if any
 	Region         string // the region it was signed for
 	Op             string // "ListBuckets", "HeadBucket", "ListMultipartUploads", "ListParts", "other"
 	Answer         int    // the status the proxy answered with, or 0 when forwarded
@@ -59,6 +65,55 @@ type Modes struct {
 	// Owners maps a bucket to its owner's account ID; unlisted buckets
 	// are the caller's.
 	Owners map[string]string
+	// AccessPoints are the account's access points.
+	AccessPoints []AccessPoint
+}
+
+// AccessPoint is an access point on one of the front's buckets; it lives
+// in its bucket's region.
+type AccessPoint struct {
+	Name, Account, Bucket string
+	Alias                 string // used as a bucket name, path-style
+}
+
+// rebase replaces the prefix cut of path with "/"+bucket ("" stays "").
+func rebase(path, cut, bucket string) string {
+	if path == "" {
+		return ""
+	}
+	rest := strings.TrimPrefix(path, cut)
+	if rest == "/" {
+		rest = ""
+	}
+	return "/" + bucket + rest
+}
+
+// ARN is the access point's ARN in region.
+func (ap AccessPoint) ARN(region string) string {
+	return "arn:aws:s3:" + region + ":" + ap.Account + ":accesspoint/" + ap.Name
+}
+
+// accessPoint finds the access point a request is for, by its virtual host
+// (NAME-ACCOUNT.…) or by its alias in the path's first segment, and rewrites
+// the request's path to the access point's bucket.
+func (m Modes) accessPoint(r *http.Request, first string) (AccessPoint, bool) {
+	label, _, _ := strings.Cut(r.Host, ".")
+	for _, ap := range m.AccessPoints {
+		var cut string
+		switch {
+		case strings.Contains(r.Host, ".") && label == ap.Name+"-"+ap.Account:
+			cut = ""
+		case first != "" && first == ap.Alias:
+			cut = "/" + ap.Alias
+		default:
+			continue
+		}
+		r.URL.Path = rebase(r.URL.Path, cut, ap.Bucket)
+		r.URL.RawPath = rebase(r.URL.RawPath, cut, ap.Bucket)
+		r.Host = "" // the backend is asked path-style
+		return ap, true
+	}
+	return AccessPoint{}, false
 }
 
 // Proxy is the front; safe for concurrent use.
@@ -115,11 +170,15 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	if m := scope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		region = m[1]
 	}
-	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	s := Seen{Method: r.Method, Bucket: bucket, Region: region, Op: opOf(r, bucket), Header: r.Header.Clone()}
 	p.mu.Lock()
 	modes := p.modes
 	p.mu.Unlock()
+	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	ap, viaAP := modes.accessPoint(r, bucket)
+	if viaAP {
+		bucket = ap.Bucket
+	}
+	s := Seen{Method: r.Method, Bucket: bucket, AccessPoint: ap.Name, Region: region, Op: opOf(r, bucket), Header: r.Header.Clone()}
 	defer func() {
 		p.mu.Lock()
 		p.seen = append(p.seen, s)
