@@ -82,6 +82,7 @@ fuzz:
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastParts$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastUploads$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzArchiveTreeHash$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./regions -run '^$$' -fuzz '^FuzzZoneRegion$$' -fuzztime $(FUZZTIME)
 
 # bench prints uploadfs against the AWS CLI, the SDK's paginator and tmpfs,
 # measured in one run (several minutes: it creates 60,000 parts). Flags go

@@ -51,7 +51,12 @@ func (c *S3) Buckets(ctx context.Context) ([]Bucket, error) {
 // none: that is no directory buckets, not a failed root.
 func (c *S3) directoryBuckets(ctx context.Context, region string, out *collector[Bucket]) error {
 	const op = "ListDirectoryBuckets"
-	var opts []func(*s3.Options)
+	// ListDirectoryBuckets is a control-plane call signed with the
+	// credentials themselves. With a custom endpoint the SDK would pick
+	// the session scheme of a bucket's requests for it and fail before
+	// sending ("get identity: bucket name is missing"); against AWS this
+	// changes nothing.
+	opts := []func(*s3.Options){func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) }}
 	if region != "" {
 		opts = append(opts, func(o *s3.Options) { o.Region = region })
 	}

@@ -40,7 +40,7 @@ func (r *Router) ListDirectoryBuckets(ctx context.Context, in *s3.ListDirectoryB
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.ListDirectoryBuckets(ctx, in)
+	out, err := c.ListDirectoryBuckets(ctx, in, opts...)
 	if err == nil {
 		for _, b := range out.Buckets {
 			if b.Name != nil {

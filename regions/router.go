@@ -13,6 +13,9 @@
 //     with the bucket's region (the header on the 301 or 400), the request
 //     is sent again, once, there. If the answer names no region, HeadBucket
 //     (which answers the header from any region) is asked.
+//   - A directory bucket's name says its region: its zone ID begins with
+//     the region's code (use1-az4: us-east-1). S3 could not say it: the
+//     SDK builds the zonal endpoint from the client's region.
 //   - Each learned region is kept for the life of the Router. Concurrent
 //     first requests for one bucket wait for the first to learn it.
 //
@@ -137,6 +140,11 @@ func (r *Router) learn(bucket, region, why string) {
 // For an unknown bucket, the first caller goes on to learn it (done must
 // then be called once its request has ended); later callers wait for it.
 func (r *Router) regionFor(ctx context.Context, bucket string) (region string, done func(), err error) {
+	if _, ok := r.Region(bucket); !ok {
+		if region, ok := zoneRegion(bucket); ok {
+			r.learn(bucket, region, "the zone ID in the directory bucket's name")
+		}
+	}
 	for {
 		r.mu.Lock()
 		if region, ok := r.known[bucket]; ok {

@@ -90,7 +90,14 @@ func newS3Client(cfg aws.Config, c *config, log *slog.Logger) (r *regions.Router
 		if region == cfg.Region {
 			return base
 		}
-		return s3.New(base.Options(), func(o *s3.Options) { o.Region = region })
+		return s3.New(base.Options(), func(o *s3.Options) {
+			o.Region = region
+			// The copied options hold the base client's S3 Express
+			// session provider, which New would re-bind to this client:
+			// every directory bucket's CreateSession would then go to
+			// the region built last. Each region gets its own.
+			o.ExpressCredentials = nil
+		})
 	}, log), base.Options().BaseEndpoint != nil
 }
 

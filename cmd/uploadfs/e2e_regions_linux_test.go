@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -237,5 +239,98 @@ func TestAccessPoints(t *testing.T) {
 	}
 	if viaARN == 0 {
 		t.Fatal("no request reached the access point by its ARN")
+	}
+}
+
+// Directory buckets (S3 Express One Zone) through the front: listed with
+// ListDirectoryBuckets in each --directory-bucket-region (they are not in
+// ListBuckets), asked with session
+// credentials, their unsorted pages of three with opaque markers gathered
+// whole and shown sorted. One in another region mounts with --bucket and
+// is asked in its region from the first request (its zone ID says it).
+func TestDirectoryBucketsEndToEnd(t *testing.T) {
+	w, g := regionWorld(t)
+	dirs := map[string]string{"us-east-1": "data--use1-az4--x-s3", "ap-south-1": "media--aps1-az1--x-s3"}
+	var want []string
+	for region, bucket := range dirs {
+		c := s3.New(w.Servers[region].Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
+		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatal(err)
+		}
+		keys := []string{"logs/a.bin", "logs/b.bin", "twice"}
+		for i := range 8 {
+			keys = append(keys, fmt.Sprintf("k%d", 7-i))
+		}
+		keys = append(keys, "twice")
+		for i, key := range keys {
+			if _, err := demo.CreateUpload(t.Context(), c, bucket, key, []int32{1}, func(int32) int { return 10 + i }); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, fmt.Sprintf("./%s/%s 00001 %d", bucket, key, 10+i))
+		}
+	}
+	slices.Sort(want)
+	checkDir := func(t *testing.T, mnt string, buckets ...string) {
+		t.Helper()
+		var wantHere []string
+		for _, line := range want {
+			for _, b := range buckets {
+				if strings.HasPrefix(line, "./"+b+"/") {
+					wantHere = append(wantHere, line)
+				}
+			}
+		}
+		files := shell(t, "cd "+q(mnt)+" && find "+strings.Join(buckets, " ")+" -type f -printf './%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
+		if files != strings.Join(wantHere, "\n")+"\n" {
+			t.Fatalf("find:\n%s\nwant:\n%s", files, strings.Join(wantHere, "\n"))
+		}
+		for _, b := range buckets {
+			// find reads in uploadfs's own order: sorted, whatever the
+			// pages' order was.
+			names := shell(t, "find "+q(filepath.Join(mnt, b))+" -mindepth 1 -maxdepth 1 -printf '%f\\n'")
+			if sorted := shell(t, "find "+q(filepath.Join(mnt, b))+" -mindepth 1 -maxdepth 1 -printf '%f\\n' | LC_ALL=C sort"); names != sorted {
+				t.Fatalf("%s in the order\n%s", b, names)
+			}
+		}
+	}
+
+	// (On AWS the default region is asked too; with --endpoint-url only
+	// the regions given.)
+	mnt := g.mount(t, "--directory-bucket-region", "us-east-1", "--directory-bucket-region", "ap-south-1")
+	if got := shell(t, "cd "+q(mnt)+" && LC_ALL=C ls"); got != "data--use1-az4--x-s3\neast\nmedia--aps1-az1--x-s3\nsouth\nwest\n" {
+		t.Fatalf("ls: %q", got)
+	}
+	checkDir(t, mnt, dirs["us-east-1"], dirs["ap-south-1"])
+	seen := w.Seen()
+	asked := map[string]int{}
+	sessions, pages := 0, 0
+	for _, s := range seen {
+		switch {
+		case s.Answer != 0 && s.Answer != 200:
+			t.Fatalf("%s of %q signed for %s answered %d", s.Op, s.Bucket, s.Region, s.Answer)
+		case s.Op == "ListDirectoryBuckets":
+			asked[s.Region]++
+		case s.Op == "CreateSession":
+			sessions++
+		case s.Op == "ListMultipartUploads" && regionproxy.IsDirectory(s.Bucket):
+			pages++
+			if s.Header.Get("x-amz-s3session-token") == "" {
+				t.Fatalf("ListMultipartUploads of %s without session credentials", s.Bucket)
+			}
+		}
+	}
+	if len(asked) != 2 || asked["us-east-1"] < 2 || asked["ap-south-1"] < 2 {
+		t.Fatalf("ListDirectoryBuckets asked %v: want every page of us-east-1 and ap-south-1", asked)
+	}
+	if sessions == 0 || pages < 8 {
+		t.Fatalf("%d sessions, %d pages of directory-bucket uploads", sessions, pages)
+	}
+
+	mnt = g.mount(t, "--bucket", dirs["ap-south-1"])
+	checkDir(t, mnt, dirs["ap-south-1"])
+	for _, s := range w.Seen() {
+		if s.Answer != 0 && s.Answer != 200 {
+			t.Fatalf("--bucket: %s of %q signed for %s answered %d", s.Op, s.Bucket, s.Region, s.Answer)
+		}
 	}
 }

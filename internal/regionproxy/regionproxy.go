@@ -19,7 +19,9 @@
 //     which the SDK sends virtual-hosted to NAME-ACCOUNT.<endpoint host>
 //     (a client reaches the front for that host through HTTP_PROXY), or
 //     for an access point alias used as a bucket name, reaches the
-//     access point's bucket.
+//     access point's bucket;
+//   - answers for directory buckets as S3 Express One Zone does (see
+//     directory.go).
 //
 // It records what it saw for the tests to count.
 package regionproxy
@@ -49,7 +51,7 @@ type Seen struct {
 	Method, Bucket string
 	AccessPoint    string // the access point it came through, if any
 	Region         string // the region it was signed for
-	Op             string // "ListBuckets", "HeadBucket", "ListMultipartUploads", "ListParts", "other"
+	Op             string // "ListBuckets", "ListDirectoryBuckets", "CreateSession", "HeadBucket", "ListMultipartUploads", "ListParts", "other"
 	Answer         int    // the status the proxy answered with, or 0 when forwarded
 	Header         http.Header
 }
@@ -163,7 +165,7 @@ func (p *Proxy) Seen() []Seen {
 	return s
 }
 
-var scope = regexp.MustCompile(`Credential=[^/]+/[0-9]{8}/([^/]+)/s3/aws4_request`)
+var scope = regexp.MustCompile(`Credential=[^/]+/[0-9]{8}/([^/]+)/s3(?:express)?/aws4_request`)
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	region := ""
@@ -184,11 +186,17 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.seen = append(p.seen, s)
 		p.mu.Unlock()
 	}()
+	home, err := p.home(bucket)
+	if err == nil {
+		if status, ok := p.directoryOp(w, r, bucket, region, home); ok {
+			s.Answer = status
+			return
+		}
+	}
 	if bucket == "" {
 		s.Answer = p.listBuckets(w, r, !modes.NoBucketRegion)
 		return
 	}
-	home, err := p.home(bucket)
 	switch {
 	case err != nil:
 		s.Answer = writeError(w, r, http.StatusInternalServerError, "InternalError", err.Error(), "")
@@ -214,10 +222,14 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 func opOf(r *http.Request, bucket string) string {
 	q := r.URL.Query()
 	switch {
+	case bucket == "" && q.Get("x-id") == "ListDirectoryBuckets":
+		return "ListDirectoryBuckets"
 	case bucket == "":
 		return "ListBuckets"
 	case r.Method == http.MethodHead:
 		return "HeadBucket"
+	case q.Has("session"):
+		return "CreateSession"
 	case q.Has("uploadId"):
 		return "ListParts"
 	case q.Has("uploads"):
@@ -286,6 +298,9 @@ func (p *Proxy) listBuckets(w http.ResponseWriter, r *http.Request, regions bool
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>owner</ID></Owner><Buckets>`)
 	for _, bk := range all {
+		if IsDirectory(bk.Name) {
+			continue // not in ListBuckets
+		}
 		if withRegion {
 			bk.BucketRegion = bk.Region
 		}
