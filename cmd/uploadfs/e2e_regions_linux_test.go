@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -327,6 +329,15 @@ func TestDirectoryBucketsEndToEnd(t *testing.T) {
 	}
 
 	mnt = g.mount(t, "--bucket", dirs["ap-south-1"])
+	// Looked up by name before any listing (a directory bucket takes only
+	// prefixes ending in "/"): found, or ENOENT, never EIO.
+	dir := filepath.Join(mnt, dirs["ap-south-1"])
+	if got := shell(t, "stat -c %F "+q(filepath.Join(dir, "logs", "b.bin"))+" "+q(filepath.Join(dir, "twice"))); got != "directory\ndirectory\n" {
+		t.Fatalf("stat by name: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "logs", "nothing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("stat of a missing key: %v, want ENOENT", err)
+	}
 	checkDir(t, mnt, dirs["ap-south-1"])
 	for _, s := range w.Seen() {
 		if s.Answer != 0 && s.Answer != 200 {
