@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -200,6 +202,30 @@ func TestAbortCleanupRecipe(t *testing.T) {
 	}
 	if _, err := os.Stat(b.old[2]); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("an aborted upload's directory: %v", err)
+	}
+}
+
+// Key and prefix directories show the time they are looked at: a file
+// made after the mount started stands for "-mtime +N on a mount older than
+// N days", and only upload directories are older than it.
+func TestOnlyUploadDirectoriesAreOld(t *testing.T) {
+	b := newAbortBed(t, false)
+	ref := filepath.Join(t.TempDir(), "ref")
+	if err := os.WriteFile(ref, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := os.Chtimes(ref, now, now); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, dir := range append(slices.Clone(b.old), b.young) {
+		want = append(want, strings.TrimPrefix(dir, b.mnt+"/"))
+	}
+	slices.Sort(want)
+	got := mustSh(t, "cd "+b.mnt+" && find abt -mindepth 1 -type d ! -newer "+ref+" | LC_ALL=C sort")
+	if got != strings.Join(want, "\n")+"\n" {
+		t.Fatalf("directories older than the mount's first minutes:\n%s\nwant the upload directories:\n%s", got, strings.Join(want, "\n"))
 	}
 }
 

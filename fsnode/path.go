@@ -36,9 +36,12 @@ var (
 
 func (p *pathNode) ino() uint64 { return ino(levelPath, p.bucket, p.key) }
 
-// attr: a path directory's times are the mount's start, so that
-// `find -mtime` matches upload directories (mtime = Initiated) only.
-func (p *pathNode) attr(a *fuse.Attr) { p.m.dirAttr(a, p.ino(), time.Time{}) }
+// attr: a path directory shows S3 as it is now, so its times are now
+// (the kernel keeps them for the TTL). Then `find -mtime +N` matches upload
+// directories (mtime = Initiated) only, on a mount that has run for weeks
+// too; the mount's start would make every key and prefix directory of an
+// fstab mount match it after N days.
+func (p *pathNode) attr(a *fuse.Attr) { p.m.dirAttr(a, p.ino(), time.Now()) }
 
 // self returns this directory's entry in its parent's level: its own
 // uploads and whether it has children. The level (or the first page that
