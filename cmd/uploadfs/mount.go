@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/fsnode"
 	"github.com/uploadfs/uploadfs/listing"
@@ -52,7 +53,24 @@ func runMount(c *config) error {
 		ready(err)
 		return err
 	}
-	return serve(c, b, log, nil)
+	var onReady func()
+	if os.Getenv(readyEnv) != "" {
+		onReady = func() { leaveSession(log) }
+	}
+	return serve(c, b, log, onReady)
+}
+
+// leaveSession detaches a background child from its caller's session and
+// terminal, once it has mounted; not before. While an autofs trigger on
+// the mount point (x-systemd.automount) waits for its mount, the kernel
+// lets only the automount daemon's process group through the mount point,
+// and the mount it started (mount(8), then this program) runs in that
+// group: a child in a session of its own would wait, in its own stat and
+// mount(2), for the very mount it is making.
+func leaveSession(log *slog.Logger) {
+	if _, err := unix.Setsid(); err != nil {
+		log.Warn("cannot leave the caller's session", "err", err)
+	}
 }
 
 // backend is what a mount serves: an S3 or a Glacier lister, and the probe
@@ -142,7 +160,8 @@ func background(args []string) error {
 	cmd := exec.Command(exe, append([]string{"mount"}, args...)...)
 	cmd.Env = append(os.Environ(), readyEnv+"=3")
 	cmd.ExtraFiles = []*os.File{w} // fd 3
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// The child stays in this process group until it has mounted (then
+	// leaveSession): see there.
 	// stdin, stdout and stderr stay /dev/null: a child holding the caller's
 	// pipes would keep `$(uploadfs mount …)` waiting forever.
 	if err := cmd.Start(); err != nil {
