@@ -172,3 +172,35 @@ func TestLogFormatJSON(t *testing.T) {
 		}
 	}
 }
+
+// Under mount(8) at boot, HOME and PATH may be unset: the helper mounts
+// with the credentials a file names, and without any credentials says
+// that HOME is missing instead of a bare "no credentials".
+func TestHelperWithoutHomeOrPath(t *testing.T) {
+	g := adminGateway(t)
+	link := filepath.Join(t.TempDir(), "mount.uploadfs")
+	if err := os.Symlink(uploadfsBin, link); err != nil {
+		t.Fatal(err)
+	}
+	creds := filepath.Join(t.TempDir(), "credentials")
+	writeFile(t, creds, "[default]\naws_access_key_id = "+testAccess+"\naws_secret_access_key = "+testSecret+"\n")
+	bare := []string{"AWS_CONFIG_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1"}
+	helper := func(env []string) (string, error) {
+		mnt := t.TempDir()
+		cmd := exec.Command(link, "s3://admin", mnt, "-o", "endpoint_url="+g.url+",path_style")
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Cleanup(func() { unmountForTest(t, mnt) })
+			return shell(t, "ls "+q(filepath.Join(mnt, "admin"))), nil
+		}
+		return string(out), err
+	}
+	if got, err := helper(append(bare, "AWS_SHARED_CREDENTIALS_FILE="+creds)); err != nil || got != "k\n" {
+		t.Fatalf("without HOME and PATH, credentials from a file: %v %q", err, got)
+	}
+	out, err := helper(bare)
+	if err == nil || !strings.Contains(out, "HOME is not set") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("without HOME, PATH or credentials: %v %q, want one line saying HOME is not set", err, out)
+	}
+}
