@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,5 +175,54 @@ func TestDemo(t *testing.T) {
 				t.Fatal("still mounted after Ctrl-C")
 			}
 		})
+	}
+}
+
+// A Glacier upload completed by the AWS CLI from its .complete.json alone
+// (`aws glacier complete-multipart-upload --cli-input-json`): botocore
+// takes its keys, the server checks the size and the tree hash against the
+// parts, and the upload is gone.
+func TestGlacierCompleteWithCLI(t *testing.T) {
+	srv, g := glacierGateway(t)
+	srv.SetAccessKey("")
+	if err := demo.SeedGlacier(context.Background(), srv.Client(), srv.Clock); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetAccessKey(testAccess)
+	mnt := t.TempDir()
+	if r := uploadfs(t, g.env, "mount", "--glacier", "--endpoint-url", g.url, mnt); r.code != 0 {
+		t.Fatalf("mount: exit %d: %s", r.code, r.stderr)
+	}
+	t.Cleanup(func() { unmountForTest(t, mnt) })
+	completed := 0
+	for _, vault := range demo.Vaults {
+		for _, id := range strings.Fields(shell(t, "ls -U "+filepath.Join(mnt, vault))) {
+			file := filepath.Join(mnt, vault, id, ".complete.json")
+			if _, err := os.Stat(file); err != nil {
+				continue
+			}
+			var in struct{ Checksum string }
+			data, err := os.ReadFile(file)
+			if err != nil || json.Unmarshal(data, &in) != nil {
+				t.Fatalf("%s: %v %q", file, err, data)
+			}
+			var out struct{ Checksum, ArchiveId string }
+			g.aws(t, &out, "glacier", "complete-multipart-upload", "--cli-input-json", "file://"+file)
+			if out.Checksum != in.Checksum || out.ArchiveId == "" {
+				t.Fatalf("completed %s/%s: %+v, want checksum %s", vault, id, out, in.Checksum)
+			}
+			var ups struct{ UploadsList []struct{ MultipartUploadId string } }
+			g.aws(t, &ups, "glacier", "list-multipart-uploads", "--account-id", "-", "--vault-name", vault)
+			for _, u := range ups.UploadsList {
+				if u.MultipartUploadId == id {
+					t.Fatalf("%s/%s still in progress after its completion", vault, id)
+				}
+			}
+			completed++
+		}
+	}
+	t.Logf("%d uploads completed from their .complete.json", completed)
+	if completed == 0 {
+		t.Fatal("no upload of the demo vaults had a .complete.json")
 	}
 }
