@@ -211,7 +211,9 @@ func TestGlacierCompleteWithCLI(t *testing.T) {
 			if out.Checksum != in.Checksum || out.ArchiveId == "" {
 				t.Fatalf("completed %s/%s: %+v, want checksum %s", vault, id, out, in.Checksum)
 			}
-			var ups struct{ UploadsList []struct{ MultipartUploadId string } }
+			var ups struct {
+				UploadsList []struct{ MultipartUploadId string }
+			}
 			g.aws(t, &ups, "glacier", "list-multipart-uploads", "--account-id", "-", "--vault-name", vault)
 			for _, u := range ups.UploadsList {
 				if u.MultipartUploadId == id {
