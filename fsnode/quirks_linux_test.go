@@ -71,3 +71,38 @@ func TestServerQuirks(t *testing.T) {
 		})
 	}
 }
+
+// A server that does not say when uploads began (SeaweedFS): each upload
+// directory's mtime needs its first page of parts, and `ls -l` over many
+// keys fetches them a window ahead, in a few round-trip waves rather than
+// one a key; the times are the parts' (three days old here).
+func TestNoInitiatedInWaves(t *testing.T) {
+	srv := startServer(t)
+	c := srv.Client()
+	srv.Clock.Backdate(72 * time.Hour)
+	const keys = 100
+	for i := range keys {
+		oneUpload(t, c, "nin", fmt.Sprintf("u/%03d", i), 1)
+	}
+	srv.Clock.Backdate(0)
+	quirk, err := faultproxy.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(quirk.Close)
+	quirk.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.SeaweedUploads })
+	p := newSlowProxy(t, quirk.URL, 20*time.Millisecond)
+	const workers = 16
+	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"nin"}, Prefetch: workers})
+	if n := strings.Count(mustSh(t, "cd "+join(mnt, "nin")+" && ls -l u/*"), "total"); n != keys {
+		t.Fatalf("ls -l listed %d key directories, want %d", n, keys)
+	}
+	waves, inFlight := p.Waves()
+	t.Logf("ls -l of %d keys without Initiated: %d round-trip waves, %d requests at once", keys, waves, inFlight)
+	if waves*4 > keys || inFlight > workers+2 {
+		t.Fatalf("%d waves, %d at once: want a quarter of %d or fewer, at most %d at once", waves, inFlight, keys, workers+2)
+	}
+	if got := mustSh(t, "cd "+join(mnt, "nin")+" && find u -mindepth 2 -type d -mtime +1 | wc -l"); got != fmt.Sprintf("%d\n", keys) {
+		t.Fatalf("upload directories older than a day: %s, want %d", got, keys)
+	}
+}

@@ -51,6 +51,11 @@ func lookupUpload(ctx context.Context, parent *fs.Inode, m *mount, bucket string
 		// A server that does not say when an upload began (SeaweedFS):
 		// its first page of parts tells the best honest time (mtime).
 		// On failure the directory shows the mount's start, as before.
+		// Needing its parts, the lookup goes into the upload as a walker
+		// does: the uploads after it in the directory read are fetched
+		// ahead, so `ls -l */` over many keys takes a few round trips,
+		// not one a key.
+		m.uploadOpened(bucket, &u)
 		m.firstPage(ctx, n.key())
 	}
 	n.attr(&out.Attr)
