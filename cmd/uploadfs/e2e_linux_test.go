@@ -79,13 +79,15 @@ func need(t *testing.T, name string) string {
 
 // gateway is a running versitygw on 127.0.0.1.
 type gateway struct {
-	url string
-	env []string // for the AWS CLI and uploadfs: keys, path style, region
+	url  string
+	env  []string // for the AWS CLI and uploadfs: keys, path style, region
+	data string   // versitygw's posix root ("" for other servers)
 }
 
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
-	gw, err := gatewaypkg.Start(need(t, "versitygw"), testAccess, testSecret, t.TempDir())
+	data := t.TempDir()
+	gw, err := gatewaypkg.Start(need(t, "versitygw"), testAccess, testSecret, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +95,8 @@ func startGateway(t *testing.T) *gateway {
 	cfg := filepath.Join(t.TempDir(), "aws-config")
 	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o600)
 	return &gateway{
-		url: gw.URL,
+		url:  gw.URL,
+		data: data,
 		env: append(os.Environ(),
 			"AWS_ACCESS_KEY_ID="+testAccess, "AWS_SECRET_ACCESS_KEY="+testSecret,
 			"AWS_CONFIG_FILE="+cfg, "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
