@@ -38,7 +38,9 @@ func TestAbortEndToEnd(t *testing.T) {
 		backdateUpload(t, g.data, ids[key], old)
 	}
 	inProgress := func() []string {
-		var out struct{ Uploads []struct{ Key, UploadId string } }
+		var out struct {
+			Uploads []struct{ Key, UploadId string }
+		}
 		g.aws(t, &out, "s3api", "list-multipart-uploads", "--bucket", bucket)
 		var keys []string
 		for _, u := range out.Uploads {
