@@ -131,8 +131,8 @@ of its name with _ for -, and the generic options of mount(8) and systemd
 are ignored.
 
 Logs go to --log-file, else stderr in the foreground, else syslog
-(identifier uploadfs). Exit status: 0 success (also after SIGINT or
-SIGTERM), 1 failure, 2 usage error.`
+(identifier uploadfs). Exit status: 0 success (also after SIGINT,
+SIGTERM or SIGHUP), 1 failure, 2 usage error.`
 
 func commandList(root *cobra.Command) string {
 	var b strings.Builder

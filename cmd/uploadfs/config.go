@@ -145,7 +145,7 @@ func addMountFlags(fs *pflag.FlagSet, c *config) {
 	fn("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
 
 	group = groupProcess
-	boolean(&c.Foreground, "foreground", "f", "stay attached; SIGINT/SIGTERM unmount and exit 0")
+	boolean(&c.Foreground, "foreground", "f", "stay attached; SIGINT, SIGTERM and SIGHUP unmount and exit 0")
 	fs.StringArrayVarP(&c.Options, "options", "o", nil, "mount options as in fstab: ttl=30s,bucket=a:b,allow_other,… (the generic ones are ignored)")
 	in("options")
 	boolean(&c.Debug, "debug", "", "log each S3 request and FUSE operation (never credentials)")

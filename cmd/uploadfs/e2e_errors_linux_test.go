@@ -138,7 +138,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd) int {
 // killed then used to hang for ever in exit), so each is sent many times.
 func TestSignalsUnmount(t *testing.T) {
 	g := startGateway(t)
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			for range 10 {
 				mnt := t.TempDir()

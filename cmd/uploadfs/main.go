@@ -6,7 +6,7 @@
 //	uploadfs demo [--glacier] [MOUNTPOINT]
 //	uploadfs version
 //
-// Exit codes: 0 success (including an unmount on SIGINT/SIGTERM), 1 a
+// Exit codes: 0 success (including an unmount on SIGINT, SIGTERM or SIGHUP), 1 a
 // failure (the reason is one line on stderr), 2 a usage error.
 package main
 

@@ -209,7 +209,7 @@ func serve(c *config, b backend, log *slog.Logger, onReady func()) error {
 	// ever in exit, flushing that file to the server it no longer runs. A
 	// signal that comes while mounting is handled once the mount is up.
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	server, err := mountReady(c, b, log)
 	ready(err)
