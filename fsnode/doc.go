@@ -46,7 +46,10 @@
 // attributes it was found with, so Getattr and Getxattr of a listed entry
 // never send a request; Lookup is a map access into a cached listing. The
 // kernel caches entries and attributes for the same TTL, and negative
-// entries for at most maxNegativeTTL.
+// entries for at most maxNegativeTTL. It also keeps what it read of an
+// upload directory whose whole part listing is in hand (FOPEN_CACHE_DIR),
+// for as long as that listing is the one in hand: an open after it changed
+// drops the kernel's copy first (uploadNode.cacheFlags).
 //
 // A listing that has expired is fetched again whole on the next lookup of
 // any of its entries (cache.Held tells it from one never listed, for which

@@ -3,6 +3,7 @@ package fsnode
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -22,16 +23,19 @@ type uploadNode struct {
 	m      *mount
 	bucket string
 	up     atomic.Pointer[listing.Upload]
+	// served is the whole part listing the kernel was last given to read
+	// and keep (FOPEN_CACHE_DIR), nil if none since its copy was dropped.
+	servedMu sync.Mutex
+	served   *listing.Parts
 }
 
 var (
-	_ fs.NodeOpendirer   = (*uploadNode)(nil)
-	_ fs.NodeReaddirer   = (*uploadNode)(nil)
-	_ fs.NodeLookuper    = (*uploadNode)(nil)
-	_ fs.NodeGetattrer   = (*uploadNode)(nil)
-	_ fs.NodeGetxattrer  = (*uploadNode)(nil)
-	_ fs.NodeListxattrer = (*uploadNode)(nil)
-	_ fs.NodeRmdirer     = (*uploadNode)(nil)
+	_ fs.NodeOpendirHandler = (*uploadNode)(nil)
+	_ fs.NodeLookuper       = (*uploadNode)(nil)
+	_ fs.NodeGetattrer      = (*uploadNode)(nil)
+	_ fs.NodeGetxattrer     = (*uploadNode)(nil)
+	_ fs.NodeListxattrer    = (*uploadNode)(nil)
+	_ fs.NodeRmdirer        = (*uploadNode)(nil)
 )
 
 func uploadIno(bucket string, u listing.Upload) uint64 {
@@ -101,30 +105,44 @@ func (n *uploadNode) key() uploadKey {
 	return uploadKey{n.bucket, u.Key, u.ID}
 }
 
-// Opendir reads the first page (or finds the listing cached), so that an
-// upload aborted since it was listed fails here with ENOENT. A walker
+// OpendirHandle reads the first page (or finds the listing cached), so that
+// an upload aborted since it was listed fails here with ENOENT. A walker
 // opening it moves the prefetch window on.
-func (n *uploadNode) Opendir(ctx context.Context) syscall.Errno {
+//
+// With the whole listing in hand, the kernel may keep what it reads of the
+// directory (FOPEN_CACHE_DIR): a second `ls -l` then reads nothing from
+// uploadfs. Its copy is dropped first whenever the listing in hand is not
+// the one it was filled from (refreshed after the TTL, or evicted and
+// fetched again), and at every open without the listing in hand; so what
+// it shows is never older than the TTL allows.
+func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	n.m.uploadOpened(n.bucket, n.up.Load())
-	if _, ok := n.m.parts.Get(n.key()); ok {
-		return 0
+	k := n.key()
+	ps, whole := n.m.parts.Get(k)
+	if !whole {
+		first, err := n.m.firstPage(ctx, k)
+		if err != nil {
+			return nil, 0, toErrno(err)
+		}
+		if first.Truncated {
+			n.servedMu.Lock()
+			n.served = nil // this open, without FOPEN_KEEP_CACHE, drops the kernel's copy
+			n.servedMu.Unlock()
+			return &dirFile{n.streamFrom(first)}, 0, 0
+		}
+		// One page is the whole listing: made whole without a request.
+		if ps, err = n.m.partList(ctx, k); err != nil {
+			return nil, 0, toErrno(err)
+		}
 	}
-	_, err := n.m.firstPage(ctx, n.key())
-	return toErrno(err)
+	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.cacheFlags(ps), 0
 }
 
-// Readdir streams the parts: the first page at once, the rest (fetched as
-// parallel ranges) only if the reader asks for more, so `ls -f | head` of a
-// 10,000-part upload costs one request.
-func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+// streamFrom streams the parts: the first page at once, the rest (fetched
+// as parallel ranges) only if the reader asks for more, so `ls -f | head`
+// of a 10,000-part upload costs one request.
+func (n *uploadNode) streamFrom(first *listing.Page) fs.DirStream {
 	k := n.key()
-	if ps, ok := n.m.parts.Get(k); ok {
-		return fs.NewListDirStream(n.entries(ps.Parts)), 0
-	}
-	first, err := n.m.firstPage(ctx, k)
-	if err != nil {
-		return nil, toErrno(err)
-	}
 	return &restStream{entries: n.entries(first.Parts), more: first.Truncated, rest: func() ([]fuse.DirEntry, error) {
 		// The kernel gives a READDIR no interrupt context that outlives
 		// it; the fetch runs for the mount and is shared with Lookup.
@@ -133,7 +151,24 @@ func (n *uploadNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) 
 			return nil, err
 		}
 		return n.entries(ps.Parts), nil
-	}}, 0
+	}}
+}
+
+// cacheFlags lets the kernel keep what it reads of the directory from ps,
+// once any copy it holds of another listing is dropped (synchronously,
+// under servedMu, so that no concurrent open hands it the old copy). If
+// the kernel cannot be told, it keeps nothing.
+func (n *uploadNode) cacheFlags(ps *listing.Parts) uint32 {
+	n.servedMu.Lock()
+	defer n.servedMu.Unlock()
+	if n.served != ps {
+		if n.served != nil && n.NotifyContent(0, 0) != 0 {
+			n.served = nil
+			return 0
+		}
+		n.served = ps
+	}
+	return fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE
 }
 
 func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {

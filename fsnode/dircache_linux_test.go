@@ -1,0 +1,77 @@
+package fsnode
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// The kernel keeps what it read of an upload directory whose whole listing
+// is in hand: a warm `ls` sends no READDIR. What it shows is never older
+// than the TTL allows: once the listing is refreshed, by the directory's
+// own reader or by a lookup of a part, the next `ls` shows the new part.
+func TestUploadDirCachedByKernel(t *testing.T) {
+	srv := startServer(t)
+	c := srv.Client()
+	id := oneUpload(t, c, "kcache", "big", 50)
+	logs := &syncBuffer{}
+	const ttl = time.Second
+	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"kcache"}, TTL: ttl, Debug: true,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	dir := join(mnt, "kcache", "big", id)
+	// ls returns how many parts it listed and how many READDIRs it sent.
+	ls := func() (parts, readdirs int) {
+		logs.mu.Lock()
+		logs.b.Reset()
+		logs.mu.Unlock()
+		parts = strings.Count(mustSh(t, "ls "+dir), "\n")
+		logs.mu.Lock()
+		defer logs.mu.Unlock()
+		for _, l := range strings.Split(logs.b.String(), "\n") {
+			if strings.Contains(l, "rx ") && strings.Contains(l, "READDIR") {
+				readdirs++
+			}
+		}
+		return parts, readdirs
+	}
+	for i, want := range []struct{ parts, readdirs int }{{50, -1}, {50, 0}, {50, 0}} {
+		parts, readdirs := ls()
+		if parts != want.parts || (want.readdirs >= 0 && readdirs != want.readdirs) || (want.readdirs < 0 && readdirs == 0) {
+			t.Fatalf("ls #%d: %d parts, %d READDIRs; want %d parts, %s READDIRs", i+1, parts, readdirs, want.parts,
+				map[bool]string{true: "no", false: "some"}[want.readdirs == 0])
+		}
+	}
+	addPart := func(n int32) {
+		t.Helper()
+		if _, err := c.UploadPart(context.Background(), &s3.UploadPartInput{Bucket: aws.String("kcache"), Key: aws.String("big"),
+			UploadId: aws.String(id), PartNumber: aws.Int32(n), Body: bytes.NewReader(make([]byte, 100))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Refreshed by a lookup, while the kernel holds the old listing.
+	addPart(51)
+	time.Sleep(ttl + 200*time.Millisecond)
+	mustSh(t, "stat "+join(dir, "00051")+" >/dev/null")
+	if parts, _ := ls(); parts != 51 {
+		t.Fatalf("ls after a lookup refreshed the listing: %d parts, want 51", parts)
+	}
+	if parts, readdirs := ls(); parts != 51 || readdirs != 0 {
+		t.Fatalf("warm ls: %d parts, %d READDIRs; want 51, none", parts, readdirs)
+	}
+
+	// Expired, and refreshed by the directory's own reader.
+	addPart(52)
+	time.Sleep(ttl + 200*time.Millisecond)
+	if parts, _ := ls(); parts != 52 {
+		t.Fatalf("ls after the TTL: %d parts, want 52", parts)
+	}
+}
