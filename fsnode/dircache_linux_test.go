@@ -3,6 +3,7 @@ package fsnode
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -14,17 +15,27 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// The kernel keeps what it read of an upload directory whose whole listing
-// is in hand: a warm `ls` sends no READDIR. What it shows is never older
-// than the TTL allows: once the listing is refreshed, by the directory's
-// own reader or by a lookup of a part, the next `ls` shows the new part.
+// The kernel keeps what it read of an upload directory, from its first
+// read on: a second `ls` sends no READDIR, for an upload of one page or of
+// several (read as a first page, then the rest). What it shows is never
+// older than the TTL allows: once the listing is refreshed, by the
+// directory's own reader or by a lookup of a part, the next `ls` shows the
+// new part.
 func TestUploadDirCachedByKernel(t *testing.T) {
+	for _, pageSize := range []int32{0, 20} {
+		t.Run(fmt.Sprintf("page size %d", pageSize), func(t *testing.T) { kernelCache(t, pageSize) })
+	}
+}
+
+func kernelCache(t *testing.T, pageSize int32) {
 	srv := startServer(t)
 	c := srv.Client()
 	id := oneUpload(t, c, "kcache", "big", 50)
 	logs := &syncBuffer{}
 	const ttl = time.Second
-	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"kcache"}, TTL: ttl, Debug: true,
+	l := listing.NewS3(c)
+	l.PageSize = pageSize
+	mnt := mountTest(t, Options{Lister: l, Buckets: []string{"kcache"}, TTL: ttl, Debug: true,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	dir := join(mnt, "kcache", "big", id)
 	// ls returns how many parts it listed and how many READDIRs it sent.

@@ -23,10 +23,12 @@ type uploadNode struct {
 	m      *mount
 	bucket string
 	up     atomic.Pointer[listing.Upload]
-	// served is the whole part listing the kernel was last given to read
-	// and keep (FOPEN_CACHE_DIR), nil if none since its copy was dropped.
+	// served is the first page of the part listing the kernel was last
+	// given to read and keep (FOPEN_CACHE_DIR): its copy holds that page
+	// and the whole listing built on it. Nil if none since its copy was
+	// dropped.
 	servedMu sync.Mutex
-	served   *listing.Parts
+	served   *listing.Page
 }
 
 var (
@@ -109,12 +111,13 @@ func (n *uploadNode) key() uploadKey {
 // an upload aborted since it was listed fails here with ENOENT. A walker
 // opening it moves the prefetch window on.
 //
-// With the whole listing in hand, the kernel may keep what it reads of the
-// directory (FOPEN_CACHE_DIR): a second `ls -l` then reads nothing from
-// uploadfs. Its copy is dropped first whenever the listing in hand is not
-// the one it was filled from (refreshed after the TTL, or evicted and
-// fetched again), and at every open without the listing in hand; so what
-// it shows is never older than the TTL allows.
+// The kernel may keep what it reads of the directory (FOPEN_CACHE_DIR): a
+// second `ls -l` then reads nothing from uploadfs. What it reads comes from
+// one first page and the whole listing built on it; when the listing in
+// hand was built on another first page (refreshed after the TTL, or
+// evicted and fetched again), the kernel's copy is dropped before this open
+// lets it keep anything. So what it shows is never older than the TTL
+// allows.
 func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	n.m.uploadOpened(n.bucket, n.up.Load())
 	k := n.key()
@@ -125,17 +128,14 @@ func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHa
 			return nil, 0, toErrno(err)
 		}
 		if first.Truncated {
-			n.servedMu.Lock()
-			n.served = nil // this open, without FOPEN_KEEP_CACHE, drops the kernel's copy
-			n.servedMu.Unlock()
-			return &dirFile{n.streamFrom(first)}, 0, 0
+			return &dirFile{n.streamFrom(first)}, n.cacheFlags(first), 0
 		}
 		// One page is the whole listing: made whole without a request.
 		if ps, err = n.m.partList(ctx, k); err != nil {
 			return nil, 0, toErrno(err)
 		}
 	}
-	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.cacheFlags(ps), 0
+	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.cacheFlags(ps.First), 0
 }
 
 // streamFrom streams the parts: the first page at once, the rest (fetched
@@ -150,25 +150,45 @@ func (n *uploadNode) streamFrom(first *listing.Page) fs.DirStream {
 		if err != nil {
 			return nil, err
 		}
+		if ps.First != first {
+			// Built on a newer first page than the one being read: the
+			// kernel must not keep this mix.
+			n.dropServed()
+		}
 		return n.entries(ps.Parts), nil
 	}}
 }
 
-// cacheFlags lets the kernel keep what it reads of the directory from ps,
-// once any copy it holds of another listing is dropped (synchronously,
-// under servedMu, so that no concurrent open hands it the old copy). If
-// the kernel cannot be told, it keeps nothing.
-func (n *uploadNode) cacheFlags(ps *listing.Parts) uint32 {
+// cacheFlags lets the kernel keep what it reads of the directory from the
+// listing built on first, once any copy it holds from another first page
+// is dropped (synchronously, under servedMu, so that no concurrent open
+// hands it the old copy). If the kernel cannot be told, or the listing's
+// first page is unknown, it keeps nothing.
+func (n *uploadNode) cacheFlags(first *listing.Page) uint32 {
 	n.servedMu.Lock()
 	defer n.servedMu.Unlock()
-	if n.served != ps {
+	if first == nil {
+		n.served = nil // this open, without FOPEN_KEEP_CACHE, drops the kernel's copy
+		return 0
+	}
+	if n.served != first {
 		if n.served != nil && n.NotifyContent(0, 0) != 0 {
 			n.served = nil
 			return 0
 		}
-		n.served = ps
+		n.served = first
 	}
 	return fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE
+}
+
+// dropServed drops the kernel's copy of the directory, if it may hold one.
+func (n *uploadNode) dropServed() {
+	n.servedMu.Lock()
+	defer n.servedMu.Unlock()
+	if n.served != nil {
+		n.NotifyContent(0, 0)
+		n.served = nil
+	}
 }
 
 func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {

@@ -103,6 +103,10 @@ type Parts struct {
 	// Parts in ascending part-number order, without duplicates.
 	Parts      []Part
 	TotalBytes int64
+	// First is the first page the listing was built on (it shares its
+	// parts): what a reader of the first page saw is the start of this
+	// listing.
+	First *Page
 }
 
 // Find returns the part numbered n, or nil if it is not listed. The pointer
@@ -146,7 +150,7 @@ type Page struct {
 // listing begins a complete listing with the page's parts. Appending to it
 // never writes into the page, which the mount caches and shares.
 func (p *Page) listing() *Parts {
-	return &Parts{Info: p.Info, Parts: slices.Clip(p.Parts)}
+	return &Parts{Info: p.Info, Parts: slices.Clip(p.Parts), First: p}
 }
 
 // total sums the sizes.
