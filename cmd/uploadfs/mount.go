@@ -53,15 +53,11 @@ func runMount(c *config) error {
 		ready(err)
 		return err
 	}
-	var onReady func()
-	if os.Getenv(readyEnv) != "" {
-		onReady = func() { leaveSession(log) }
-	}
-	return serve(c, b, log, onReady)
+	return serve(c, b, log, nil)
 }
 
 // leaveSession detaches a background child from its caller's session and
-// terminal, once it has mounted; not before. While an autofs trigger on
+// terminal once it has mounted, before its parent returns; not earlier. While an autofs trigger on
 // the mount point (x-systemd.automount) waits for its mount, the kernel
 // lets only the automount daemon's process group through the mount point,
 // and the mount it started (mount(8), then this program) runs in that
@@ -212,6 +208,9 @@ func serve(c *config, b backend, log *slog.Logger, onReady func()) error {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	server, err := mountReady(c, b, log)
+	if err == nil && os.Getenv(readyEnv) != "" {
+		leaveSession(log)
+	}
 	ready(err)
 	if err != nil {
 		return err
