@@ -26,9 +26,11 @@ type uploadNode struct {
 	// served is the first page of the part listing the kernel was last
 	// given to read and keep (FOPEN_CACHE_DIR): its copy holds that page
 	// and the whole listing built on it. Nil if none since its copy was
-	// dropped.
+	// dropped. uncached: the kernel could not be told to drop a copy, so
+	// it is never given one again.
 	servedMu sync.Mutex
 	served   *listing.Page
+	uncached bool
 }
 
 var (
@@ -161,22 +163,18 @@ func (n *uploadNode) streamFrom(first *listing.Page) fs.DirStream {
 
 // cacheFlags lets the kernel keep what it reads of the directory from the
 // listing built on first, once any copy it holds from another first page
-// is dropped (synchronously, under servedMu, so that no concurrent open
-// hands it the old copy). If the kernel cannot be told, or the listing's
-// first page is unknown, it keeps nothing.
+// is dropped: synchronously (NotifyContent), under servedMu, so that no
+// concurrent open can hand it the old copy. A listing whose first page is
+// unknown is not kept.
 func (n *uploadNode) cacheFlags(first *listing.Page) uint32 {
 	n.servedMu.Lock()
 	defer n.servedMu.Unlock()
-	if first == nil {
-		n.served = nil // this open, without FOPEN_KEEP_CACHE, drops the kernel's copy
-		return 0
-	}
 	if n.served != first {
-		if n.served != nil && n.NotifyContent(0, 0) != 0 {
-			n.served = nil
-			return 0
-		}
+		n.drop()
 		n.served = first
+	}
+	if n.served == nil || n.uncached {
+		return 0
 	}
 	return fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE
 }
@@ -185,10 +183,16 @@ func (n *uploadNode) cacheFlags(first *listing.Page) uint32 {
 func (n *uploadNode) dropServed() {
 	n.servedMu.Lock()
 	defer n.servedMu.Unlock()
-	if n.served != nil {
-		n.NotifyContent(0, 0)
-		n.served = nil
+	n.drop()
+}
+
+// drop tells the kernel to drop its copy, if it may hold one; servedMu is
+// held.
+func (n *uploadNode) drop() {
+	if n.served != nil && n.NotifyContent(0, 0) != 0 {
+		n.uncached = true
 	}
+	n.served = nil
 }
 
 func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {
