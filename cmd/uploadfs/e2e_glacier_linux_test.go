@@ -32,10 +32,10 @@ func glacierGateway(t *testing.T) (*demo.GlacierServer, *gateway) {
 		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=")}
 }
 
-// TestGlacierEndToEnd mounts the binary with --glacier over the Glacier
-// server and compares the tree with what the AWS CLI lists.
-func TestGlacierEndToEnd(t *testing.T) {
-	need(t, "getfattr")
+// seededGlacierMount mounts the built binary with --glacier over the
+// Glacier server seeded with the demo vaults.
+func seededGlacierMount(t *testing.T) (*gateway, string) {
+	t.Helper()
 	srv, g := glacierGateway(t)
 	srv.SetAccessKey("")
 	if err := demo.SeedGlacier(context.Background(), srv.Client(), srv.Clock); err != nil {
@@ -47,6 +47,14 @@ func TestGlacierEndToEnd(t *testing.T) {
 		t.Fatalf("mount: exit %d: %s", r.code, r.stderr)
 	}
 	t.Cleanup(func() { unmountForTest(t, mnt) })
+	return g, mnt
+}
+
+// TestGlacierEndToEnd mounts the binary with --glacier over the Glacier
+// server and compares the tree with what the AWS CLI lists.
+func TestGlacierEndToEnd(t *testing.T) {
+	need(t, "getfattr")
+	g, mnt := seededGlacierMount(t)
 
 	if got := strings.Fields(shell(t, "ls "+mnt)); !slices.Equal(got, []string{"db-backups", "empty-vault", "photo-archive", "vm-images"}) {
 		t.Fatalf("ls: %v", got)
@@ -183,17 +191,7 @@ func TestDemo(t *testing.T) {
 // takes its keys, the server checks the size and the tree hash against the
 // parts, and the upload is gone.
 func TestGlacierCompleteWithCLI(t *testing.T) {
-	srv, g := glacierGateway(t)
-	srv.SetAccessKey("")
-	if err := demo.SeedGlacier(context.Background(), srv.Client(), srv.Clock); err != nil {
-		t.Fatal(err)
-	}
-	srv.SetAccessKey(testAccess)
-	mnt := t.TempDir()
-	if r := uploadfs(t, g.env, "mount", "--glacier", "--endpoint-url", g.url, mnt); r.code != 0 {
-		t.Fatalf("mount: exit %d: %s", r.code, r.stderr)
-	}
-	t.Cleanup(func() { unmountForTest(t, mnt) })
+	g, mnt := seededGlacierMount(t)
 	completed := 0
 	for _, vault := range demo.Vaults {
 		for _, id := range strings.Fields(shell(t, "ls -U "+filepath.Join(mnt, vault))) {
