@@ -40,6 +40,12 @@
 // Abort (abort.go) is the only call that changes anything; the file system
 // calls it only when the mount allows it.
 //
+// # Lifecycle
+//
+// Lifecycle (lifecycle.go) reads a bucket's lifecycle configuration for
+// the rules that abort incomplete uploads (AbortIncompleteMultipartUpload),
+// and computes the abort date S3 gives no directory bucket's upload.
+//
 // # Decoding
 //
 // ListParts answers are decoded by fastParts (fastparts.go), and

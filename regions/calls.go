@@ -79,6 +79,13 @@ func (r *Router) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipart
 	})
 }
 
+// GetBucketLifecycleConfiguration sends the request to the bucket's region.
+func (r *Router) GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, opts ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+	return route(ctx, r, deref(in.Bucket), func(c Client) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+		return c.GetBucketLifecycleConfiguration(ctx, in, opts...)
+	})
+}
+
 func deref(p *string) string {
 	if p == nil {
 		return ""

@@ -1,0 +1,107 @@
+package faultproxy
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// Lifecycle is a front for servers that do not implement
+// GetBucketLifecycleConfiguration (gofakes3 and versitygw v1.8.0 do not):
+// it answers GET /bucket?lifecycle itself, as S3 does, and forwards every
+// other request to the server behind it. A bucket answers
+//
+//   - the rules set with SetRules: 200 and a LifecycleConfiguration;
+//   - after Deny: 403 AccessDenied;
+//   - otherwise: 404 NoSuchLifecycleConfiguration, as a bucket that never had one.
+//
+// Path-style requests only. Safe for concurrent use.
+type Lifecycle struct {
+	URL string
+
+	mu       sync.Mutex
+	rules    map[string]string // bucket → the <Rule> elements
+	denied   map[string]bool
+	requests map[string]int // bucket → GET ?lifecycle requests seen
+	srv      *httptest.Server
+}
+
+// NewLifecycle starts a front in front of target (an http:// URL).
+func NewLifecycle(target string) (*Lifecycle, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	f := &Lifecycle{rules: map[string]string{}, denied: map[string]bool{}, requests: map[string]int{}}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Query().Has("lifecycle") {
+			f.serve(w, r)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	f.URL = f.srv.URL
+	return f, nil
+}
+
+// Close stops the front.
+func (f *Lifecycle) Close() { f.srv.Close() }
+
+// SetRules gives bucket a lifecycle configuration of rules, each a <Rule>
+// element as S3 writes it (AbortRule builds the common one). No rules is a
+// configuration with none, which S3 never answers but a server might.
+func (f *Lifecycle) SetRules(bucket string, rules ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules[bucket] = strings.Join(rules, "")
+	delete(f.denied, bucket)
+}
+
+// Deny makes bucket's configuration 403 AccessDenied, as for credentials
+// without s3:GetLifecycleConfiguration.
+func (f *Lifecycle) Deny(bucket string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.denied[bucket] = true
+}
+
+// Requests returns the GET ?lifecycle requests seen for bucket.
+func (f *Lifecycle) Requests(bucket string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests[bucket]
+}
+
+// AbortRule is an enabled rule whose only action aborts incomplete uploads
+// under prefix after days ("" = the whole bucket), with a Filter as S3
+// returns it today.
+func AbortRule(id, prefix string, days int) string {
+	return fmt.Sprintf("<Rule><ID>%s</ID><Filter><Prefix>%s</Prefix></Filter><Status>Enabled</Status>"+
+		"<AbortIncompleteMultipartUpload><DaysAfterInitiation>%d</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>",
+		html.EscapeString(id), html.EscapeString(prefix), days)
+}
+
+func (f *Lifecycle) serve(w http.ResponseWriter, r *http.Request) {
+	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	f.mu.Lock()
+	f.requests[bucket]++
+	rules, ok := f.rules[bucket]
+	denied := f.denied[bucket]
+	f.mu.Unlock()
+	switch {
+	case denied:
+		writeError(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+	case !ok:
+		writeError(w, http.StatusNotFound, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")
+	default:
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+
+			`<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">%s</LifecycleConfiguration>`, rules)
+	}
+}
