@@ -68,6 +68,20 @@ func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) 
 	return ds, errno
 }
 
+// Getxattr answers the bucket's lifecycle attributes (lifecycle.go),
+// reading its lifecycle configuration once per TTL; any other name is
+// ENOATTR without a request.
+func (b *bucketNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	if !foreign(attr) && !lifecycleName(attr) {
+		return 0, fs.ENOATTR
+	}
+	return getxattr(attr, dest, b.m.lifecycleXattrs(ctx, b.name))
+}
+
+func (b *bucketNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	return listxattr(dest, b.m.lifecycleXattrs(ctx, b.name))
+}
+
 func (b *bucketNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	return lookupLevel(ctx, &b.Inode, b.m, b.name, "", name, out)
 }

@@ -85,4 +85,12 @@
 // Reading a directory queues the listings a walk will need next; they are
 // fetched a window ahead of the walker once it goes into the directory,
 // the window moving as it opens what the directory holds (prefetch.go).
+//
+// # Lifecycle
+//
+// A bucket directory's attributes say how the bucket's lifecycle rules
+// abort incomplete uploads, and an upload of a directory bucket gets the
+// abort date its rule gives (lifecycle.go). The configuration is read only
+// by Getxattr and Listxattr, once per bucket per TTL, through the lister's
+// optional LifecycleReader (Glacier has none).
 package fsnode

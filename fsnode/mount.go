@@ -201,6 +201,7 @@ type mount struct {
 	firstPages  *cache.Cache[uploadKey, *listing.Page]
 	parts       *cache.Cache[uploadKey, *listing.Parts] // complete listings
 	single      *cache.Cache[partKey, partAnswer]
+	lifecycles  *cache.Cache[string, bucketLifecycle] // by bucket (lifecycle.go)
 
 	prefetchQ *prefetchQueue // nil: prefetching is off
 
@@ -264,6 +265,9 @@ func newMount(o Options) (*mount, error) {
 		return nil, err
 	}
 	if m.single, err = cache.New[partKey, partAnswer](cfg); err != nil {
+		return nil, err
+	}
+	if m.lifecycles, err = cache.New[string, bucketLifecycle](cfg); err != nil {
 		return nil, err
 	}
 	// A window longer than a quarter of the cache would prefetch listings

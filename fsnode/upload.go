@@ -284,7 +284,9 @@ func (n *uploadNode) listed() xattrs {
 
 // xattrs is every attribute of the upload directory: the listed ones, what
 // the part listing adds (S3: fields ListMultipartUploads left out, the
-// abort rule) and the totals. Only this needs the part listing.
+// abort rule; in a directory bucket the abort date its lifecycle rule
+// gives, lifecycle.go) and the totals. Only this needs the part listing
+// (and, in a directory bucket, the bucket's lifecycle).
 func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) {
 	return func() (xattrs, syscall.Errno) {
 		ps, err := n.m.partList(ctx, n.key())
@@ -305,8 +307,11 @@ func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) 
 					x.add(a.name, a.value)
 				}
 			}
-			x.add("user.s3.abort-date", rfc3339(info.AbortDate))
-			x.add("user.s3.abort-rule-id", info.AbortRuleID)
+			x.add(xattrAbortDate, rfc3339(info.AbortDate))
+			x.add(xattrAbortRuleID, info.AbortRuleID)
+			if errno := n.m.addComputedAbort(ctx, n.bucket, n.up.Load(), &x); errno != 0 {
+				return nil, errno
+			}
 		}
 		ns := "user." + n.m.ns + "."
 		x.add(ns+"part-count", strconv.Itoa(len(ps.Parts)))
