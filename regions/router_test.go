@@ -211,3 +211,22 @@ func (d *redirector) ListMultipartUploads(context.Context, *s3.ListMultipartUplo
 func (d *redirector) HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
 	return nil, d.err()
 }
+
+// GetBucketLifecycleConfiguration goes to the bucket's region, learned from
+// a redirect like every other bucket call.
+func TestLifecycleRouted(t *testing.T) {
+	w, r, _ := world(t)
+	w.SetModes(regionproxy.Modes{NoBucketRegion: true})
+	for range 2 {
+		if _, err := listing.NewS3(r).Lifecycle(t.Context(), "south"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := w.Seen()
+	if redirects, forwarded := count(seen, 301); redirects != 1 || forwarded != 2 {
+		t.Fatalf("%d redirects, %d forwarded; want 1 and 2: %+v", redirects, forwarded, seen)
+	}
+	if last := seen[len(seen)-1]; last.Region != "ap-south-1" || last.Bucket != "south" {
+		t.Fatalf("last request %+v", last)
+	}
+}
