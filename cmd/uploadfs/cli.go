@@ -26,6 +26,11 @@ getfattr show what they cost.`,
 		Version:       version(),
 	}
 	root.SetVersionTemplate("uploadfs {{.Version}}\n")
+	// The root's help ends by naming the manual (docs/, one page per topic).
+	root.SetHelpTemplate(root.HelpTemplate() + `{{if not .HasParent}}
+Manual: docs/ in the source tree, or https://github.com/uploadfs/uploadfs/tree/main/docs
+  (configuration.md: every flag, fstab, systemd; troubleshooting.md: every message)
+{{end}}`)
 	root.Args = func(_ *cobra.Command, args []string) error {
 		if len(args) > 0 {
 			return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
