@@ -4,10 +4,14 @@
 //
 // # Rules
 //
-//   - Only successful fetches are stored. An error is returned to the callers
-//     that waited for that fetch and forgotten, so a failure never becomes a
-//     cached "does not exist"; the kernel's short negative timeout is the only
-//     negative cache.
+//   - Only successful fetches are stored as values. An error is returned to
+//     the callers that waited for that fetch and kept only for ErrorTTL (a
+//     second or so, zero by default), so a failure never becomes a cached
+//     "does not exist"; the kernel's short negative timeout is the only
+//     negative cache. Keeping it that moment ends a storm: a script walking
+//     a level the server cannot list would otherwise send a request per
+//     entry it touches (TESTBED: 2,534 failing listings in one walk).
+//     Cancellations are never kept.
 //   - An entry is served until its lifetime (TTL) ends, then fetched again on
 //     the next use. The clock is injected so tests control time. Held tells
 //     an expired entry from one never fetched: a caller that would fetch
@@ -26,6 +30,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -45,14 +50,19 @@ type Config struct {
 	// Base is the context fetches run under; nil means context.Background.
 	// Cancel it to stop every fetch (at unmount).
 	Base context.Context
+	// ErrorTTL is how long a failed fetch's error is returned again without
+	// a new fetch. Zero: not at all.
+	ErrorTTL time.Duration
 }
 
 // Cache maps keys to fetched values. It is safe for concurrent use.
 type Cache[K comparable, V any] struct {
-	lru  *lru.Cache[K, entry[V]]
-	ttl  time.Duration
-	now  func() time.Time
-	base context.Context
+	lru    *lru.Cache[K, entry[V]]
+	errs   *lru.Cache[K, entry[error]]
+	ttl    time.Duration
+	errTTL time.Duration
+	now    func() time.Time
+	base   context.Context
 
 	mu      sync.Mutex
 	flights map[K]*flight[V]
@@ -78,7 +88,11 @@ func New[K comparable, V any](cfg Config) (*Cache[K, V], error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cache[K, V]{lru: l, ttl: cfg.TTL, now: cfg.Now, base: cfg.Base, flights: map[K]*flight[V]{}}
+	errs, err := lru.New[K, entry[error]](cfg.Entries)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cache[K, V]{lru: l, errs: errs, ttl: cfg.TTL, errTTL: cfg.ErrorTTL, now: cfg.Now, base: cfg.Base, flights: map[K]*flight[V]{}}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -103,15 +117,33 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 // not evicted: whether k was fetched lately. It never fetches.
 func (c *Cache[K, V]) Held(k K) bool { return c.lru.Contains(k) }
 
-// Delete forgets k's value (a fetch in flight still publishes its own).
-func (c *Cache[K, V]) Delete(k K) { c.lru.Remove(k) }
+// Delete forgets k's value or error (a fetch in flight still publishes its
+// own).
+func (c *Cache[K, V]) Delete(k K) {
+	c.lru.Remove(k)
+	c.errs.Remove(k)
+}
+
+// recentError returns the error of k's last fetch while ErrorTTL keeps it.
+func (c *Cache[K, V]) recentError(k K) error {
+	e, ok := c.errs.Get(k)
+	if !ok || !c.now().Before(e.expires) {
+		return nil
+	}
+	return e.v
+}
 
 // Fetch returns the cached value for k, or calls fetch once for all callers
-// asking for k at the same time and caches its result. If ctx ends first,
+// asking for k at the same time and caches its result. An error that
+// ErrorTTL still keeps is returned without a fetch. If ctx ends first,
 // Fetch returns ctx.Err() at once; the fetch goes on for the other waiters.
 func (c *Cache[K, V]) Fetch(ctx context.Context, k K, fetch func(context.Context) (V, error)) (V, error) {
 	if v, ok := c.Get(k); ok {
 		return v, nil
+	}
+	if err := c.recentError(k); err != nil {
+		var zero V
+		return zero, err
 	}
 	c.mu.Lock()
 	f, ok := c.flights[k]
@@ -152,6 +184,12 @@ func (c *Cache[K, V]) run(ctx context.Context, k K, f *flight[V], fetch func(con
 	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
+	}
+	switch {
+	case err == nil:
+		c.errs.Remove(k)
+	case c.errTTL > 0 && ctx.Err() == nil && !errors.Is(err, context.Canceled):
+		c.errs.Add(k, entry[error]{v: err, expires: c.now().Add(c.errTTL)})
 	}
 	f.v, f.err = v, err
 	if c.flights[k] == f {

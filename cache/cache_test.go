@@ -213,3 +213,50 @@ func TestHeld(t *testing.T) {
 		t.Fatalf("%d fetches, want 2", calls.Load())
 	}
 }
+
+func TestErrorKeptForErrorTTL(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	c, err := New[string, int](Config{Entries: 10, TTL: time.Minute, ErrorTTL: time.Second, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	var calls atomic.Int32
+	fail := func(context.Context) (int, error) { calls.Add(1); return 0, boom }
+	for range 3 {
+		if _, err := c.Fetch(context.Background(), "k", fail); !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("%d fetches within ErrorTTL, want 1", calls.Load())
+	}
+	if _, ok := c.Get("k"); ok {
+		t.Fatal("an error became a value")
+	}
+	clock.Advance(time.Second)
+	if v, err := c.Fetch(context.Background(), "k", counter(&calls, 5)); v != 5 || err != nil {
+		t.Fatalf("after ErrorTTL: %d, %v", v, err)
+	}
+	// A success forgets the error; Delete forgets a kept one.
+	c.Delete("k")
+	c.Fetch(context.Background(), "k", fail)
+	c.Delete("k")
+	if v, err := c.Fetch(context.Background(), "k", counter(&calls, 6)); v != 6 || err != nil {
+		t.Fatalf("after Delete of a kept error: %d, %v", v, err)
+	}
+}
+
+func TestCancellationNotKept(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	c, err := New[string, int](Config{Entries: 10, TTL: time.Minute, ErrorTTL: time.Second, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled := func(context.Context) (int, error) { return 0, context.Canceled }
+	c.Fetch(context.Background(), "k", cancelled)
+	var calls atomic.Int32
+	if v, err := c.Fetch(context.Background(), "k", counter(&calls, 3)); v != 3 || err != nil {
+		t.Fatalf("a cancelled fetch was kept: %d, %v", v, err)
+	}
+}

@@ -55,8 +55,11 @@
 // any of its entries (cache.Held tells it from one never listed, for which
 // a lookup sends one small request instead).
 //
-// A failed listing is never cached: the error reaches the callers that
-// shared the fetch as an errno (toErrno, the only mapping) and is logged once.
+// A failed listing is never cached as a listing: the error reaches the
+// callers that shared the fetch as an errno (toErrno, the only mapping), is
+// logged once, and is answered again without a request for errorTTL (one
+// second), so that a walk of a level the server cannot list costs one
+// request, not one per entry it touches.
 //
 // # Interrupts
 //

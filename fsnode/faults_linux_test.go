@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,7 +206,8 @@ func TestFaults(t *testing.T) {
 // With the server hung, an operation answers EIO within the deadline; the
 // mount stays up and recovers by itself.
 func TestDeadline(t *testing.T) {
-	b := newFaultBed(t, Options{Timeout: time.Second})
+	var skew atomic.Int64 // moves the caches' clock past errorTTL
+	b := newFaultBed(t, Options{Timeout: time.Second, Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	b.proxy.SlowBy = time.Hour
 	b.proxy.SetRule(everyNth("ListParts", 1, faultproxy.Slow))
 	start := time.Now()
@@ -217,8 +219,44 @@ func TestDeadline(t *testing.T) {
 		t.Fatalf("EIO after %v with a 1 s deadline", d)
 	}
 	b.proxy.SetRule(nil)
+	skew.Add(int64(errorTTL))
 	if got, err := b.list(t); err != nil || got != b.want {
 		t.Fatalf("after the server came back: %v", err)
+	}
+}
+
+// A level the server cannot list is one request (and the SDK's retries)
+// per errorTTL, however many names under it a script looks up: not one
+// per name (a walk over OpenStack Swift's failing levels sent thousands).
+// Once errorTTL has passed, the next lookup asks again.
+func TestFailingLevelIsNotAStorm(t *testing.T) {
+	var skew atomic.Int64
+	b := newFaultBed(t, Options{Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	b.proxy.SetRule(func(r faultproxy.Request) faultproxy.Fault {
+		if r.Op == "ListMultipartUploads" && r.Query.Get("prefix") == "dir/" {
+			return faultproxy.Malformed
+		}
+		return faultproxy.None
+	})
+	names := make([]string, 50)
+	for i := range names {
+		names[i] = join(b.mnt, "bkt", "dir", fmt.Sprintf("k%02d", i))
+	}
+	before, _ := b.proxy.Stats()
+	out, err := exec.Command("stat", names...).CombinedOutput()
+	if err == nil || strings.Count(string(out), "Input/output error") != len(names) {
+		t.Fatalf("stat of %d names in a failing level: %v\n%.300s", len(names), err, out)
+	}
+	after, _ := b.proxy.Stats()
+	// Within one errorTTL the level is asked once; the bound allows a slow
+	// machine to cross a few of them (the old code sent one per name).
+	if n := after - before; n < 1 || n > 10 {
+		t.Fatalf("%d requests for %d lookups in a failing level, want 1 (at most 10)", n, len(names))
+	}
+	skew.Add(int64(errorTTL))
+	b.proxy.SetRule(nil)
+	if out, err := exec.Command("ls", join(b.mnt, "bkt", "dir")).CombinedOutput(); err != nil || string(out) != "small\n" {
+		t.Fatalf("after errorTTL, the level is asked again: %v %q", err, out)
 	}
 }
 

@@ -108,6 +108,12 @@ const (
 // a new upload should appear soon even with a long --ttl.
 const maxNegativeTTL = 5 * time.Second
 
+// errorTTL is how long a failed listing's error is answered again without
+// a request (cache.Config.ErrorTTL): long enough that a walk of a level the
+// server cannot list sends one request, not one per entry; short enough
+// that a server that recovers is seen at once.
+const errorTTL = time.Second
+
 // Mount mounts the tree on dir and returns once the kernel has it. The
 // caller unmounts with the server's Unmount and waits with Wait.
 func Mount(dir string, o Options) (*fuse.Server, error) {
@@ -244,7 +250,7 @@ func newMount(o Options) (*mount, error) {
 		m.gid = *o.GID
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
-	cfg := cache.Config{Entries: o.CacheEntries, TTL: o.TTL, Now: o.Now, Base: m.ctx}
+	cfg := cache.Config{Entries: o.CacheEntries, TTL: o.TTL, ErrorTTL: min(o.TTL, errorTTL), Now: o.Now, Base: m.ctx}
 	var err error
 	if m.buckets, err = cache.New[struct{}, []listing.Bucket](cfg); err != nil {
 		return nil, err
