@@ -15,8 +15,9 @@ VERSITYGW := $(BIN)/versitygw
 
 # Debian packages: the AWS CLI (a third-party client for the end-to-end
 # tests), getfattr (attr), fusermount3 (fuse3, for non-root mounts) and
-# python3 (programs with their own signal handling, in the tests).
-APT_PACKAGES := awscli attr fuse3 python3
+# python3 (programs with their own signal handling, in the tests) and jq
+# (scripts reading JSON attributes, in the tests).
+APT_PACKAGES := awscli attr fuse3 python3 jq
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Fuzz budgets are counts of executions, not durations: with a duration,
@@ -46,6 +47,7 @@ apt-deps:
 	command -v getfattr >/dev/null || missing="$$missing attr"; \
 	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
+	command -v jq >/dev/null || missing="$$missing jq"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \

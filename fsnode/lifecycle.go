@@ -26,7 +26,8 @@ type LifecycleReader interface {
 //	user.s3.lifecycle             covered | partly | none | unknown: how the
 //	                              bucket's abort rules cover its keys;
 //	                              "unknown": the configuration may not be
-//	                              read (AccessDenied). Always present: it
+//	                              read (AccessDenied) or is not in S3's
+//	                              form (GCS). Always present: it
 //	                              says the bucket was checked.
 //	user.s3.lifecycle.abort-days  the days of the soonest rule covering the
 //	                              whole bucket (only when "covered")
@@ -57,8 +58,9 @@ type bucketLifecycle struct {
 
 // lifecycle returns bucket's abort rules, fetched once per TTL for every
 // caller (false: the lister cannot read them). Only Getxattr and Listxattr
-// ask: never Lookup, Getattr or Readdir. AccessDenied is an answer
-// ("unknown"), cached like one; other failures are errors, not cached.
+// ask: never Lookup, Getattr or Readdir. AccessDenied and a configuration
+// not in S3's form are an answer ("unknown"), cached like one; other
+// failures are errors, not cached.
 func (m *mount) lifecycle(ctx context.Context, bucket string) (bucketLifecycle, bool, error) {
 	r, ok := m.s3.(LifecycleReader)
 	if !ok {
@@ -68,7 +70,7 @@ func (m *mount) lifecycle(ctx context.Context, bucket string) (bucketLifecycle, 
 		ctx, cancel := context.WithTimeout(ctx, m.timeout)
 		defer cancel()
 		rules, err := r.Lifecycle(ctx, bucket)
-		if errors.Is(err, listing.ErrAccessDenied) {
+		if errors.Is(err, listing.ErrAccessDenied) || errors.Is(err, listing.ErrBadResponse) {
 			m.log.Info("lifecycle unknown", "bucket", bucket, "err", err)
 			return bucketLifecycle{}, nil
 		}

@@ -41,7 +41,9 @@ type Lifecycle struct {
 //
 // A 404 with any other code (NoSuchBucket) stays ErrNotFound. AccessDenied
 // (a caller without s3:GetLifecycleConfiguration) is an *Error of kind
-// ErrAccessDenied, which callers show as "unknown".
+// ErrAccessDenied, and a configuration not in S3's form (a rule without
+// Status: Google Cloud Storage's own XML) one of kind ErrBadResponse;
+// callers show both as "unknown".
 //
 // A rule counts when its Status is Enabled and it has
 // AbortIncompleteMultipartUpload with DaysAfterInitiation of at least 1.
@@ -59,6 +61,17 @@ func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
 			return &Lifecycle{}, nil
 		}
 		return nil, c.wrap(err, "GetBucketLifecycleConfiguration", bucket, "", "")
+	}
+	for _, r := range out.Rules {
+		if r.Status != types.ExpirationStatusEnabled && r.Status != types.ExpirationStatusDisabled {
+			// Not S3's form: Google Cloud Storage's XML API answers
+			// with its own <Rule><Action><Condition> elements, which the
+			// SDK reads as rules of no status and no action. Reading
+			// them as "no abort rule" would say uploads stay for ever
+			// where GCS may abort them: the coverage is unknown.
+			return nil, badResponse("GetBucketLifecycleConfiguration", bucket, "", "",
+				"lifecycle rules not in S3's form (a rule without Status): coverage unknown")
+		}
 	}
 	return abortRules(out.Rules), nil
 }

@@ -117,6 +117,18 @@ func TestLifecycleRules(t *testing.T) {
 	}
 }
 
+// Google Cloud Storage's XML API answers a lifecycle GET in its own form
+// (<Rule><Action><Type>…</Type></Action><Condition><Age>…</Age></Condition>),
+// which may abort uploads: its coverage is unknown, never "none".
+func TestLifecycleNotS3Form(t *testing.T) {
+	front, c := lifecycleServer(t, "gcs")
+	front.SetRules("gcs", `<Rule><Action><Type>AbortIncompleteMultipartUpload</Type></Action><Condition><Age>7</Age></Condition></Rule>`)
+	_, err := listing.NewS3(c).Lifecycle(context.Background(), "gcs")
+	if !errors.Is(err, listing.ErrBadResponse) {
+		t.Fatalf("GCS-form rules: %v, want ErrBadResponse", err)
+	}
+}
+
 // TestLifecycleNotImplemented: versitygw v1.8.0 answers NotImplemented,
 // which is a bucket no rule aborts anything in.
 func TestLifecycleNotImplemented(t *testing.T) {
