@@ -47,6 +47,28 @@
 // reads the <Part> (<Upload>) elements, the SDK the rest; whatever the reader is not sure of
 // goes to the SDK whole, and a fuzz test holds the two to the same result.
 //
+// # Files
+//
+//   - s3.go: the S3 client (its settings, what it learns of a server) and
+//     the Bucket and Upload types;
+//   - buckets.go: ListBuckets and directory buckets; paginate.go: following
+//     opaque markers one page after another;
+//   - uploads.go: a level (Level, LevelPage: first page, rest) and the
+//     ListMultipartUploads request; uploadspages.go: paging a level and
+//     verifying each page; uploadsfinish.go: decoding what the pages
+//     gathered into a Level; levelranges.go: the rest of a level as ranges
+//     of keys at once;
+//   - part.go: the Part, Page and Parts types; parts.go: ListParts pages
+//     and single parts; ranges.go: the rest of an upload as ranges of part
+//     numbers;
+//   - fastdecode.go: the deserialize middleware of the fast decoders;
+//     fastxml.go: their XML scanner; fastparts.go, fastuploads.go: the
+//     <Part> and <Upload> readers;
+//   - glacier.go, treehash.go: S3 Glacier vaults, their uploads and parts,
+//     and an archive's tree hash;
+//   - abort.go: the one call that changes anything;
+//   - errors.go: the Error type and its kind sentinels.
+//
 // # Errors
 //
 // Every error returned is an *Error naming the operation, bucket, key and
