@@ -30,7 +30,10 @@ import (
 
 // fastParts is the per-call option that installs the decoder on a ListParts
 // call; fastUploads (fastuploads.go) the same for ListMultipartUploads.
-func fastParts(o *s3.Options) { install(o, readParts) }
+func fastParts(o *s3.Options) {
+	install(o, readParts)
+	repairHeaders(o) // (headers.go)
+}
 
 // readParts reads the <Part> elements of a ListParts answer.
 func readParts(body []byte) ([]byte, func(any) bool, bool) {

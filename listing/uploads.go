@@ -85,7 +85,12 @@ func (c *S3) Level(ctx context.Context, bucket, prefix string) (*Level, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.RestOfLevel(ctx, first)
+	lv, err := c.RestOfLevel(ctx, first)
+	if err != nil {
+		return nil, err
+	}
+	lv.Notes = append(first.Notes, lv.Notes...) // each said once: by the page that saw it first
+	return lv, nil
 }
 
 // LevelPage is the first page of a level — what a directory shows first —
@@ -134,8 +139,9 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 }
 
 // RestOfLevel lists the rest of the level whose first page is first, and
-// returns the whole level. Directory buckets (unsorted) and a Concurrency
-// of 1 go on one page after another; others as ranges of keys at once
+// returns the whole level. Directory buckets (unsorted), a Concurrency of
+// 1 and servers learned not to allow ranges (deviations.go, levelseams.go)
+// go on one page after another; others as ranges of keys at once
 // (levelranges.go). first may be used again.
 func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) {
 	l := first.l.clone()
@@ -143,7 +149,7 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 		return l.finish()
 	}
 	var err error
-	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 {
+	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 || c.sequential.Load() {
 		err = l.run(ctx, first.nextKey, first.nextID, "", nil)
 		if errors.Is(err, errMarkerIgnored) {
 			// The server went back from its own marker: no listing

@@ -15,15 +15,29 @@ import (
 // uploads, deep uploads and prefixes, and converting the SDK's uploads.
 
 // finish decodes what was gathered and arranges it into the level. The keys
-// are URL-encoded only if every page said so and every key and prefix can
-// be encoding: a server that claims EncodingType=url and sends a space or a
-// stray '%' (SeaweedFS) did not encode, and is not believed again.
+// are URL-encoded only if every page said so and every key can be
+// encoding: a server that claims EncodingType=url and sends a space or a
+// stray '%' (SeaweedFS) did not encode, and is not believed again. Common
+// prefixes are judged apart: a server may encode keys and send prefixes as
+// they are (OpenStack Swift), which a raw-looking prefix shows when the
+// keys show they are encoded (an escape no raw key of that server would
+// hold) or cannot tell.
 func (l *levelListing) finish() (*Level, error) {
-	lv := &Level{Prefix: l.prefix, Notes: l.notes}
+	lv := &Level{Prefix: l.prefix}
 	encoded := l.claimed && l.implausible == "" && !l.c.rawKeys.Load()
-	if l.claimed && l.implausible != "" {
+	rawPrefixes := l.c.rawPrefixes.Load()
+	switch {
+	case l.claimed && l.implausible != "":
 		l.c.rawKeys.Store(true)
-		lv.Notes = append(lv.Notes, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.implausible))
+		l.note(devRawKeys, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.implausible))
+	case encoded && l.rawPrefix != "" && !rawPrefixes && (l.escaped || !l.keysChange()):
+		rawPrefixes = true
+		l.c.rawPrefixes.Store(true)
+		l.note(devRawPrefixes, fmt.Sprintf("the server URL-encodes keys but sent the common prefix %q as it is: prefixes taken as sent", l.rawPrefix))
+	case encoded && l.rawPrefix != "" && !rawPrefixes:
+		encoded = false
+		l.c.rawKeys.Store(true)
+		l.note(devRawKeys, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.rawPrefix))
 	}
 	seenPrefixes := map[string]bool{}
 	addPrefix := func(p string) {
@@ -36,8 +50,12 @@ func (l *levelListing) finish() (*Level, error) {
 	lv.Uploads = make([]Upload, 0, len(l.uploads))
 	for _, u := range l.uploads {
 		key, id := decodeKey(str(u.Key), encoded), str(u.UploadId)
-		if id == "" || !strings.HasPrefix(key, l.prefix) {
-			return nil, l.bad("upload %q of key %q is outside prefix", id, key)
+		if id == "" {
+			return nil, l.bad("upload of key %q without an upload ID", key)
+		}
+		if !strings.HasPrefix(key, l.prefix) {
+			l.note(devOutside, fmt.Sprintf("the server listed uploads outside the requested prefix (key %q in %q): dropped, the level they belong to lists them", key, l.prefix))
+			continue
 		}
 		if i := strings.Index(key[len(l.prefix):], Delimiter); i >= 0 {
 			deep = append(deep, uploadOf(key, u))
@@ -47,9 +65,13 @@ func (l *levelListing) finish() (*Level, error) {
 		lv.Uploads = append(lv.Uploads, uploadOf(key, u))
 	}
 	for _, raw := range l.prefixes {
-		p := decodeKey(raw, encoded)
+		p := decodeKey(raw, encoded && !rawPrefixes)
 		rest, ok := strings.CutPrefix(p, l.prefix)
-		if !ok || strings.Index(rest, Delimiter) != len(rest)-len(Delimiter) {
+		if !ok {
+			l.note(devOutside, fmt.Sprintf("the server listed a common prefix outside the requested prefix (%q in %q): dropped", p, l.prefix))
+			continue
+		}
+		if strings.Index(rest, Delimiter) != len(rest)-len(Delimiter) {
 			return nil, l.bad("common prefix %q is not one level below %q", p, l.prefix)
 		}
 		addPrefix(p)
@@ -59,19 +81,28 @@ func (l *levelListing) finish() (*Level, error) {
 	if deep != nil {
 		lv.Deep = sortUploads(deep)
 	}
+	lv.Notes = l.c.firstNotes(l.bucket, l.notes)
 	return lv, nil
 }
 
 // decodingChanges reports whether decoding changes any key or prefix
-// gathered.
+// gathered (prefixes only if the server may encode them).
 func (l *levelListing) decodingChanges() bool {
-	for _, u := range l.uploads {
-		if k := str(u.Key); decodeKey(k, true) != k {
+	if l.keysChange() {
+		return true
+	}
+	for _, p := range l.prefixes {
+		if decodeKey(p, true) != p && !l.c.rawPrefixes.Load() {
 			return true
 		}
 	}
-	for _, p := range l.prefixes {
-		if decodeKey(p, true) != p {
+	return false
+}
+
+// keysChange reports whether decoding changes any key gathered.
+func (l *levelListing) keysChange() bool {
+	for _, u := range l.uploads {
+		if k := str(u.Key); decodeKey(k, true) != k {
 			return true
 		}
 	}

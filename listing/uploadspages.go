@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,9 +26,20 @@ type levelListing struct {
 	seen        map[[2]string]bool      // raw key and upload ID; raw prefixes with ID "/"
 	seenMarkers map[[2]string]bool
 	claimed     bool   // every page said EncodingType=url
-	implausible string // the first string that cannot be URL-encoding
+	implausible string // the first key that cannot be URL-encoding
+	rawPrefix   string // the first prefix that cannot be URL-encoding
+	escaped     bool   // a key holds an escape only an encoder writes
 	refusedID   bool   // the server refuses upload-id markers
-	notes       []string
+	unordered   bool   // a page was not in key order
+	notes       []note
+
+	// For the ranged listing (levelranges.go): where the first page and
+	// the last page of this listing end ("": the level's end), and, for a
+	// piece that split, the piece that ends where it ends.
+	firstEnd, end string
+	firstDone     bool
+	rightmost     *levelListing
+	wrapped       bool // asked from a key marker, the server started over
 }
 
 const opUploads = "ListMultipartUploads"
@@ -45,6 +55,7 @@ func (l *levelListing) bad(format string, a ...any) error {
 // whether it did.
 func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split func(last, nextKey, nextID string) (bool, error)) error {
 	keyMarker, idMarker := from, fromID
+	empty := 0
 	for page := 0; ; page++ {
 		if page >= l.c.maxPages() {
 			return l.bad("more than %d pages", l.c.maxPages())
@@ -72,24 +83,37 @@ func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split f
 		case err != nil && idMarker != "" && !l.refusedID && refusesMarker(err):
 			l.refusedID = true
 			l.c.refusesIDMarker.Store(true)
-			l.notes = append(l.notes, "the server refused its own upload-id marker; listing the boundary key by prefix instead")
+			l.note(devRefusedID, "the server refused its own upload-id marker; listing the boundary key by prefix instead")
 			page--
 			continue
 		case err != nil:
 			return l.c.wrap(err, opUploads, l.bucket, l.prefix, "")
 		}
-		if page == 0 && from != "" && !IsDirectoryBucket(l.bucket) && l.wentBack(res, from) {
+		// A key marker of uploadfs's choosing must be honoured; after the
+		// server's own markers (with an upload ID), its own order rules
+		// (Swift's is not key order).
+		if page == 0 && from != "" && fromID == "" && !IsDirectoryBucket(l.bucket) && l.wentBack(res, from) {
 			return errMarkerIgnored
 		}
-		added := l.add(res, func(string) bool { return true })
+		l.checkOrder(res)
+		added := l.add(res, func(string) bool { return true }, page > 0 || from != "")
 		if !aws.ToBool(res.IsTruncated) {
+			l.end = ""
+			l.endPage(page)
 			return nil
 		}
-		last := l.lastKey(res)
+		last := l.pageEnd(res)
+		l.end = last
+		l.endPage(page)
 		if hi != "" && last > hi {
 			return nil // the rest is the next range's
 		}
 		nextKey, nextID := l.nextMarkers(res)
+		if nextKey == "" && nextID == "" && !IsDirectoryBucket(l.bucket) {
+			if nextKey, nextID = l.lastEntry(res); nextKey != "" {
+				l.note(devNoNextMarker, "the server sent a truncated page without next markers: went on from its last entry")
+			}
+		}
 		if page == 0 && split != nil && last > from {
 			if done, err := split(last, nextKey, nextID); done || err != nil {
 				return err
@@ -98,14 +122,26 @@ func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split f
 		m := [2]string{nextKey, nextID}
 		switch {
 		case nextKey == "" && nextID == "":
-			return l.bad("truncated page without a next marker")
+			return l.bad("truncated page without a next marker or an entry to go on from")
 		case l.seenMarkers[m]:
 			return l.bad("marker %q/%q repeated", nextKey, nextID)
-		case added == 0:
-			return l.bad("truncated page with no new entries")
+		case added > 0:
+			empty = 0
+		case empty >= maxEmptyPages:
+			return l.bad("%d truncated pages in a row with no new entries", empty+1)
+		default:
+			empty++
+			l.note(devEmptyPage, "the server sent a truncated page with no new entries: followed its next marker")
 		}
 		l.seenMarkers[m] = true
 		keyMarker, idMarker = nextKey, nextID
+	}
+}
+
+// endPage records the end of the first page (for the ranged listing).
+func (l *levelListing) endPage(page int) {
+	if page == 0 {
+		l.firstEnd, l.firstDone = l.end, true
 	}
 }
 
@@ -118,12 +154,13 @@ var errMarkerIgnored = errors.New("the server does not start at an arbitrary key
 // prefix or next marker before it.
 func (l *levelListing) wentBack(res *s3.ListMultipartUploadsOutput, from string) bool {
 	for _, u := range res.Uploads {
-		if l.decodeMarker(res, str(u.Key)) < from {
+		if raw := str(u.Key); !l.outside(raw) && l.decodeMarker(res, raw) < from {
 			return true
 		}
 	}
 	for _, cp := range res.CommonPrefixes {
-		if p := l.decodeMarker(res, str(cp.Prefix)); p < from && !strings.HasPrefix(from, p) {
+		raw := str(cp.Prefix)
+		if p := l.decodeMarker(res, raw); !l.outside(raw) && p < from && !strings.HasPrefix(from, p) {
 			return true
 		}
 	}
@@ -131,39 +168,57 @@ func (l *levelListing) wentBack(res *s3.ListMultipartUploadsOutput, from string)
 	return next != "" && next < from
 }
 
-// lastKey is the greatest key or prefix of a page, decoded as the markers
-// are.
+// lastKey is the greatest key or prefix of a page in the level, decoded as
+// the markers are.
 func (l *levelListing) lastKey(res *s3.ListMultipartUploadsOutput) string {
 	var last string
 	for _, u := range res.Uploads {
-		last = max(last, l.decodeMarker(res, str(u.Key)))
+		if raw := str(u.Key); !l.outside(raw) {
+			last = max(last, l.decodeMarker(res, raw))
+		}
 	}
 	for _, cp := range res.CommonPrefixes {
-		last = max(last, l.decodeMarker(res, str(cp.Prefix)))
+		if raw := str(cp.Prefix); !l.outside(raw) {
+			last = max(last, l.decodeMarker(res, raw))
+		}
 	}
 	return last
 }
 
 // add gathers one page's uploads whose raw key keep accepts, and its
-// prefixes, as sent; it returns how many were new.
-func (l *levelListing) add(res *s3.ListMultipartUploadsOutput, keep func(rawKey string) bool) int {
+// prefixes, as sent; it returns how many were new. Entries outside the
+// level are dropped (noted); an entry already gathered is one an inclusive
+// marker repeats (noted on a page asked from a marker).
+func (l *levelListing) add(res *s3.ListMultipartUploadsOutput, keep func(rawKey string) bool, fromMarker bool) int {
 	l.claimed = l.claimed && res.EncodingType == types.EncodingTypeUrl
 	added := 0
-	for _, u := range res.Uploads {
+	for i, u := range res.Uploads {
 		k := [2]string{str(u.Key), str(u.UploadId)}
-		if !keep(k[0]) || l.seen[k] {
-			continue // inclusive markers repeat the marker entry
+		switch {
+		case !keep(k[0]):
+			continue
+		case l.outside(k[0]):
+			l.note(devOutside, fmt.Sprintf("the server listed uploads outside the requested prefix (key %q in %q): dropped, the level they belong to lists them", k[0], l.prefix))
+			continue
+		case l.seen[k]:
+			if i == 0 && fromMarker {
+				l.note(devRepeatedHead, "the server repeats the marker's entry at the head of the next page (inclusive markers): kept once")
+			}
+			continue
 		}
 		l.seen[k] = true
-		l.check(k[0])
+		l.checkKey(k[0])
 		l.uploads = append(l.uploads, u)
 		added++
 	}
 	for _, cp := range res.CommonPrefixes {
 		k := [2]string{str(cp.Prefix), "/"}
-		if !l.seen[k] {
+		switch {
+		case l.outside(k[0]):
+			l.note(devOutside, fmt.Sprintf("the server listed a common prefix outside the requested prefix (%q in %q): dropped", k[0], l.prefix))
+		case !l.seen[k]:
 			l.seen[k] = true
-			l.check(k[0])
+			l.checkPrefix(k[0])
 			l.prefixes = append(l.prefixes, k[0])
 			added++
 		}
@@ -171,10 +226,23 @@ func (l *levelListing) add(res *s3.ListMultipartUploadsOutput, keep func(rawKey 
 	return added
 }
 
-// check notes the first string a URL encoder could not have written.
-func (l *levelListing) check(s string) {
+// checkKey notes the first key a URL encoder could not have written, and
+// whether a key holds an escape only an encoder writes (a byte that is not
+// a letter or digit).
+func (l *levelListing) checkKey(s string) {
 	if l.implausible == "" && !plausiblyEncoded(s) {
 		l.implausible = s
+	}
+	if !l.escaped && strings.Contains(s, "%") && plausiblyEncoded(s) {
+		l.escaped = true
+	}
+}
+
+// checkPrefix notes the first common prefix a URL encoder could not have
+// written.
+func (l *levelListing) checkPrefix(s string) {
+	if l.rawPrefix == "" && !plausiblyEncoded(s) {
+		l.rawPrefix = s
 	}
 }
 
@@ -212,6 +280,11 @@ func (l *levelListing) absorbAllButUploads(p *levelListing) {
 	if l.implausible == "" {
 		l.implausible = p.implausible
 	}
+	if l.rawPrefix == "" {
+		l.rawPrefix = p.rawPrefix
+	}
+	l.escaped = l.escaped || p.escaped
+	l.unordered = l.unordered || p.unordered
 	for _, raw := range p.prefixes {
 		if k := [2]string{raw, "/"}; !l.seen[k] {
 			l.seen[k] = true
@@ -219,9 +292,7 @@ func (l *levelListing) absorbAllButUploads(p *levelListing) {
 		}
 	}
 	for _, n := range p.notes {
-		if !slices.Contains(l.notes, n) {
-			l.notes = append(l.notes, n)
-		}
+		l.note(n.kind, n.text)
 	}
 }
 
@@ -231,7 +302,7 @@ func (l *levelListing) clone() *levelListing {
 	n := *l
 	n.uploads = append([]types.MultipartUpload(nil), l.uploads...)
 	n.prefixes = append([]string(nil), l.prefixes...)
-	n.notes = append([]string(nil), l.notes...)
+	n.notes = append([]note(nil), l.notes...)
 	n.seen = make(map[[2]string]bool, len(l.seen))
 	for k := range l.seen {
 		n.seen[k] = true
@@ -277,7 +348,7 @@ func (l *levelListing) boundary(ctx context.Context, key string) error {
 	if err != nil {
 		return l.c.wrap(err, opUploads, l.bucket, key, "")
 	}
-	l.add(&s3.ListMultipartUploadsOutput{EncodingType: res.EncodingType, Uploads: res.Uploads}, exact)
+	l.add(&s3.ListMultipartUploadsOutput{EncodingType: res.EncodingType, Uploads: res.Uploads}, exact, false)
 	if next, _ := l.nextMarkers(res); aws.ToBool(res.IsTruncated) && next == key {
 		// More uploads of the key itself than a page: only an
 		// upload-id marker could reach them, and it is refused.
