@@ -18,7 +18,7 @@ import (
 func splitElems(doc []byte, name string, read func(b []byte) (int, bool)) (rest []byte, ok bool) {
 	start := []byte("<" + name + ">")
 	rest = make([]byte, 0, 1024)
-	depth, copied := 0, 0
+	depth, copied, roots := 0, 0, 0
 	for i := 0; i < len(doc); {
 		lt := bytes.IndexByte(doc[i:], '<')
 		if lt < 0 {
@@ -58,8 +58,15 @@ func splitElems(doc []byte, name string, read func(b []byte) (int, bool)) (rest 
 			copied = i
 		default:
 			n, found := tagEnd(tag)
-			if !found {
-				return nil, false
+			if !found || n < 3 || !isNameStart(tag[1]) {
+				return nil, false // "<>", "< x>": not markup encoding/xml reads
+			}
+			if depth == 0 {
+				// The SDK decodes the first root element only: what
+				// follows it is not the answer.
+				if roots++; roots > 1 {
+					return nil, false
+				}
 			}
 			if tag[n-2] != '/' {
 				depth++
@@ -182,6 +189,12 @@ func elementName(b []byte) string {
 		return "ETag"
 	}
 	return string(b)
+}
+
+// isNameStart reports whether an element name may begin with c (ASCII
+// letters, '_' and ':'; other bytes are left to the SDK).
+func isNameStart(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == ':'
 }
 
 func isAlnum(c byte) bool {
