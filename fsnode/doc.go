@@ -96,4 +96,33 @@
 // abort date its rule gives (lifecycle.go). The configuration is read only
 // by Getxattr and Listxattr, once per bucket per TTL, through the lister's
 // optional LifecycleReader (Glacier has none).
+//
+// # Files
+//
+//	doc.go          this overview
+//	mount.go        Options, Mount, and the state every node shares (mount)
+//	fetch.go        listings through the mount's caches: one deadline, one
+//	                log line per failed fetch
+//	root.go         the mount point: buckets or vaults
+//	bucket.go       bucket and vault directories (container)
+//	path.go         key-path directories (pathNode)
+//	level.go        a listed level arranged for Lookup (levelIndex)
+//	levelstream.go  a large level's directory stream, first page first
+//	upload.go       an upload directory and its part listing
+//	uploadfiles.go  .complete.json and .upload.json
+//	part.go         a part file
+//	vault.go        a Glacier vault's uploads
+//	dirfile.go      an open directory with the kernel's cache flags
+//	attr.go         attributes of directories and files
+//	xattr.go        extended attributes
+//	inode.go        inode numbers from identity
+//	names.go        the escape between key components and file names
+//	errno.go        remote errors to errno (the only mapping)
+//	caller.go       interrupts: is the caller being stopped
+//	                (caller_linux.go, caller_darwin.go)
+//	readonly.go     refusing every change but the opt-in rmdir
+//	abort.go        rmdir of an upload directory aborts it
+//	lifecycle.go    bucket lifecycle rules and abort dates
+//	prefetch.go     listings fetched ahead of a walker
+//	mount_*.go      per-platform mount options
 package fsnode
