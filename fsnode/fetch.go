@@ -168,7 +168,8 @@ func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, erro
 }
 
 // partList returns the complete part listing, built on the first page if
-// it is in hand.
+// it is in hand. A listing refreshed after the TTL is cut where the one it
+// replaces filled its pages, and asks for nothing past its end.
 func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, error) {
 	return get(ctx, m.parts, k, func(ctx context.Context) (*listing.Parts, error) {
 		first, err := m.firstPage(ctx, k)
@@ -176,6 +177,9 @@ func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, erro
 			return nil, err
 		}
 		return fetch(m, ctx, func(ctx context.Context) (*listing.Parts, error) {
+			if old, ok := m.parts.Stale(k); ok && m.refresher != nil {
+				return m.refresher.RestKnown(ctx, k.bucket, k.key, k.id, first, old)
+			}
 			return m.partLister.Rest(ctx, k.bucket, k.key, k.id, first)
 		})
 	})

@@ -32,6 +32,14 @@ type PartFinder interface {
 	Part(ctx context.Context, bucket, key, uploadID string, n int32) (listing.Part, bool, error)
 }
 
+// PartRefresher is a lister that lists an upload it listed before for
+// less: given the last listing, it asks for nothing past its end (S3), so
+// that a refresh after the TTL costs its pages.
+// A Lister that is not one lists every refresh as it listed the first.
+type PartRefresher interface {
+	RestKnown(ctx context.Context, bucket, key, uploadID string, first *listing.Page, last *listing.Parts) (*listing.Parts, error)
+}
+
 // Lister is what the S3 tree needs (*listing.S3).
 type Lister interface {
 	Buckets(ctx context.Context) ([]listing.Bucket, error)
@@ -182,12 +190,13 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 
 // mount is the state every node of one mount shares through a pointer.
 // Exactly one of s3 and glacier is set; partLister is the same lister, and
-// finder too if it can find one part alone.
+// finder and refresher too if it can find one part alone.
 type mount struct {
 	s3         Lister
 	glacier    VaultLister
 	partLister PartLister
 	finder     PartFinder
+	refresher  PartRefresher
 	aborter    Aborter
 	ns         string // the attribute namespace: "s3" or "glacier"
 	fixed      []string
@@ -239,6 +248,7 @@ func newMount(o Options) (*mount, error) {
 		allowAbort: o.AllowAbort, abortMinAge: o.AbortMinAge}
 	if o.Lister != nil {
 		m.s3, m.partLister, m.finder, m.aborter, m.ns = o.Lister, o.Lister, o.Lister, o.Lister, "s3"
+		m.refresher, _ = o.Lister.(PartRefresher)
 	} else {
 		m.glacier, m.partLister, m.aborter, m.ns = o.Vaults, o.Vaults, o.Vaults, "glacier"
 	}
