@@ -2,7 +2,8 @@ package fsnode
 
 import (
 	"context"
-	"sort"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -22,13 +23,13 @@ import (
 // the name, else from the whole level, listed.
 func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelChild, error) {
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
-		return idx.byName[name], nil
+		return idx.find(name), nil
 	}
 	first, err := m.levelFirst(ctx, bucket, prefix)
 	if err != nil {
 		return nil, err
 	}
-	if c := first.idx.byName[name]; c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
+	if c := first.idx.find(name); c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
 		return c, nil
 	}
 	if !first.page.Truncated {
@@ -38,7 +39,7 @@ func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelC
 	if err != nil {
 		return nil, err
 	}
-	return idx.byName[name], nil
+	return idx.find(name), nil
 }
 
 // levelStream is the directory stream of a level whose first page was
@@ -87,8 +88,12 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 // rest of the level is listed (see listing.LevelPage.Undecided).
 func (f *firstLevel) shown() bool { return !f.page.Undecided }
 
+// sorted sorts es by name; a level's entries mostly come sorted already.
 func sorted(es []fuse.DirEntry) []fuse.DirEntry {
-	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	byName := func(a, b fuse.DirEntry) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(es, byName) {
+		slices.SortFunc(es, byName)
+	}
 	return es
 }
 
@@ -124,6 +129,7 @@ func (s *restStream) HasNext() bool {
 		for _, e := range s.entries {
 			given[e.Name] = true
 		}
+		s.entries = slices.Grow(s.entries, max(0, len(all)-len(s.entries)))
 		for _, e := range all {
 			if !given[e.Name] {
 				s.entries = append(s.entries, e)
