@@ -49,7 +49,7 @@
 // entries for at most maxNegativeTTL. It also keeps what it read of an
 // upload directory whose whole part listing is in hand (FOPEN_CACHE_DIR),
 // for as long as that listing is the one in hand: an open after it changed
-// drops the kernel's copy first (uploadNode.cacheFlags).
+// drops the kernel's copy first (keptDir).
 //
 // A listing that has expired is fetched again whole on the next lookup of
 // any of its entries (cache.Held tells it from one never listed, for which

@@ -102,7 +102,9 @@ func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, 
 			if err != nil {
 				return nil, err
 			}
-			return m.indexLevel(bucket, lv), nil
+			idx := m.indexLevel(bucket, lv)
+			idx.first = first.page
+			return idx, nil
 		})
 	})
 }
@@ -125,7 +127,9 @@ func (m *mount) levelFirst(ctx context.Context, bucket, prefix string) (*firstLe
 			if err != nil {
 				return nil, err
 			}
-			return &firstLevel{page: pg, idx: m.indexLevel(bucket, pg.Level)}, nil
+			idx := m.indexLevel(bucket, pg.Level)
+			idx.first = pg
+			return &firstLevel{page: pg, idx: idx}, nil
 		})
 	})
 }

@@ -22,6 +22,10 @@ type levelIndex struct {
 	// flat is the listing itself when the server ignored the delimiter:
 	// the deeper levels are taken from it.
 	flat *listing.Level
+	// first is the first page the level was listed from (nil if it was
+	// taken from a flat listing): what the kernel keeps of its directory
+	// is told apart by it (keptDir).
+	first *listing.LevelPage
 }
 
 // levelChild is one name in a level: a key with uploads of its own, a

@@ -47,6 +47,26 @@ func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelC
 // the first page's names first, then the rest of the level when the reader
 // asks (and the walk's prefetch batch grows by it).
 func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry) (fs.DirStream, syscall.Errno) {
+	ds, _, errno := m.levelStreamKept(ctx, bucket, prefix, ownUploads, own, nil)
+	return ds, errno
+}
+
+// levelKeep is a level directory the kernel may keep (see keptDir): its
+// inode and what it keeps.
+type levelKeep struct {
+	in   *fs.Inode
+	kept *keptDir[listing.LevelPage]
+}
+
+// levelStreamKept is levelStream for a directory the kernel may keep
+// (keep, if not nil): it also returns the open's flags.
+func (m *mount) levelStreamKept(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry, keep *levelKeep) (fs.DirStream, uint32, syscall.Errno) {
+	flags := func(first *listing.LevelPage) uint32 {
+		if keep == nil {
+			return 0
+		}
+		return keep.kept.flags(keep.in, first)
+	}
 	taken := make(map[string]bool, len(own))
 	for _, e := range own {
 		taken[e.Name] = true
@@ -55,22 +75,22 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		return append(append([]fuse.DirEntry(nil), own...), levelEntries(bucket, idx, taken)...)
 	}
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
-		return fs.NewListDirStream(sorted(entries(idx))), 0
+		return fs.NewListDirStream(sorted(entries(idx))), flags(idx.first), 0
 	}
 	first, err := m.levelFirst(ctx, bucket, prefix)
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, 0, toErrno(err)
 	}
 	if !first.shown() {
 		idx, err := m.level(ctx, bucket, prefix)
 		if err != nil {
-			return nil, toErrno(err)
+			return nil, 0, toErrno(err)
 		}
-		return fs.NewListDirStream(sorted(entries(idx))), 0
+		return fs.NewListDirStream(sorted(entries(idx))), flags(idx.first), 0
 	}
 	es := sorted(entries(first.idx))
 	if !first.page.Truncated {
-		return fs.NewListDirStream(es), 0
+		return fs.NewListDirStream(es), flags(first.page), 0
 	}
 	return &restStream{entries: es, more: true, rest: func() ([]fuse.DirEntry, error) {
 		// The kernel gives a READDIR no interrupt context that outlives
@@ -79,9 +99,14 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		if err != nil {
 			return nil, err
 		}
+		if keep != nil && idx.first != first.page {
+			// Built on a newer first page than the one being read: the
+			// kernel must not keep this mix.
+			keep.kept.drop(keep.in)
+		}
 		m.levelGrown(bucket, prefix, ownUploads, idx)
 		return sorted(entries(idx)), nil
-	}}, 0
+	}}, flags(first.page), 0
 }
 
 // shown reports whether the first page's names may be shown before the

@@ -22,6 +22,9 @@ type pathNode struct {
 	key          string // P: the key, and the prefix without its final "/"
 	parentPrefix string // the level this directory was listed in
 	name         string // its escaped name in that level
+	// kept is what the kernel keeps of the directory: a second `ls` of a
+	// level of a million names reads it from the kernel's copy.
+	kept keptDir[listing.LevelPage]
 }
 
 var (
@@ -61,7 +64,7 @@ func (p *pathNode) self(ctx context.Context) (*levelChild, syscall.Errno) {
 // its children, so that a directory that vanished fails here with ENOENT
 // (glibc's readdir takes ENOENT from getdents for the end of the
 // directory), and opens its stream (levelDirFile).
-func (p *pathNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+func (p *pathNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	c, errno := p.self(ctx)
 	if errno != 0 {
 		return nil, 0, errno
@@ -71,29 +74,37 @@ func (p *pathNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHand
 			return nil, 0, toErrno(err)
 		}
 	}
-	ds, errno := p.readdir(ctx, c)
+	ds, flags, errno := p.readdir(ctx, c)
 	if errno != 0 {
 		return nil, 0, errno
 	}
-	return &levelDirFile{dirFile: dirFile{ds}, lookup: p.Lookup, plus: levelPlus}, 0, 0
+	return &levelDirFile{dirFile: dirFile{ds}, lookup: p.Lookup, plus: levelPlus}, flags, 0
 }
 
 // readdir lists the key's uploads, then streams the children of prefix
 // key+"/" (their first page at once), and queues what a walk will need next.
-func (p *pathNode) readdir(ctx context.Context, c *levelChild) (fs.DirStream, syscall.Errno) {
+func (p *pathNode) readdir(ctx context.Context, c *levelChild) (fs.DirStream, uint32, syscall.Errno) {
 	var errno syscall.Errno
+	var flags uint32
 	own := make([]fuse.DirEntry, 0, len(c.uploads))
 	for _, u := range c.uploads {
 		own = append(own, uploadEntry(p.bucket, u))
 	}
 	var ds fs.DirStream = fs.NewListDirStream(sorted(own))
 	if c.hasChildren {
-		if ds, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own); errno != 0 {
-			return nil, errno
+		var keep *levelKeep
+		if len(own) == 0 {
+			// The kernel keeps a level's directory only when all of it
+			// comes from the level: the key's own uploads come from the
+			// parent's listing, refreshed on its own.
+			keep = &levelKeep{in: &p.Inode, kept: &p.kept}
+		}
+		if ds, flags, errno = p.m.levelStreamKept(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own, keep); errno != 0 {
+			return nil, 0, errno
 		}
 	}
 	p.m.prefetchLevel(p.bucket, p.key+listing.Delimiter, c.uploads, c.hasChildren)
-	return ds, 0
+	return ds, flags, 0
 }
 
 // levelPlus is how many entries of an open level directory READDIRPLUS

@@ -20,7 +20,10 @@ import (
 // that computes its answers with S3's paging semantics (package
 // manyuploads) behind the same delay proxy, without replay: its pages
 // cost it little CPU.
-const millionBucket = "million"
+const (
+	millionBucket  = "million"
+	millionTimeout = 5 * time.Minute
+)
 
 // newOptions are the flags of the million-upload level and the mc
 // baseline.
@@ -58,9 +61,12 @@ func (b *bench) measureMillion() (millionResult, error) {
 	dirOf := func(m *mounted) string {
 		return filepath.Join(m.dir, millionBucket, strings.TrimSuffix(levelPrefix, "/"))
 	}
+	// --timeout bounds one listing whole, and a million uploads on a busy
+	// machine take longer than its default (see the notes).
+	args := []string{"--bucket", millionBucket, "--timeout", millionTimeout.String()}
 
 	// First name, fresh mount.
-	m, err := b.mountAt(url, "--bucket", millionBucket)
+	m, err := b.mountAt(url, args...)
 	if err != nil {
 		return r, err
 	}
@@ -79,7 +85,7 @@ func (b *bench) measureMillion() (millionResult, error) {
 	}
 
 	// The whole level on another, then warm.
-	if m, err = b.mountAt(url, "--bucket", millionBucket); err != nil {
+	if m, err = b.mountAt(url, args...); err != nil {
 		return r, err
 	}
 	defer m.close()
