@@ -3,6 +3,7 @@ package fsnode
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 
 	"github.com/uploadfs/uploadfs/cache"
 	"github.com/uploadfs/uploadfs/listing"
@@ -104,10 +105,22 @@ func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, 
 			}
 			idx := m.indexLevel(bucket, lv)
 			idx.first = first.page
+			if len(lv.Uploads) >= bigLevel {
+				// Listing it took several times what the index keeps
+				// (the pages, their decoding, the pieces merged): give
+				// that back to the system now rather than over minutes.
+				lv = nil
+				debug.FreeOSMemory()
+			}
 			return idx, nil
 		})
 	})
 }
+
+// bigLevel is the size of a level after whose listing the memory it took
+// is returned to the system at once (a full collection: tens of
+// milliseconds, against seconds of listing).
+const bigLevel = 100000
 
 // firstLevel is the first page of a level and its index.
 type firstLevel struct {

@@ -47,6 +47,11 @@ func indexLevel(lv *listing.Level) *levelIndex {
 		idx.flat = lv
 	}
 	ups := lv.Uploads
+	if cap(ups) > len(ups)+len(ups)/8 && !lv.Flat() {
+		// The listing grew by appending pages: its slack would be kept
+		// as long as the level (up to half of it).
+		ups = slices.Clone(ups)
+	}
 	for i := range ups {
 		intern(&ups[i])
 	}
