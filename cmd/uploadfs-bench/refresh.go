@@ -7,16 +7,23 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/uploadfs/uploadfs/demo"
 )
 
 // The part-refresh cost: a 2,500-part upload listed, then listed again
 // after the TTL. A refresh costs its three pages (and at most one request
 // more), where a listing that asked up to part 10,000 cost ten again.
+//
+// It has a bucket of its own, created when it runs: the replaying proxy
+// would answer a listing of a bucket listed before with its old answer.
 const (
-	refreshKey   = "refresh/2500.bin"
-	refreshParts = 2500
-	refreshTTL   = 2 * time.Second
+	refreshBucket = "refresh"
+	refreshKey    = "refresh/2500.bin"
+	refreshParts  = 2500
+	refreshTTL    = 2 * time.Second
 )
 
 type refreshResult struct{ cold, refreshed int64 } // ListParts
@@ -27,16 +34,20 @@ func (b *bench) measureRefresh() (refreshResult, error) {
 	for i := range parts {
 		parts[i] = int32(i + 1)
 	}
-	id, err := demo.CreateUpload(context.Background(), client(b.gwURL), bucket, refreshKey, parts, func(int32) int { return 64 })
+	c := client(b.gwURL)
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(refreshBucket)}); err != nil {
+		return r, err
+	}
+	id, err := demo.CreateUpload(context.Background(), c, refreshBucket, refreshKey, parts, func(int32) int { return 64 })
 	if err != nil {
 		return r, err
 	}
-	m, err := b.mount("--bucket", bucket, "--ttl", refreshTTL.String())
+	m, err := b.mount("--bucket", refreshBucket, "--ttl", refreshTTL.String())
 	if err != nil {
 		return r, err
 	}
 	defer m.close()
-	dir := filepath.Join(m.dir, bucket, refreshKey, id)
+	dir := filepath.Join(m.dir, refreshBucket, refreshKey, id)
 	if _, err := os.Stat(dir); err != nil {
 		return r, err
 	}
