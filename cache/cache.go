@@ -16,7 +16,8 @@
 //     the next use. The clock is injected so tests control time. Held tells
 //     an expired entry from one never fetched: a caller that would fetch
 //     a small piece of a value never fetched fetches the whole value again
-//     once it has had it.
+//     once it has had it, and Stale hands it the expired value to do so
+//     for less.
 //   - The LRU bounds the number of entries; eviction is silent and never
 //     touches kernel state (go-fuse inodes keep their own attributes).
 //   - A fetch runs on its own context, derived from the cache's base context
@@ -116,6 +117,14 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 // Held reports whether k has a value, valid or expired, that the LRU has
 // not evicted: whether k was fetched lately. It never fetches.
 func (c *Cache[K, V]) Held(k K) bool { return c.lru.Contains(k) }
+
+// Stale returns k's value if the LRU still holds it, valid or expired:
+// what the last fetch found, for a fetch that does less knowing it. It
+// never fetches, and does not count as a use.
+func (c *Cache[K, V]) Stale(k K) (V, bool) {
+	e, ok := c.lru.Peek(k)
+	return e.v, ok
+}
 
 // Delete forgets k's value or error (a fetch in flight still publishes its
 // own).

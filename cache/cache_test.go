@@ -193,7 +193,7 @@ func TestBaseContextStopsFetches(t *testing.T) {
 }
 
 // Held tells an expired entry (fetched lately) from one never fetched or
-// evicted, without fetching.
+// evicted, without fetching; Stale returns it.
 func TestHeld(t *testing.T) {
 	c, clock := newTest(t, 1, time.Minute)
 	var calls atomic.Int32
@@ -205,9 +205,15 @@ func TestHeld(t *testing.T) {
 	if _, ok := c.Get("a"); ok || !c.Held("a") {
 		t.Fatalf("expired entry: Get ok %v, Held %v; want false, true", ok, c.Held("a"))
 	}
+	if v, ok := c.Stale("a"); !ok || v != 1 {
+		t.Fatalf("expired entry: Stale = %d, %v; want 1, true", v, ok)
+	}
 	c.Fetch(context.Background(), "b", counter(&calls, 2))
 	if c.Held("a") {
 		t.Fatal("evicted entry still held")
+	}
+	if _, ok := c.Stale("a"); ok {
+		t.Fatal("evicted entry still stale")
 	}
 	if calls.Load() != 2 {
 		t.Fatalf("%d fetches, want 2", calls.Load())

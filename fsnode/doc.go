@@ -44,12 +44,13 @@
 // level of a bucket, the parts of an upload — for the TTL, bounded in
 // number, with concurrent identical fetches merged. Each node keeps the
 // attributes it was found with, so Getattr and Getxattr of a listed entry
-// never send a request; Lookup is a map access into a cached listing. The
-// kernel caches entries and attributes for the same TTL, and negative
+// never send a request; Lookup searches a cached listing in memory (a
+// map, or a level's sorted names). The kernel caches entries and
+// attributes for the same TTL, and negative
 // entries for at most maxNegativeTTL. It also keeps what it read of an
 // upload directory whose whole part listing is in hand (FOPEN_CACHE_DIR),
 // for as long as that listing is the one in hand: an open after it changed
-// drops the kernel's copy first (uploadNode.cacheFlags).
+// drops the kernel's copy first (keptDir).
 //
 // A listing that has expired is fetched again whole on the next lookup of
 // any of its entries (cache.Held tells it from one never listed, for which
@@ -81,7 +82,12 @@
 //
 // A level's directory streams: its first page at once, the rest (listed as
 // ranges of keys, see package listing) when the reader goes on
-// (levelstream.go).
+// (levelstream.go). READDIRPLUS gives attributes, and so a node, to a
+// level's first 1,000 entries only (levelDirFile): `ls` of a million names
+// creates no million nodes, and what stats an entry past them sends a
+// LOOKUP answered from memory. The kernel keeps a level's directory as it
+// keeps an upload's (keptDir). A level's index holds windows of its
+// listing, sorted by name (level.go).
 //
 // # Prefetching for walks
 //
@@ -96,4 +102,35 @@
 // abort date its rule gives (lifecycle.go). The configuration is read only
 // by Getxattr and Listxattr, once per bucket per TTL, through the lister's
 // optional LifecycleReader (Glacier has none).
+//
+// # Files
+//
+//	doc.go          this overview
+//	mount.go        Options, Mount, and the state every node shares (mount)
+//	fetch.go        listings through the mount's caches: one deadline, one
+//	                log line per failed fetch
+//	root.go         the mount point: buckets or vaults
+//	bucket.go       bucket and vault directories (container)
+//	path.go         key-path directories (pathNode) and their open
+//	                level (levelDirFile)
+//	level.go        a listed level arranged for Lookup (levelIndex)
+//	levelstream.go  a large level's directory stream, first page first
+//	upload.go       an upload directory and its part listing
+//	uploadfiles.go  .complete.json and .upload.json
+//	part.go         a part file
+//	vault.go        a Glacier vault's uploads
+//	dirfile.go      an open directory, and what the kernel keeps of it
+//	                (keptDir)
+//	attr.go         attributes of directories and files
+//	xattr.go        extended attributes
+//	inode.go        inode numbers from identity
+//	names.go        the escape between key components and file names
+//	errno.go        remote errors to errno (the only mapping)
+//	caller.go       interrupts: is the caller being stopped
+//	                (caller_linux.go, caller_darwin.go)
+//	readonly.go     refusing every change but the opt-in rmdir
+//	abort.go        rmdir of an upload directory aborts it
+//	lifecycle.go    bucket lifecycle rules and abort dates
+//	prefetch.go     listings fetched ahead of a walker
+//	mount_*.go      per-platform mount options
 package fsnode

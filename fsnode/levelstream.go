@@ -2,7 +2,8 @@ package fsnode
 
 import (
 	"context"
-	"sort"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -22,13 +23,13 @@ import (
 // the name, else from the whole level, listed.
 func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelChild, error) {
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
-		return idx.byName[name], nil
+		return idx.find(name), nil
 	}
 	first, err := m.levelFirst(ctx, bucket, prefix)
 	if err != nil {
 		return nil, err
 	}
-	if c := first.idx.byName[name]; c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
+	if c := first.idx.find(name); c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
 		return c, nil
 	}
 	if !first.page.Truncated {
@@ -38,7 +39,7 @@ func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelC
 	if err != nil {
 		return nil, err
 	}
-	return idx.byName[name], nil
+	return idx.find(name), nil
 }
 
 // levelStream is the directory stream of a level whose first page was
@@ -46,6 +47,26 @@ func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelC
 // the first page's names first, then the rest of the level when the reader
 // asks (and the walk's prefetch batch grows by it).
 func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry) (fs.DirStream, syscall.Errno) {
+	ds, _, errno := m.levelStreamKept(ctx, bucket, prefix, ownUploads, own, nil)
+	return ds, errno
+}
+
+// levelKeep is a level directory the kernel may keep (see keptDir): its
+// inode and what it keeps.
+type levelKeep struct {
+	in   *fs.Inode
+	kept *keptDir[listing.LevelPage]
+}
+
+// levelStreamKept is levelStream for a directory the kernel may keep
+// (keep, if not nil): it also returns the open's flags.
+func (m *mount) levelStreamKept(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry, keep *levelKeep) (fs.DirStream, uint32, syscall.Errno) {
+	flags := func(first *listing.LevelPage) uint32 {
+		if keep == nil {
+			return 0
+		}
+		return keep.kept.flags(keep.in, first)
+	}
 	taken := make(map[string]bool, len(own))
 	for _, e := range own {
 		taken[e.Name] = true
@@ -54,22 +75,22 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		return append(append([]fuse.DirEntry(nil), own...), levelEntries(bucket, idx, taken)...)
 	}
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
-		return fs.NewListDirStream(sorted(entries(idx))), 0
+		return fs.NewListDirStream(sorted(entries(idx))), flags(idx.first), 0
 	}
 	first, err := m.levelFirst(ctx, bucket, prefix)
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, 0, toErrno(err)
 	}
 	if !first.shown() {
 		idx, err := m.level(ctx, bucket, prefix)
 		if err != nil {
-			return nil, toErrno(err)
+			return nil, 0, toErrno(err)
 		}
-		return fs.NewListDirStream(sorted(entries(idx))), 0
+		return fs.NewListDirStream(sorted(entries(idx))), flags(idx.first), 0
 	}
 	es := sorted(entries(first.idx))
 	if !first.page.Truncated {
-		return fs.NewListDirStream(es), 0
+		return fs.NewListDirStream(es), flags(first.page), 0
 	}
 	return &restStream{entries: es, more: true, rest: func() ([]fuse.DirEntry, error) {
 		// The kernel gives a READDIR no interrupt context that outlives
@@ -78,17 +99,26 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		if err != nil {
 			return nil, err
 		}
+		if keep != nil && idx.first != first.page {
+			// Built on a newer first page than the one being read: the
+			// kernel must not keep this mix.
+			keep.kept.drop(keep.in)
+		}
 		m.levelGrown(bucket, prefix, ownUploads, idx)
 		return sorted(entries(idx)), nil
-	}}, 0
+	}}, flags(first.page), 0
 }
 
 // shown reports whether the first page's names may be shown before the
 // rest of the level is listed (see listing.LevelPage.Undecided).
 func (f *firstLevel) shown() bool { return !f.page.Undecided }
 
+// sorted sorts es by name; a level's entries mostly come sorted already.
 func sorted(es []fuse.DirEntry) []fuse.DirEntry {
-	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	byName := func(a, b fuse.DirEntry) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(es, byName) {
+		slices.SortFunc(es, byName)
+	}
 	return es
 }
 
@@ -124,6 +154,7 @@ func (s *restStream) HasNext() bool {
 		for _, e := range s.entries {
 			given[e.Name] = true
 		}
+		s.entries = slices.Grow(s.entries, max(0, len(all)-len(s.entries)))
 		for _, e := range all {
 			if !given[e.Name] {
 				s.entries = append(s.entries, e)

@@ -32,6 +32,14 @@ type PartFinder interface {
 	Part(ctx context.Context, bucket, key, uploadID string, n int32) (listing.Part, bool, error)
 }
 
+// PartRefresher is a lister that lists an upload it listed before for
+// less: given the last listing, it asks for nothing past its end (S3), so
+// that a refresh after the TTL costs its pages.
+// A Lister that is not one lists every refresh as it listed the first.
+type PartRefresher interface {
+	RestKnown(ctx context.Context, bucket, key, uploadID string, first *listing.Page, last *listing.Parts) (*listing.Parts, error)
+}
+
 // Lister is what the S3 tree needs (*listing.S3).
 type Lister interface {
 	Buckets(ctx context.Context) ([]listing.Bucket, error)
@@ -182,12 +190,13 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 
 // mount is the state every node of one mount shares through a pointer.
 // Exactly one of s3 and glacier is set; partLister is the same lister, and
-// finder too if it can find one part alone.
+// finder and refresher too if it can find one part alone.
 type mount struct {
 	s3         Lister
 	glacier    VaultLister
 	partLister PartLister
 	finder     PartFinder
+	refresher  PartRefresher
 	aborter    Aborter
 	ns         string // the attribute namespace: "s3" or "glacier"
 	fixed      []string
@@ -239,6 +248,7 @@ func newMount(o Options) (*mount, error) {
 		allowAbort: o.AllowAbort, abortMinAge: o.AbortMinAge}
 	if o.Lister != nil {
 		m.s3, m.partLister, m.finder, m.aborter, m.ns = o.Lister, o.Lister, o.Lister, o.Lister, "s3"
+		m.refresher, _ = o.Lister.(PartRefresher)
 	} else {
 		m.glacier, m.partLister, m.aborter, m.ns = o.Vaults, o.Vaults, o.Vaults, "glacier"
 	}
@@ -280,189 +290,6 @@ func newMount(o Options) (*mount, error) {
 	// only to evict them before the walker comes.
 	m.startPrefetch(o.Prefetch, o.CacheEntries/4)
 	return m, nil
-}
-
-// fetch runs one listing call under the mount's deadline and logs its
-// failure once, where it happened, so that callers sharing the fetch only
-// map it to an errno.
-func fetch[V any](m *mount, ctx context.Context, call func(context.Context) (V, error)) (V, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.timeout)
-	defer cancel()
-	v, err := call(ctx)
-	return v, m.logged(err)
-}
-
-// logged logs a failed fetch once, where it happened, so that callers
-// sharing the fetch only map it to an errno.
-func (m *mount) logged(err error) error {
-	if err == nil {
-		return nil
-	}
-	// What failed, as fields a log search can select: the operation, the
-	// bucket (vault), key and upload, and the errno the callers get.
-	attrs := []any{"errno", toErrno(err).Error()}
-	var e *listing.Error
-	if errors.As(err, &e) {
-		attrs = append(attrs, "op", e.Op, "bucket", e.Bucket+e.Vault, "key", e.Key, "upload-id", e.UploadID)
-	}
-	attrs = append(attrs, "err", err)
-	switch {
-	case errors.Is(err, context.Canceled):
-		m.log.Debug("listing interrupted", attrs...)
-	case errors.Is(err, listing.ErrNotFound):
-		m.log.Info("listing: gone", attrs...)
-	case errors.Is(err, context.DeadlineExceeded):
-		m.log.Error("listing timed out", append(attrs, "after", m.timeout)...)
-	default:
-		m.log.Error("listing failed", attrs...)
-	}
-	return err
-}
-
-// get returns c's value for k, fetching it if it is not cached. The
-// operation waits for the fetch until its caller is being stopped, not
-// merely interrupted (caller.go); the fetch itself runs for every caller.
-func get[K comparable, V any](ctx context.Context, c *cache.Cache[K, V], k K, fetch func(context.Context) (V, error)) (V, error) {
-	if v, ok := c.Get(k); ok {
-		return v, nil
-	}
-	ctx, stop := untilStopped(ctx)
-	defer stop()
-	return c.Fetch(ctx, k, fetch)
-}
-
-// bucketList lists the buckets, or the vaults.
-func (m *mount) bucketList(ctx context.Context) ([]listing.Bucket, error) {
-	return get(ctx, m.buckets, struct{}{}, func(ctx context.Context) ([]listing.Bucket, error) {
-		if m.glacier != nil {
-			return fetch(m, ctx, m.glacier.Vaults)
-		}
-		return fetch(m, ctx, m.s3.Buckets)
-	})
-}
-
-// vault lists the uploads of a Glacier vault.
-func (m *mount) vault(ctx context.Context, name string) (*vaultIndex, error) {
-	return get(ctx, m.vaults, name, func(ctx context.Context) (*vaultIndex, error) {
-		return fetch(m, ctx, func(ctx context.Context) (*vaultIndex, error) {
-			ups, err := m.glacier.Uploads(ctx, name)
-			if err != nil {
-				return nil, err
-			}
-			return indexVault(ups), nil
-		})
-	})
-}
-
-// level lists one level of a bucket whole, on its first page if that is in
-// hand. A bucket whose server ignored the delimiter (its listing came back
-// flat: MinIO, SeaweedFS) has every key in its top level; its deeper levels
-// are taken from that listing, never asked for: MinIO takes a prefix for an
-// exact key and would answer "empty".
-func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
-	return get(ctx, m.levels, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
-		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
-			return idx, err
-		}
-		first, err := m.levelFirst(ctx, bucket, prefix)
-		if err != nil {
-			return nil, err
-		}
-		if !first.page.Truncated {
-			return first.idx, nil
-		}
-		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
-			lv, err := m.s3.RestOfLevel(ctx, first.page)
-			if err != nil {
-				return nil, err
-			}
-			return m.indexLevel(bucket, lv), nil
-		})
-	})
-}
-
-// firstLevel is the first page of a level and its index.
-type firstLevel struct {
-	page *listing.LevelPage
-	idx  *levelIndex
-}
-
-// levelFirst lists the first page of a level: what a directory shows
-// first, after one round trip.
-func (m *mount) levelFirst(ctx context.Context, bucket, prefix string) (*firstLevel, error) {
-	return get(ctx, m.levelFirsts, levelKey{bucket, prefix}, func(ctx context.Context) (*firstLevel, error) {
-		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
-			return &firstLevel{page: &listing.LevelPage{}, idx: idx}, err
-		}
-		return fetch(m, ctx, func(ctx context.Context) (*firstLevel, error) {
-			pg, err := m.s3.FirstLevelPage(ctx, bucket, prefix)
-			if err != nil {
-				return nil, err
-			}
-			return &firstLevel{page: pg, idx: m.indexLevel(bucket, pg.Level)}, nil
-		})
-	})
-}
-
-// flatLevel derives a deeper level of a bucket known to be flat from its
-// top level; ok is false for any other.
-func (m *mount) flatLevel(ctx context.Context, bucket, prefix string) (_ *levelIndex, ok bool, _ error) {
-	if _, flat := m.flat.Load(bucket); !flat || prefix == "" {
-		return nil, false, nil
-	}
-	top, err := m.level(ctx, bucket, "")
-	if err != nil || top.flat == nil {
-		return nil, err != nil, err
-	}
-	return indexLevel(top.flat.Sub(prefix)), true, nil
-}
-
-// indexLevel indexes a level listed from the server, logging what it
-// had to work around.
-func (m *mount) indexLevel(bucket string, lv *listing.Level) *levelIndex {
-	for _, note := range lv.Notes {
-		m.log.Warn("listing: "+note, "bucket", bucket, "prefix", lv.Prefix)
-	}
-	if lv.Flat() {
-		if _, known := m.flat.LoadOrStore(bucket, true); !known {
-			m.log.Warn("listing: the server ignores the delimiter; deeper levels are taken from the bucket's whole listing",
-				"bucket", bucket)
-		}
-	}
-	return indexLevel(lv)
-}
-
-// firstPage returns the first page of an upload's parts.
-func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, error) {
-	return get(ctx, m.firstPages, k, func(ctx context.Context) (*listing.Page, error) {
-		return fetch(m, ctx, func(ctx context.Context) (*listing.Page, error) {
-			return m.partLister.FirstPage(ctx, k.bucket, k.key, k.id)
-		})
-	})
-}
-
-// partList returns the complete part listing, built on the first page if
-// it is in hand.
-func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, error) {
-	return get(ctx, m.parts, k, func(ctx context.Context) (*listing.Parts, error) {
-		first, err := m.firstPage(ctx, k)
-		if err != nil {
-			return nil, err
-		}
-		return fetch(m, ctx, func(ctx context.Context) (*listing.Parts, error) {
-			return m.partLister.Rest(ctx, k.bucket, k.key, k.id, first)
-		})
-	})
-}
-
-// onePart looks part n up with one small request (m.finder is set).
-func (m *mount) onePart(ctx context.Context, k uploadKey, n int32) (partAnswer, error) {
-	return get(ctx, m.single, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
-		return fetch(m, ctx, func(ctx context.Context) (partAnswer, error) {
-			p, ok, err := m.finder.Part(ctx, k.bucket, k.key, k.id, n)
-			return partAnswer{p, ok}, err
-		})
-	})
 }
 
 // slogWriter carries go-fuse's own diagnostics into the structured log.

@@ -22,16 +22,18 @@ type pathNode struct {
 	key          string // P: the key, and the prefix without its final "/"
 	parentPrefix string // the level this directory was listed in
 	name         string // its escaped name in that level
+	// kept is what the kernel keeps of the directory: a second `ls` of a
+	// level of a million names reads it from the kernel's copy.
+	kept keptDir[listing.LevelPage]
 }
 
 var (
-	_ fs.NodeOpendirer   = (*pathNode)(nil)
-	_ fs.NodeReaddirer   = (*pathNode)(nil)
-	_ fs.NodeLookuper    = (*pathNode)(nil)
-	_ fs.NodeGetattrer   = (*pathNode)(nil)
-	_ fs.NodeGetxattrer  = (*pathNode)(nil)
-	_ fs.NodeListxattrer = (*pathNode)(nil)
-	_ fs.NodeRmdirer     = (*pathNode)(nil)
+	_ fs.NodeOpendirHandler = (*pathNode)(nil)
+	_ fs.NodeLookuper       = (*pathNode)(nil)
+	_ fs.NodeGetattrer      = (*pathNode)(nil)
+	_ fs.NodeGetxattrer     = (*pathNode)(nil)
+	_ fs.NodeListxattrer    = (*pathNode)(nil)
+	_ fs.NodeRmdirer        = (*pathNode)(nil)
 )
 
 func (p *pathNode) ino() uint64 { return ino(levelPath, p.bucket, p.key) }
@@ -58,37 +60,81 @@ func (p *pathNode) self(ctx context.Context) (*levelChild, syscall.Errno) {
 	return c, 0
 }
 
-// Opendir finds the directory still listed and the first page of its
-// children, so that a directory that vanished fails here with ENOENT:
-// glibc's readdir takes ENOENT from getdents for the end of the directory.
-func (p *pathNode) Opendir(ctx context.Context) syscall.Errno {
-	c, errno := p.self(ctx)
-	if errno != 0 || !c.hasChildren {
-		return errno
-	}
-	_, err := p.m.levelFirst(ctx, p.bucket, p.key+listing.Delimiter)
-	return toErrno(err)
-}
-
-// Readdir lists the key's uploads, then streams the children of prefix
-// key+"/" (their first page at once), and queues what a walk will need next.
-func (p *pathNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+// OpendirHandle finds the directory still listed and the first page of
+// its children, so that a directory that vanished fails here with ENOENT
+// (glibc's readdir takes ENOENT from getdents for the end of the
+// directory), and opens its stream (levelDirFile).
+func (p *pathNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	c, errno := p.self(ctx)
 	if errno != 0 {
-		return nil, errno
+		return nil, 0, errno
 	}
+	if c.hasChildren {
+		if _, err := p.m.levelFirst(ctx, p.bucket, p.key+listing.Delimiter); err != nil {
+			return nil, 0, toErrno(err)
+		}
+	}
+	ds, flags, errno := p.readdir(ctx, c)
+	if errno != 0 {
+		return nil, 0, errno
+	}
+	return &levelDirFile{dirFile: dirFile{ds}, lookup: p.Lookup, plus: levelPlus}, flags, 0
+}
+
+// readdir lists the key's uploads, then streams the children of prefix
+// key+"/" (their first page at once), and queues what a walk will need next.
+func (p *pathNode) readdir(ctx context.Context, c *levelChild) (fs.DirStream, uint32, syscall.Errno) {
+	var errno syscall.Errno
+	var flags uint32
 	own := make([]fuse.DirEntry, 0, len(c.uploads))
 	for _, u := range c.uploads {
 		own = append(own, uploadEntry(p.bucket, u))
 	}
 	var ds fs.DirStream = fs.NewListDirStream(sorted(own))
 	if c.hasChildren {
-		if ds, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own); errno != 0 {
-			return nil, errno
+		var keep *levelKeep
+		if len(own) == 0 {
+			// The kernel keeps a level's directory only when all of it
+			// comes from the level: the key's own uploads come from the
+			// parent's listing, refreshed on its own.
+			keep = &levelKeep{in: &p.Inode, kept: &p.kept}
+		}
+		if ds, flags, errno = p.m.levelStreamKept(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own, keep); errno != 0 {
+			return nil, 0, errno
 		}
 	}
 	p.m.prefetchLevel(p.bucket, p.key+listing.Delimiter, c.uploads, c.hasChildren)
-	return ds, 0
+	return ds, flags, 0
+}
+
+// levelPlus is how many entries of an open level directory READDIRPLUS
+// gives with their attributes: a page's worth.
+const levelPlus = 1000
+
+// levelDirFile is an open level directory. The kernel reads directories with
+// READDIRPLUS, for which go-fuse looks every entry up: an inode and the
+// kernel's dentry for each of a million names that `ls` only prints. So
+// only the first levelPlus entries (what `ls -l` of most levels reads)
+// come with attributes; past them an entry is a name, inode number and
+// type, and a program that stats it sends a LOOKUP, answered from memory.
+// go-fuse calls Lookup with the directory's lock held, one at a time.
+type levelDirFile struct {
+	dirFile
+	lookup func(context.Context, string, *fuse.EntryOut) (*fs.Inode, syscall.Errno)
+	plus   int // entries still given with attributes
+}
+
+var _ fs.FileLookuper = (*levelDirFile)(nil)
+
+// Lookup gives an entry its attributes while plus lasts. Past it, the
+// error leaves the entry without a node id, which the kernel takes for
+// "no attributes", not for "absent" (fuse_direntplus_link).
+func (d *levelDirFile) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if d.plus <= 0 {
+		return nil, syscall.ENOTSUP
+	}
+	d.plus--
+	return d.lookup(ctx, name, out)
 }
 
 func (p *pathNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {

@@ -223,7 +223,13 @@ func levelDir(bucket, prefix string) string { return "s3://" + bucket + "/" + pr
 // levelTasks lists, in the walker's order, the uploads of own (a key
 // directory's own uploads), then each child's uploads and level.
 func levelTasks(own []listing.Upload, idx *levelIndex) []prefetchTask {
-	var tasks []prefetchTask
+	n := len(own)
+	if idx != nil {
+		for _, c := range idx.children {
+			n += len(c.uploads) + map[bool]int{true: 1}[c.hasChildren]
+		}
+	}
+	tasks := make([]prefetchTask, 0, n) // exactly: a level of a million uploads holds them all
 	for i := range own {
 		tasks = append(tasks, prefetchTask{upload: &own[i]})
 	}

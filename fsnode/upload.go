@@ -3,7 +3,6 @@ package fsnode
 import (
 	"context"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -23,14 +22,7 @@ type uploadNode struct {
 	m      *mount
 	bucket string
 	up     atomic.Pointer[listing.Upload]
-	// served is the first page of the part listing the kernel was last
-	// given to read and keep (FOPEN_CACHE_DIR): its copy holds that page
-	// and the whole listing built on it. Nil if none since its copy was
-	// dropped. uncached: the kernel could not be told to drop a copy, so
-	// it is never given one again.
-	servedMu sync.Mutex
-	served   *listing.Page
-	uncached bool
+	kept   keptDir[listing.Page] // what the kernel keeps of the directory
 }
 
 var (
@@ -118,7 +110,7 @@ func (n *uploadNode) key() uploadKey {
 // one first page and the whole listing built on it; when the listing in
 // hand was built on another first page (refreshed after the TTL, or
 // evicted and fetched again), the kernel's copy is dropped before this open
-// lets it keep anything. So what it shows is never older than the TTL
+// lets it keep anything (keptDir). So what it shows is never older than the TTL
 // allows.
 func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	n.m.uploadOpened(n.bucket, n.up.Load())
@@ -130,14 +122,14 @@ func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHa
 			return nil, 0, toErrno(err)
 		}
 		if first.Truncated {
-			return &dirFile{n.streamFrom(first)}, n.cacheFlags(first), 0
+			return &dirFile{n.streamFrom(first)}, n.kept.flags(&n.Inode, first), 0
 		}
 		// One page is the whole listing: made whole without a request.
 		if ps, err = n.m.partList(ctx, k); err != nil {
 			return nil, 0, toErrno(err)
 		}
 	}
-	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.cacheFlags(ps.First), 0
+	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.kept.flags(&n.Inode, ps.First), 0
 }
 
 // streamFrom streams the parts: the first page at once, the rest (fetched
@@ -155,44 +147,10 @@ func (n *uploadNode) streamFrom(first *listing.Page) fs.DirStream {
 		if ps.First != first {
 			// Built on a newer first page than the one being read: the
 			// kernel must not keep this mix.
-			n.dropServed()
+			n.kept.drop(&n.Inode)
 		}
 		return n.entries(ps.Parts), nil
 	}}
-}
-
-// cacheFlags lets the kernel keep what it reads of the directory from the
-// listing built on first, once any copy it holds from another first page
-// is dropped: synchronously (NotifyContent), under servedMu, so that no
-// concurrent open can hand it the old copy. A listing whose first page is
-// unknown is not kept.
-func (n *uploadNode) cacheFlags(first *listing.Page) uint32 {
-	n.servedMu.Lock()
-	defer n.servedMu.Unlock()
-	if n.served != first {
-		n.drop()
-		n.served = first
-	}
-	if n.served == nil || n.uncached {
-		return 0
-	}
-	return fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE
-}
-
-// dropServed drops the kernel's copy of the directory, if it may hold one.
-func (n *uploadNode) dropServed() {
-	n.servedMu.Lock()
-	defer n.servedMu.Unlock()
-	n.drop()
-}
-
-// drop tells the kernel to drop its copy, if it may hold one; servedMu is
-// held.
-func (n *uploadNode) drop() {
-	if n.served != nil && n.NotifyContent(0, 0) != 0 {
-		n.uncached = true
-	}
-	n.served = nil
 }
 
 func (n *uploadNode) entries(parts []listing.Part) []fuse.DirEntry {

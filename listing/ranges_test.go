@@ -167,3 +167,68 @@ func TestPartWindow(t *testing.T) {
 		}
 	}
 }
+
+// A listing refreshed with the last listing in hand is complete on every
+// kind of server, whether the upload is as it was, has grown, or is
+// sparse, and on S3 costs its pages (and one more if it grew). A cold
+// listing that cannot send every range at once sends none past the end of
+// the upload.
+func TestRestKnown(t *testing.T) {
+	uploads := map[string][]int32{
+		"2500":   span(1, 2500),
+		"dense":  span(1, 10000),
+		"sparse": append(append(span(1, 1000), span(2990, 3010)...), 7777),
+		"3000":   span(1, 3000),
+		"1001":   span(1, 1001),
+	}
+	for uname, parts := range uploads {
+		// What the last listing saw: all of it, or the upload before it grew.
+		for _, lastN := range []int{len(parts), len(parts) - 1, len(parts) / 2, 1001} {
+			if lastN > len(parts) {
+				continue
+			}
+			last := &listing.Parts{}
+			for _, n := range parts[:lastN] {
+				last.Parts = append(last.Parts, listing.Part{Number: n})
+			}
+			for kname, kind := range map[string]func(*model){
+				"s3":            func(*model) {},
+				"off by one":    func(m *model) { m.offByOne = true },
+				"ignores max":   func(m *model) { m.ignoreMax = true },
+				"strict marker": func(m *model) { m.strictMarker = true },
+				"inclusive":     func(m *model) { m.inclusive = true },
+			} {
+				m := newModel(parts)
+				kind(m)
+				l := listing.NewS3(m)
+				first, err := l.FirstPage(context.Background(), "b", "k", "u")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps, err := l.RestKnown(context.Background(), "b", "k", "u", first, last)
+				if err != nil {
+					t.Fatalf("%s after %d on %s: %v", uname, lastN, kname, err)
+				}
+				if !slices.Equal(numbers(ps.Parts), parts) {
+					t.Fatalf("%s after %d on %s: got %d parts, want %d", uname, lastN, kname, len(ps.Parts), len(parts))
+				}
+				pages := int32(len(parts)+999) / 1000
+				if kname == "s3" && lastN == len(parts) && m.calls.Load() > pages {
+					t.Fatalf("%s refreshed on s3: %d requests, want its %d pages", uname, m.calls.Load(), pages)
+				}
+				if kname == "s3" && m.calls.Load() > pages+1 {
+					t.Fatalf("%s refreshed after %d parts on s3: %d requests, want at most %d", uname, lastN, m.calls.Load(), pages+1)
+				}
+			}
+		}
+	}
+	m := newModel(span(1, 2500))
+	l := listing.NewS3(m)
+	l.Concurrency = 1
+	if ps, err := l.Parts(context.Background(), "b", "k", "u"); err != nil || len(ps.Parts) != 2500 {
+		t.Fatalf("cold, one at a time: %v", err)
+	}
+	if n := m.calls.Load(); n > 3 {
+		t.Fatalf("cold, one at a time: %d requests for 2,500 parts, want 3 (none past the end)", n)
+	}
+}

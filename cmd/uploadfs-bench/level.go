@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,11 +45,14 @@ func seedLevel(c *s3.Client, n int) error {
 // levelResult is what the wide level measured: times and requests.
 type levelResult struct {
 	uploads                    int
-	first, whole, sdk, cli     time.Duration
+	first, whole, sdk, cli, mc time.Duration
 	firstReq, wholeReq, sdkReq int64   // ListMultipartUploads requests
 	prefetched                 int64   // ListParts sent ahead of a walk meanwhile
 	bytesPerUpload             float64 // resident growth of the daemon per listed upload
 	listed, sdkListed, cliList int
+	mcListed                   int
+	mcReq                      int64
+	mcNote                     string // why mc was not measured
 }
 
 // measureLevel lists the wide level with uploadfs (its first name on a
@@ -94,7 +98,42 @@ func (b *bench) measureLevel() (levelResult, error) {
 		return r, err
 	}
 	r.cli = time.Since(start)
+	b.mcLevel(&r)
 	return r, nil
+}
+
+// mcLevel lists a level of as many uploads with `mc ls --incomplete` (as
+// people do). versitygw refuses the upload-id marker mc sends, so mc lists
+// the computed level (million.go) of as many uploads through the same
+// delay; without mc, or if it fails, the row says why.
+func (b *bench) mcLevel(r *levelResult) {
+	mc, err := exec.LookPath(b.o.mc)
+	if err != nil {
+		if gopath, gerr := exec.Command("go", "env", "GOPATH").Output(); gerr == nil {
+			mc, err = exec.LookPath(filepath.Join(strings.TrimSpace(string(gopath)), "bin", "mc"))
+		}
+	}
+	if err != nil {
+		r.mcNote = "mc not installed (`go install github.com/minio/mc@latest`)"
+		return
+	}
+	url, p, stop, err := b.computedLevel(r.uploads)
+	if err != nil {
+		r.mcNote = err.Error()
+		return
+	}
+	defer stop()
+	cmd := exec.Command(mc, "ls", "--incomplete", "bench/"+millionBucket+"/"+levelPrefix)
+	cmd.Env = append(slices.Clone(b.env), "MC_HOST_bench=http://"+accessKey+":"+secretKey+"@"+strings.TrimPrefix(url, "http://"),
+		"MC_CONFIG_DIR="+filepath.Join(b.tmp, "mc"))
+	before, start := p.snapshot(), time.Now()
+	out, err := cmd.Output()
+	r.mc, r.mcReq = time.Since(start), p.snapshot().since(before).requests
+	if err != nil {
+		r.mcNote = fmt.Sprintf("mc ls --incomplete failed: %v: %s", err, stderrOf(err))
+		return
+	}
+	r.mcListed = strings.Count(string(out), "\n")
 }
 
 // levelMount measures uploadfs once: the first name on a fresh mount, then
@@ -230,11 +269,15 @@ func (b *bench) printLevel(r levelResult) bool {
 	within := func(d time.Duration, n float64) bool { return b.o.delay == 0 || d.Seconds()/b.o.delay.Seconds() <= n }
 	firstMet, wholeMet := within(r.first, 2), within(r.whole, 8)
 	same := r.listed == r.uploads && r.sdkListed == r.uploads && r.cliList == r.uploads
+	mc := fmt.Sprintf("`mc ls --incomplete` %s (%d requests; on the computed level of as many uploads)", sec(r.mc), r.mcReq)
+	if r.mcNote != "" {
+		mc = r.mcNote
+	}
 	fmt.Printf("| level of %d uploads, first name (opendir, one getdents), fresh mount | %s = %s, %d request(s) | SDK one page after another: whole level only | | ≤ 2 round trips | %s |\n",
 		r.uploads, sec(r.first), trips(r.first), r.firstReq, yes(firstMet))
-	fmt.Printf("| level of %d uploads, whole (`ls`), fresh mount | %s = %s, %d ListMultipartUploads (and %d ListParts prefetched for a walk) | SDK one page after another %s (%d requests); `aws s3api list-multipart-uploads` a page a call %s | %.2f | ≤ 8 round trips | %s |\n",
-		r.uploads, sec(r.whole), trips(r.whole), r.wholeReq, r.prefetched, sec(r.sdk), r.sdkReq, sec(r.cli), r.whole.Seconds()/r.sdk.Seconds(), yes(wholeMet))
-	fmt.Printf("| level: uploads listed | %d | SDK %d; AWS CLI %d | | all %d | %s |\n", r.listed, r.sdkListed, r.cliList, r.uploads, yes(same))
+	fmt.Printf("| level of %d uploads, whole (`ls`), fresh mount | %s = %s, %d ListMultipartUploads (and %d ListParts prefetched for a walk) | SDK one page after another %s (%d requests); %s; `aws s3api list-multipart-uploads` a page a call %s | %.2f | ≤ 8 round trips | %s |\n",
+		r.uploads, sec(r.whole), trips(r.whole), r.wholeReq, r.prefetched, sec(r.sdk), r.sdkReq, mc, sec(r.cli), r.whole.Seconds()/r.sdk.Seconds(), yes(wholeMet))
+	fmt.Printf("| level: uploads listed | %d | SDK %d; mc %d; AWS CLI %d | | all %d | %s |\n", r.listed, r.sdkListed, r.mcListed, r.cliList, r.uploads, yes(same))
 	fmt.Printf("| level: resident bytes per listed upload (the listing, its index, the kernel's nodes, the prefetched part listings) | %.0f | | | bounded by --cache-entries levels | |\n", r.bytesPerUpload)
 	return firstMet && wholeMet && same
 }

@@ -10,7 +10,11 @@
 //   - `stat` of every part in a shell loop that outlives the TTL many
 //     times: requests against one listing per TTL window;
 //   - a level of 20,000 uploads under one prefix: its first name and the
-//     whole level, against the SDK's sequential paginator and the AWS CLI;
+//     whole level, against the SDK's sequential paginator, mc and the AWS
+//     CLI;
+//   - a computed level of a million uploads (million.go): first name,
+//     whole, requests, memory per upload, warm against tmpfs;
+//   - the ListParts of a part listing refreshed after the TTL (refresh.go);
 //   - resident memory per part after `find` walks several uploads, and
 //     with a cache far smaller than the walk.
 //
@@ -55,6 +59,7 @@ type options struct {
 	replay       bool
 	walkUploads  int
 	levelUploads int
+	newOptions   // million.go
 	uploadfs     string
 	versitygw    string
 	aws          string
@@ -67,16 +72,17 @@ func main() {
 	flag.IntVar(&o.parts, "parts", 10000, "parts of the large upload")
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
-	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk or level")
+	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level, million or refresh")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 10000, "uploads of 3 parts in the walked bucket")
 	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
+	o.newOptions.flags()
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")
 	flag.StringVar(&o.versitygw, "versitygw", "bin/versitygw", "the versitygw binary")
 	flag.StringVar(&o.aws, "aws", "/usr/bin/aws", "the AWS CLI")
 	flag.Parse()
 	if o.short {
-		o.delay, o.parts, o.memUp, o.reps, o.walkUploads, o.levelUploads = 0, 1500, 2, 1, 50, 2000
+		o.delay, o.parts, o.memUp, o.reps, o.walkUploads, o.levelUploads, o.millionUploads = 0, 1500, 2, 1, 50, 2000, 5000
 	}
 	log.SetFlags(0)
 	log.SetPrefix("uploadfs-bench: ")

@@ -40,12 +40,15 @@ type mounted struct {
 
 // mount starts `uploadfs mount --foreground` on a new directory and waits
 // for the kernel to have it.
-func (b *bench) mount(extra ...string) (*mounted, error) {
+func (b *bench) mount(extra ...string) (*mounted, error) { return b.mountAt(b.url, extra...) }
+
+// mountAt mounts the server at url.
+func (b *bench) mountAt(url string, extra ...string) (*mounted, error) {
 	dir, err := os.MkdirTemp(b.tmp, "mnt")
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"mount", "--foreground", "--endpoint-url", b.url, "--path-style"}, extra...)
+	args := append([]string{"mount", "--foreground", "--endpoint-url", url, "--path-style"}, extra...)
 	cmd := exec.Command(b.o.uploadfs, append(args, dir)...)
 	cmd.Env = b.env
 	var logs strings.Builder
@@ -190,6 +193,18 @@ func (b *bench) measure() (bool, error) {
 		statReqs = append(statReqs, b.proxy.snapshot().since(before).requests)
 	}
 	switch b.o.only {
+	case "million":
+		mr, err := b.measureMillion()
+		if err != nil {
+			return false, err
+		}
+		return b.printMillion(mr), nil
+	case "refresh":
+		rr, err := b.measureRefresh()
+		if err != nil {
+			return false, err
+		}
+		return b.printRefresh(rr), nil
 	case "level":
 		lr, err := b.measureLevel()
 		if err != nil {
@@ -211,7 +226,7 @@ func (b *bench) measure() (bool, error) {
 			return r.bytesPerPart <= 600, nil
 		}
 	default:
-		return false, fmt.Errorf("-only %q: want memory, walk or level", b.o.only)
+		return false, fmt.Errorf("-only %q: want memory, walk, level, million or refresh", b.o.only)
 	}
 	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
 	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
@@ -223,13 +238,23 @@ func (b *bench) measure() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	rr, err := b.measureRefresh()
+	if err != nil {
+		return false, err
+	}
 	lr, err := b.measureLevel()
+	if err != nil {
+		return false, err
+	}
+	mr, err := b.measureMillion()
 	if err != nil {
 		return false, err
 	}
 	ok := b.print(r)
 	ok = b.printStatLoop(sl) && ok
+	ok = b.printRefresh(rr) && ok
 	ok = b.printLevel(lr) && ok
+	ok = b.printMillion(mr) && ok
 	return b.printWalk(wr) && ok, nil
 }
 
