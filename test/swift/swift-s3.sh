@@ -67,10 +67,6 @@ use = egg:swift#$1
 [filter:healthcheck]
 use = egg:swift#healthcheck
 CONF
-	# The servers' optional daemons read these sections; none runs here.
-	case $1 in
-	container) printf '\n[container-updater]\n[container-auditor]\n[container-replicator]\n' >>"$dir/$1-server.conf" ;;
-	esac
 }
 
 start() {
