@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -92,8 +95,21 @@ func checkCompat(t *testing.T, g *gateway, c *s3.Client, server, bulk string) {
 	want := cliTree(t, g, c, bulk)
 	log := filepath.Join(t.TempDir(), "log")
 	mnt := g.mount(t, "--bucket", "compat", "--log-file", log)
-	// find's errors (a directory uploadfs cannot list) are part of what it shows.
-	got := shell(t, "cd "+q(filepath.Join(mnt, "compat"))+` && { find . -mindepth 1 \( -type d -printf '%p/\n' \) -o \( -type f -printf '%p %s\n' \) 2>&1 || true; } | sort`)
+	// find's errors (a directory uploadfs cannot list) are part of what it
+	// shows. It gets longer than shell's bound: every upload directory is a
+	// ListParts, thousands of them on a busy machine.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	find := exec.CommandContext(ctx, "find", ".", "-mindepth", "1", "(", "-type", "d", "-printf", "%p/\n", ")",
+		"-o", "(", "-type", "f", "-printf", "%p %s\n", ")")
+	find.Dir = filepath.Join(mnt, "compat")
+	out, _ := find.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Errorf("find in the mount on %s did not end in 10 minutes", server)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	slices.Sort(lines)
+	got := strings.Join(lines, "\n") + "\n"
 	if diff := difference(want, got); diff != "" {
 		logged, _ := os.ReadFile(log)
 		t.Errorf("uploadfs and the AWS CLI differ on %s:\n%s\nuploadfs's log:\n%s", server, diff, logged)
