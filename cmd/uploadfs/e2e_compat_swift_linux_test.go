@@ -18,8 +18,9 @@ import (
 // chosen to meet Swift's listing quirks: a key that is also a prefix
 // (videos, videos/clip.mp4: Swift's prefix videos/ also returns the key
 // videos), keys that Swift orders by key + "/" + upload ID (a!, a.b,
-// a/2026/x around a, which has two uploads; with a space in a prefix,
-// which Swift sends unencoded beside encoded keys), and a level of
+// a/2026/x around a, which has two uploads), prefixes with a space, a
+// '%' and a '+' (Swift's CommonPrefixes are never URL-encoded, its keys
+// are: p%41q/ read as encoded would be pAq/), and a level of
 // exactly two pages of uploads (Swift caps pages at 1,000, marks a page
 // truncated when exactly a page remains, and a ranged listing's key
 // marker alone becomes key/~ there).
@@ -42,7 +43,7 @@ func TestCompatSwift(t *testing.T) {
 		t.Fatalf("%s start: %v\n%s", script, err, errs.String())
 	}
 	g, c := compatGateway(t, strings.TrimSpace(out.String()), "test:tester", "testing")
-	seedCompat(t, g, c, []string{"videos", "videos/clip.mp4", "a", "a", "a!", "a.b", "a/2026/x"})
+	seedCompat(t, g, c, []string{"videos", "videos/clip.mp4", "a", "a", "a!", "a.b", "a/2026/x", "p%41q/r.bin", "plus+dir/s.bin"})
 	bulk := make([]string, 2000)
 	for i := range bulk {
 		bulk[i] = fmt.Sprintf("many/f%04d.bin", i)
