@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,4 +54,27 @@ func TestCompatSwift(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCompat(t, g, c, "Swift", "many/")
+	all, failed := uploadsRequests(t, filepath.Join(dir, "proxy.log"))
+	t.Logf("Swift: uploadfs sent %d ListMultipartUploads (%d answered with an error status)", all, failed)
+}
+
+// swiftListUploads is a ListMultipartUploads of the bucket compat sent by
+// the SDK in the proxy's log (the S3 request, not Swift's subrequests),
+// with its status. The test's own SDK calls send none: they are uploadfs's.
+var swiftListUploads = regexp.MustCompile(`GET /compat%3F\S*uploads%3D\S* HTTP/1\.[01] (\d{3}) - aws-sdk-go-v2`)
+
+// uploadsRequests counts them: all, and those answered with an error
+// status (a page uploadfs rejects itself was answered 200).
+func uploadsRequests(t *testing.T, log string) (all, failed int) {
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range swiftListUploads.FindAllSubmatch(data, -1) {
+		all++
+		if string(m[1]) != "200" {
+			failed++
+		}
+	}
+	return all, failed
 }
