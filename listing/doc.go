@@ -16,10 +16,54 @@
 //   - stops only when the server says the listing is complete (IsTruncated
 //     false), never on an empty page;
 //   - requires the marker to advance, and ends with ErrBadResponse when it
-//     does not or when a page repeats or disorders entries, instead of looping;
+//     does not or when a page repeats entries a marker cannot explain,
+//     instead of looping;
 //   - rejects values no server may send (part numbers outside 1..10000,
-//     negative sizes, keys outside the requested prefix, Glacier ranges that
-//     are malformed or do not fit the part size).
+//     negative sizes, uploads without an ID, common prefixes more than one
+//     level down, Glacier ranges that are malformed or do not fit the part
+//     size).
+//
+// # What is absorbed, and what is an error
+//
+// A deviation that loses nothing is absorbed, and each kind is noted once
+// per bucket and lister (Level.Notes, which the file system logs once):
+//
+//   - entries outside the requested prefix (OpenStack Swift lists the
+//     uploads of the key "videos" with the level "videos/"): they belong to
+//     another level, which lists them; dropped;
+//   - the marker's entry repeated at the head of the next page (inclusive
+//     markers: gofakes3, rclone serve s3, SeaweedFS's part marker): kept
+//     once;
+//   - a truncated page with no new entry but a new marker: followed (at most
+//     ten in a row);
+//   - pages out of key order (Swift lists by KEY/UPLOADID, so "a!" and
+//     "a.b" come before "a"): sorted here, and the server's levels listed one
+//     page after another from then on, since ranges of keys assume the
+//     order;
+//   - a truncated page without next markers (Swift, on a page of one
+//     upload): the page's last entry gives them;
+//   - a key marker that skips the keys just after it (Swift turns key marker
+//     K into K/~, skipping K's sub-keys and the keys K+c with c below '/'):
+//     seen where two pieces of a ranged level meet (levelseams.go), the level
+//     listed again one page after another, and the server listed so from
+//     then on;
+//   - a server that answers a key marker past its last key from its first
+//     key (gofakes3): the piece past the end is empty once the piece before
+//     it reached the end of the level; otherwise the level is listed again
+//     with the server's own markers;
+//   - keys claimed URL-encoded but sent raw (SeaweedFS), or keys encoded
+//     and common prefixes sent raw (Swift): judged over the whole level,
+//     learned for the server;
+//   - a refused upload-id marker (versitygw v1.8.0): the boundary key listed
+//     by prefix;
+//   - an optional header the SDK cannot read (Wasabi's x-amz-abort-date in
+//     ISO 8601): read in either format, or left out and logged once
+//     (headers.go).
+//
+// What would lose or invent entries is an ErrBadResponse naming the
+// server's fault: a marker that repeats, a truncated page with neither next
+// markers nor an entry to go on from, empty truncated pages without end,
+// more pages than MaxPages, pieces that disagree where no fallback is left.
 //
 // Glacier's markers are opaque: its listings follow them one page after
 // another (paginate, shared with ListBuckets), never repeating one.
@@ -46,6 +90,31 @@
 // ListMultipartUploads answers by fastUploads (fastuploads.go): uploadfs
 // reads the <Part> (<Upload>) elements, the SDK the rest; whatever the reader is not sure of
 // goes to the SDK whole, and a fuzz test holds the two to the same result.
+//
+// # Files
+//
+//   - s3.go: the S3 client (its settings, what it learns of a server) and
+//     the Bucket and Upload types;
+//   - buckets.go: ListBuckets and directory buckets; paginate.go: following
+//     opaque markers one page after another;
+//   - uploads.go: a level (Level, LevelPage: first page, rest) and the
+//     ListMultipartUploads request; uploadspages.go: paging a level and
+//     verifying each page; deviations.go: what a page may get wrong and
+//     how it is absorbed and noted; uploadsfinish.go: decoding what the
+//     pages gathered into a Level; levelranges.go: the rest of a level as
+//     ranges of keys at once; levelseams.go: checking where its pieces
+//     meet;
+//   - part.go: the Part, Page and Parts types; parts.go: ListParts pages
+//     and single parts; ranges.go: the rest of an upload as ranges of part
+//     numbers;
+//   - fastdecode.go: the deserialize middleware of the fast decoders;
+//     fastxml.go: their XML scanner; fastparts.go, fastuploads.go: the
+//     <Part> and <Upload> readers; headers.go: repairing response headers
+//     the SDK would fail on;
+//   - glacier.go, treehash.go: S3 Glacier vaults, their uploads and parts,
+//     and an archive's tree hash;
+//   - abort.go: the one call that changes anything;
+//   - errors.go: the Error type and its kind sentinels.
 //
 // # Errors
 //

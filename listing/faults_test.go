@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -113,8 +114,14 @@ func TestBadUploadPages(t *testing.T) {
 		"truncated without marker": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
 			return &s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{up("a", "1")}, IsTruncated: aws.Bool(true)}
 		},
-		"key outside prefix": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
-			return &s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{up("elsewhere", "1")}}
+		"upload without an ID": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			return &s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{up("p/a", "")}}
+		},
+		"empty truncated pages forever": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			return &s3.ListMultipartUploadsOutput{IsTruncated: aws.Bool(true), NextKeyMarker: aws.String(aws.ToString(in.KeyMarker) + "x")}
+		},
+		"truncated empty page without markers": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+			return &s3.ListMultipartUploadsOutput{IsTruncated: aws.Bool(true)}
 		},
 		"prefix two levels down": func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
 			return &s3.ListMultipartUploadsOutput{CommonPrefixes: []types.CommonPrefix{{Prefix: aws.String("p/a/b/")}}}
@@ -261,5 +268,74 @@ func TestEncodingClaimNotHonoured(t *testing.T) {
 		if !slices.Equal(got, tc.want) || (len(lv.Notes) > 0) != tc.noted {
 			t.Fatalf("keys %q: got %q, notes %q; want %q, noted %v", tc.keys, got, lv.Notes, tc.want, tc.noted)
 		}
+	}
+}
+
+// What a server gets wrong without losing anything is absorbed: the level
+// comes out exact, and each kind of deviation is noted once per bucket.
+func TestAbsorbedUploadPages(t *testing.T) {
+	up := func(key, id string) types.MultipartUpload {
+		return types.MultipartUpload{Key: aws.String(key), UploadId: aws.String(id)}
+	}
+	page := func(truncated bool, next string, ups ...types.MultipartUpload) *s3.ListMultipartUploadsOutput {
+		out := &s3.ListMultipartUploadsOutput{Uploads: ups, IsTruncated: aws.Bool(truncated)}
+		if next != "" {
+			out.NextKeyMarker, out.NextUploadIdMarker = aws.String(next), aws.String("1")
+		}
+		return out
+	}
+	cases := map[string]struct {
+		pages map[string]*s3.ListMultipartUploadsOutput // by key marker
+		note  string
+	}{
+		"entries outside the prefix (Swift's key videos in videos/)": {map[string]*s3.ListMultipartUploadsOutput{
+			"": page(false, "", up("p", "1"), up("p/a", "1"), up("p/b", "1"), up("p/c", "1")),
+		}, "outside the requested prefix"},
+		"the marker entry at the head of the next page": {map[string]*s3.ListMultipartUploadsOutput{
+			"":    page(true, "p/b", up("p/a", "1"), up("p/b", "1")),
+			"p/b": page(false, "", up("p/b", "1"), up("p/c", "1")),
+		}, "inclusive markers"},
+		"an empty truncated page": {map[string]*s3.ListMultipartUploadsOutput{
+			"":    page(true, "p/a", up("p/a", "1")),
+			"p/a": page(true, "p/b"),
+			"p/b": page(false, "", up("p/b", "1"), up("p/c", "1")),
+		}, "no new entries"},
+		"no next markers on a truncated page": {map[string]*s3.ListMultipartUploadsOutput{
+			"":    page(true, "", up("p/a", "1")),
+			"p/a": page(false, "", up("p/b", "1"), up("p/c", "1")),
+		}, "without next markers"},
+		"pages out of key order (Swift's KEY/UPLOADID order)": {map[string]*s3.ListMultipartUploadsOutput{
+			"": page(false, "", up("p/b", "1"), up("p/a", "1"), up("p/c", "1")),
+		}, "out of key order"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := &stub{uploads: func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+				pg, ok := tc.pages[aws.ToString(in.KeyMarker)]
+				if !ok {
+					panic("unexpected key marker " + aws.ToString(in.KeyMarker))
+				}
+				return pg
+			}}
+			l := listing.NewS3(s)
+			l.Concurrency = 1
+			for i := range 2 {
+				lv, err := l.Level(context.Background(), "b", "p/")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var keys []string
+				for _, u := range lv.Uploads {
+					keys = append(keys, u.Key)
+				}
+				if fmt.Sprint(keys) != "[p/a p/b p/c]" {
+					t.Fatalf("uploads %q, want [p/a p/b p/c]", keys)
+				}
+				noted := slices.ContainsFunc(lv.Notes, func(n string) bool { return strings.Contains(n, tc.note) })
+				if noted != (i == 0) || len(lv.Notes) > 1-i {
+					t.Fatalf("listing %d: notes %q, want one with %q the first time, none after", i+1, lv.Notes, tc.note)
+				}
+			}
+		})
 	}
 }

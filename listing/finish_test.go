@@ -32,7 +32,7 @@ func wideLevel(n int) []*levelListing {
 			Initiator:    &types.Initiator{ID: aws.String(owner), DisplayName: aws.String("owner")},
 			Owner:        &types.Owner{ID: aws.String(owner), DisplayName: aws.String("owner")}}
 		p := pieces[int(sum[0])*len(pieces)/256]
-		p.add(&s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{u}}, func(string) bool { return true })
+		p.add(&s3.ListMultipartUploadsOutput{Uploads: []types.MultipartUpload{u}}, func(string) bool { return true }, false)
 	}
 	// Each piece in order, as servers list; the pieces in the order the
 	// splits made them, not of their keys.

@@ -24,9 +24,14 @@ const maxSplit = 32
 // together they cover the level whatever the distribution of keys, and
 // entries listed twice at the seams are kept once.
 //
+// A server that answers a key marker past its last key from its first key
+// (gofakes3) does so for the pieces past the level's end: such a piece is
+// empty if the piece before it reached the end of the level (join).
+//
 // If a piece fails in a way a correct server would not (a marker it
-// refuses, a bad page), the level is listed again one page after another,
-// with the server's own markers.
+// refuses, a bad page, pieces that do not join, pages out of key order),
+// the level is listed again one page after another, with the server's own
+// markers.
 func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage) error {
 	r := &ranger{c: c, l: l, sem: make(chan struct{}, c.concurrency())}
 	done, err := r.split(ctx, l, alphabet{}, first.Last, first.nextKey, first.nextID, "")
@@ -35,6 +40,9 @@ func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage)
 	}
 	if err == nil {
 		err = r.err()
+	}
+	if err == nil && slices.ContainsFunc(append(r.pieces, l), func(p *levelListing) bool { return p.unordered }) {
+		err = errUnordered // (noted by checkOrder)
 	}
 	switch {
 	case err == nil:
@@ -46,16 +54,14 @@ func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage)
 	// What the attempt learned stays said.
 	notes := l.notes
 	for _, p := range r.pieces {
-		for _, n := range p.notes {
-			if !slices.Contains(notes, n) {
-				notes = append(notes, n)
-			}
-		}
+		notes = append(notes, p.notes...)
 	}
 	*l = *c.newLevelListing(l.bucket, l.prefix)
-	l.notes = notes
+	for _, n := range notes {
+		l.note(n.kind, n.text)
+	}
 	if errors.Is(err, errMarkerIgnored) {
-		l.notes = append(l.notes, errMarkerIgnored.Error()+": listed one page after another")
+		l.note(devMarkerIgnored, errMarkerIgnored.Error()+": listed one page after another")
 	}
 	return l.run(ctx, "", "", "", nil)
 }
@@ -92,6 +98,7 @@ func (r *ranger) split(ctx context.Context, from *levelListing, alpha alphabet, 
 		return false, nil
 	}
 	bounds := append(append([]string{last}, marks...), hi)
+	var pieces []*levelListing // this split's, in key order
 	var wg sync.WaitGroup
 	for i := 0; i+1 < len(bounds); i++ {
 		lo, loID, hi := bounds[i], "", bounds[i+1]
@@ -99,6 +106,7 @@ func (r *ranger) split(ctx context.Context, from *levelListing, alpha alphabet, 
 			lo, loID = nextKey, nextID
 		}
 		piece := r.c.newLevelListing(r.l.bucket, r.l.prefix)
+		pieces = append(pieces, piece)
 		r.mu.Lock()
 		r.pieces = append(r.pieces, piece)
 		r.mu.Unlock()
@@ -123,6 +131,9 @@ func (r *ranger) split(ctx context.Context, from *levelListing, alpha alphabet, 
 				}
 				return done, err
 			})
+			if errors.Is(err, errMarkerIgnored) && loID == "" {
+				piece.wrapped, err = true, nil // empty, if the join says so
+			}
 			if err != nil {
 				r.mu.Lock()
 				r.errs = append(r.errs, err)
@@ -131,6 +142,14 @@ func (r *ranger) split(ctx context.Context, from *levelListing, alpha alphabet, 
 		})
 	}
 	wg.Wait()
+	for i := 1; i < len(pieces); i++ {
+		if err := r.join(pieces[i-1].last(), pieces[i], bounds[i]); err != nil {
+			r.mu.Lock()
+			r.errs = append(r.errs, err)
+			r.mu.Unlock()
+		}
+	}
+	from.rightmost = pieces[len(pieces)-1].last()
 	return true, nil
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,6 +58,16 @@ type S3 struct {
 	// refusesIDMarker is learned: the server refused an upload-id marker
 	// it had sent itself (versitygw v1.8.0); none is sent again.
 	refusesIDMarker atomic.Bool
+	// rawPrefixes is learned: the server encodes keys but sends common
+	// prefixes as they are (OpenStack Swift).
+	rawPrefixes atomic.Bool
+	// sequential is learned: the server's order or markers do not allow
+	// cutting a level into ranges of keys (OpenStack Swift lists by
+	// KEY/UPLOADID and turns a key marker K into K/~); its levels are
+	// listed one page after another.
+	sequential atomic.Bool
+	// noted holds bucket+"\x00"+kind for each deviation already noted.
+	noted sync.Map
 }
 
 // DefaultConcurrency lists the nine ranges after a first page of 1,000
@@ -158,11 +170,20 @@ func decodeKey(s string, encoded bool) string {
 }
 
 // plausiblyEncoded reports whether s can be a URL-encoded key: no space (an
-// encoder writes '+') and every '%' followed by two hex digits.
+// encoder writes '+'), every '%' followed by two hex digits, and none of
+// them a letter or digit (which no encoder escapes).
 func plausiblyEncoded(s string) bool {
 	if strings.ContainsRune(s, ' ') {
 		return false
 	}
-	_, err := url.QueryUnescape(s)
-	return err == nil
+	if _, err := url.QueryUnescape(s); err != nil {
+		return false
+	}
+	for i := strings.IndexByte(s, '%'); i >= 0; i = strings.IndexByte(s, '%') {
+		if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil && isAlnum(byte(c)) {
+			return false
+		}
+		s = s[i+3:]
+	}
+	return true
 }

@@ -1,8 +1,9 @@
 // Package faultproxy is the tests' misbehaving network: an HTTP proxy in
 // front of a real S3 server that answers chosen requests with a fault —
 // 503 SlowDown, a reset connection, a slow answer, a truncated or malformed
-// body, a marker that does not advance, NoSuchUpload — and counts what it
-// did.
+// body, a marker that does not advance, NoSuchUpload — or with the quirks
+// of real servers (SeaweedFS, versitygw, MinIO, OpenStack Swift in swift.go,
+// inclusive markers, Wasabi's abort date), and counts what it did.
 package faultproxy
 
 import (
@@ -52,11 +53,26 @@ const (
 	MinIOFlat
 	// Forbidden: 403 AccessDenied.
 	Forbidden
+	// Swift: OpenStack Swift's s3api (swift.go): ListMultipartUploads
+	// answered as Swift computes it, max-parts capped at 1,000.
+	Swift
+	// InclusiveUploads: ListMultipartUploads's markers are inclusive and
+	// its Next markers name the page's last upload, so that upload comes
+	// again at the head of the next page (rclone serve s3, as the testbed
+	// notes saw it; gofakes3's own key marker is inclusive already).
+	InclusiveUploads
+	// ISOAbortDate: ListParts answers carry x-amz-abort-date in ISO 8601
+	// (2026-07-23T10:19:21Z), not an HTTP-date (Wasabi).
+	ISOAbortDate
+	// BadAbortDate: ListParts answers carry an x-amz-abort-date no format
+	// reads.
+	BadAbortDate
 	numFaults
 )
 
 var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload",
-	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied"}
+	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied",
+	"OpenStack Swift s3api", "inclusive upload markers", "ISO 8601 abort date", "unreadable abort date"}
 
 func (f Fault) String() string { return faultNames[f] }
 
@@ -69,11 +85,15 @@ type Request struct {
 	Key    string // method, path and query: identical requests share it
 }
 
-// Proxy forwards to a server and applies Rule. Set Rule and SlowBy before
-// use or under Lock; the counters are read with Stats.
+// Proxy forwards to a server and applies Rule. Set Rule, SlowBy and Delay
+// before use; the counters are read with Stats.
 type Proxy struct {
 	URL    string
 	SlowBy time.Duration
+	// Delay, if set, holds every answer that long (a distant server), so
+	// that the requests of one round trip overlap however busy the
+	// machine is.
+	Delay time.Duration
 
 	mu       sync.Mutex
 	rule     func(Request) Fault
@@ -174,7 +194,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		fault = p.rule(req)
 	}
 	p.faults[fault]++
-	slowBy := p.SlowBy
+	slowBy, delay := p.SlowBy, p.Delay
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
@@ -182,6 +202,13 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		p.mu.Unlock()
 	}()
 
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	switch fault {
 	case SlowDown:
 		writeError(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
@@ -212,7 +239,14 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 			return
 		}
 		rp.ServeHTTP(w, r)
-	case Truncate, RepeatMarker, SeaweedParts, SeaweedUploads, MinIOFlat:
+	case Swift:
+		if req.Op == "ListMultipartUploads" {
+			serveSwiftUploads(w, r, rp)
+			return
+		}
+		capMaxParts(r)
+		rp.ServeHTTP(w, r)
+	case Truncate, RepeatMarker, SeaweedParts, SeaweedUploads, MinIOFlat, InclusiveUploads, ISOAbortDate, BadAbortDate:
 		prefix := q.Get("prefix")
 		if fault == MinIOFlat {
 			for _, k := range []string{"delimiter", "max-uploads", "key-marker", "upload-id-marker", "prefix"} {
@@ -225,6 +259,14 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		body := rewrite(fault, rec.Body.Bytes(), req.Query, prefix)
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
+		}
+		switch fault {
+		case ISOAbortDate:
+			w.Header().Set("X-Amz-Abort-Date", ISODate)
+			w.Header().Set("X-Amz-Abort-Rule-Id", "wasabi-30-days")
+		case BadAbortDate:
+			w.Header().Set("X-Amz-Abort-Date", "soon")
+			w.Header().Set("X-Amz-Abort-Rule-Id", "wasabi-30-days")
 		}
 		w.Header().Del("Content-Length")
 		w.WriteHeader(rec.Code)
@@ -239,6 +281,9 @@ var (
 	partNumber  = regexp.MustCompile(`<PartNumber>([0-9]+)</PartNumber>`)
 	uploadElem  = regexp.MustCompile(`(?s)<Upload>.*?</Upload>`)
 	keyElem     = regexp.MustCompile(`<Key>([^<]*)</Key>`)
+	idElem      = regexp.MustCompile(`<UploadId>([^<]*)</UploadId>`)
+	nextKeyElem = regexp.MustCompile(`<NextKeyMarker>[^<]*</NextKeyMarker>|<NextKeyMarker/>`)
+	nextIDElem  = regexp.MustCompile(`<NextUploadIdMarker>[^<]*</NextUploadIdMarker>|<NextUploadIdMarker/>`)
 	seaweedGone = regexp.MustCompile(`(?s)<(Initiated|Owner|Initiator|StorageClass)>.*?</(Initiated|Owner|Initiator|StorageClass)>`)
 )
 
@@ -258,6 +303,19 @@ func rewrite(fault Fault, body []byte, q url.Values, prefix string) []byte {
 	case SeaweedUploads:
 		body = seaweedGone.ReplaceAll(body, nil)
 		return bytes.Replace(body, []byte("<Bucket>"), []byte("<EncodingType>url</EncodingType><Bucket>"), 1)
+	case InclusiveUploads:
+		ups := uploadElem.FindAll(body, -1)
+		if len(ups) == 0 || !bytes.Contains(body, []byte("<IsTruncated>true</IsTruncated>")) {
+			return body
+		}
+		last := ups[len(ups)-1]
+		key, id := keyElem.FindSubmatch(last), idElem.FindSubmatch(last)
+		if key == nil || id == nil {
+			return body
+		}
+		body = nextKeyElem.ReplaceAll(body, nil)
+		body = nextIDElem.ReplaceAll(body, nil)
+		return bytes.Replace(body, []byte("<IsTruncated>"), []byte("<NextKeyMarker>"+string(key[1])+"</NextKeyMarker><NextUploadIdMarker>"+string(id[1])+"</NextUploadIdMarker><IsTruncated>"), 1)
 	case MinIOFlat:
 		if prefix == "" {
 			return body
@@ -271,6 +329,9 @@ func rewrite(fault Fault, body []byte, q url.Values, prefix string) []byte {
 	}
 	return body
 }
+
+// ISODate is the abort date ISOAbortDate sends.
+const ISODate = "2026-07-23T10:19:21Z"
 
 func orZero(s string) string {
 	if s == "" {

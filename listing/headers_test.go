@@ -1,0 +1,85 @@
+package listing
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithytime "github.com/aws/smithy-go/time"
+
+	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
+)
+
+// An abort date in ISO 8601 (Wasabi) reads as the same instant; one no
+// format reads leaves the upload without an abort date. Neither fails the
+// listing (the SDK alone fails the whole ListParts answer).
+func TestAbortDateHeaders(t *testing.T) {
+	srv, err := demo.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := srv.Client()
+	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("abort")})
+	id, err := demo.CreateUpload(t.Context(), c, "abort", "k", []int32{1, 2}, func(int32) int { return 10 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := faultproxy.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	want, _ := time.Parse(time.RFC3339, faultproxy.ISODate)
+	for fault, date := range map[faultproxy.Fault]time.Time{faultproxy.ISOAbortDate: want, faultproxy.BadAbortDate: {}} {
+		t.Run(fault.String(), func(t *testing.T) {
+			p.SetRule(func(faultproxy.Request) faultproxy.Fault { return fault })
+			l := NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+			ps, err := l.Parts(context.Background(), "abort", "k", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps.Parts) != 2 || !ps.Info.AbortDate.Equal(date) || ps.Info.AbortRuleID != "wasabi-30-days" {
+				t.Fatalf("%d parts, abort date %v rule %q; want 2, %v, wasabi-30-days", len(ps.Parts), ps.Info.AbortDate, ps.Info.AbortRuleID, date)
+			}
+		})
+	}
+}
+
+// Whatever the header holds, the SDK's reading of what repairDate leaves
+// cannot fail, an HTTP-date is kept as it is, and an ISO 8601 date keeps
+// its instant.
+func FuzzAbortDate(f *testing.F) {
+	for _, s := range []string{"Thu, 23 Jul 2026 10:19:21 GMT", "2026-07-23T10:19:21Z", "2026-07-23T10:19:21.5+02:00", "soon", "", " 2026-07-23T10:19:21Z "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		h.Set(abortDateHeader, v)
+		sent := h.Get(abortDateHeader)
+		_, ok := repairDate(h, abortDateHeader)
+		got := h.Values(abortDateHeader)
+		if !ok {
+			if len(got) != 0 {
+				t.Fatalf("%q: unread but kept as %q", v, got)
+			}
+			return
+		}
+		if len(got) != 1 {
+			t.Fatalf("%q: %d values after repair", v, len(got))
+		}
+		read, err := smithytime.ParseHTTPDate(got[0])
+		if err != nil {
+			t.Fatalf("%q repaired as %q, which the SDK cannot read: %v", v, got[0], err)
+		}
+		if _, err := smithytime.ParseHTTPDate(sent); err == nil && got[0] != sent {
+			t.Fatalf("HTTP-date %q rewritten as %q", sent, got[0])
+		} else if iso, err := smithytime.ParseDateTime(sent); err == nil && !read.Equal(iso.Truncate(time.Second)) {
+			t.Fatalf("%q read as %v, want %v", v, read, iso)
+		}
+	})
+}

@@ -1,0 +1,358 @@
+package listing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// Paging one level: the state of a listing (levelListing) and the loop that
+// follows markers page after page, verifying each page.
+
+// levelListing is the state of one Level call (or of one range of it).
+// Pages are gathered as sent and decoded once the whole listing is in hand:
+// whether the server really encoded its keys is decided over all of them.
+type levelListing struct {
+	c           *S3
+	bucket      string
+	prefix      string
+	uploads     []types.MultipartUpload // as sent, without repeats
+	prefixes    []string                // as sent, without repeats
+	seen        map[[2]string]bool      // raw key and upload ID; raw prefixes with ID "/"
+	seenMarkers map[[2]string]bool
+	claimed     bool   // every page said EncodingType=url
+	implausible string // the first key that cannot be URL-encoding
+	rawPrefix   string // the first prefix that cannot be URL-encoding
+	escaped     bool   // a key holds an escape only an encoder writes
+	refusedID   bool   // the server refuses upload-id markers
+	unordered   bool   // a page was not in key order
+	notes       []note
+
+	// For the ranged listing (levelranges.go): where the first page and
+	// the last page of this listing end ("": the level's end), and, for a
+	// piece that split, the piece that ends where it ends.
+	firstEnd, end string
+	firstDone     bool
+	rightmost     *levelListing
+	wrapped       bool // asked from a key marker, the server started over
+}
+
+const opUploads = "ListMultipartUploads"
+
+func (l *levelListing) bad(format string, a ...any) error {
+	return badResponse(opUploads, l.bucket, l.prefix, "", fmt.Sprintf(format, a...))
+}
+
+// run lists pages from key marker from and upload-id marker fromID ("":
+// the start of the level) until the listing ends or a page passes hi ("":
+// no bound). After a truncated first page, split (if set) is offered its
+// last key and the next markers and may take over the rest: it returns
+// whether it did.
+func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split func(last, nextKey, nextID string) (bool, error)) error {
+	keyMarker, idMarker := from, fromID
+	empty := 0
+	for page := 0; ; page++ {
+		if page >= l.c.maxPages() {
+			return l.bad("more than %d pages", l.c.maxPages())
+		}
+		// A server that refuses upload-id markers: the boundary key's
+		// other uploads are listed by prefix, at the same time as the
+		// page after the key.
+		var boundary chan error
+		var b *levelListing
+		if (l.refusedID || l.c.refusesIDMarker.Load()) && idMarker != "" {
+			b, boundary = l.c.newLevelListing(l.bucket, l.prefix), make(chan error, 1)
+			go func(key string) { boundary <- b.boundary(ctx, key) }(keyMarker)
+			idMarker = ""
+		}
+		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, Delimiter, keyMarker, idMarker, page > 0 || from != "")
+		if boundary != nil {
+			if berr := <-boundary; berr != nil {
+				return berr
+			}
+			l.absorb(b)
+		}
+		switch {
+		case err != nil && page == 0 && from == "" && neverHadUploads(err):
+			return nil
+		case err != nil && idMarker != "" && !l.refusedID && refusesMarker(err):
+			l.refusedID = true
+			l.c.refusesIDMarker.Store(true)
+			l.note(devRefusedID, "the server refused its own upload-id marker; listing the boundary key by prefix instead")
+			page--
+			continue
+		case err != nil:
+			return l.c.wrap(err, opUploads, l.bucket, l.prefix, "")
+		}
+		// A key marker of uploadfs's choosing must be honoured; after the
+		// server's own markers (with an upload ID), its own order rules
+		// (Swift's is not key order).
+		if page == 0 && from != "" && fromID == "" && !IsDirectoryBucket(l.bucket) && l.wentBack(res, from) {
+			return errMarkerIgnored
+		}
+		l.checkOrder(res)
+		added := l.add(res, func(string) bool { return true }, page > 0 || from != "")
+		if !aws.ToBool(res.IsTruncated) {
+			l.end = ""
+			l.endPage(page)
+			return nil
+		}
+		last := l.pageEnd(res)
+		l.end = last
+		l.endPage(page)
+		if hi != "" && last > hi {
+			return nil // the rest is the next range's
+		}
+		nextKey, nextID := l.nextMarkers(res)
+		if nextKey == "" && nextID == "" && !IsDirectoryBucket(l.bucket) {
+			if nextKey, nextID = l.lastEntry(res); nextKey != "" {
+				l.note(devNoNextMarker, "the server sent a truncated page without next markers: went on from its last entry")
+			}
+		}
+		if page == 0 && split != nil && last > from {
+			if done, err := split(last, nextKey, nextID); done || err != nil {
+				return err
+			}
+		}
+		m := [2]string{nextKey, nextID}
+		switch {
+		case nextKey == "" && nextID == "":
+			return l.bad("truncated page without a next marker or an entry to go on from")
+		case l.seenMarkers[m]:
+			return l.bad("marker %q/%q repeated", nextKey, nextID)
+		case added > 0:
+			empty = 0
+		case empty >= maxEmptyPages:
+			return l.bad("%d truncated pages in a row with no new entries", empty+1)
+		default:
+			empty++
+			l.note(devEmptyPage, "the server sent a truncated page with no new entries: followed its next marker")
+		}
+		l.seenMarkers[m] = true
+		keyMarker, idMarker = nextKey, nextID
+	}
+}
+
+// endPage records the end of the first page (for the ranged listing).
+func (l *levelListing) endPage(page int) {
+	if page == 0 {
+		l.firstEnd, l.firstDone = l.end, true
+	}
+}
+
+// errMarkerIgnored: asked to start at a key marker, the server answered from
+// before it (gofakes3 starts over from the first key when the marker is past
+// its last). The level is then listed with the server's own markers.
+var errMarkerIgnored = errors.New("the server does not start at an arbitrary key marker")
+
+// wentBack reports whether a page asked from key marker from holds a key,
+// prefix or next marker before it.
+func (l *levelListing) wentBack(res *s3.ListMultipartUploadsOutput, from string) bool {
+	for _, u := range res.Uploads {
+		if raw := str(u.Key); !l.outside(raw) && l.decodeMarker(res, raw) < from {
+			return true
+		}
+	}
+	for _, cp := range res.CommonPrefixes {
+		raw := str(cp.Prefix)
+		if p := l.decodeMarker(res, raw); !l.outside(raw) && p < from && !strings.HasPrefix(from, p) {
+			return true
+		}
+	}
+	next, _ := l.nextMarkers(res)
+	return next != "" && next < from
+}
+
+// lastKey is the greatest key or prefix of a page in the level, decoded as
+// the markers are.
+func (l *levelListing) lastKey(res *s3.ListMultipartUploadsOutput) string {
+	var last string
+	for _, u := range res.Uploads {
+		if raw := str(u.Key); !l.outside(raw) {
+			last = max(last, l.decodeMarker(res, raw))
+		}
+	}
+	for _, cp := range res.CommonPrefixes {
+		if raw := str(cp.Prefix); !l.outside(raw) {
+			last = max(last, l.decodeMarker(res, raw))
+		}
+	}
+	return last
+}
+
+// add gathers one page's uploads whose raw key keep accepts, and its
+// prefixes, as sent; it returns how many were new. Entries outside the
+// level are dropped (noted); an entry already gathered is one an inclusive
+// marker repeats (noted on a page asked from a marker).
+func (l *levelListing) add(res *s3.ListMultipartUploadsOutput, keep func(rawKey string) bool, fromMarker bool) int {
+	l.claimed = l.claimed && res.EncodingType == types.EncodingTypeUrl
+	added := 0
+	for i, u := range res.Uploads {
+		k := [2]string{str(u.Key), str(u.UploadId)}
+		switch {
+		case !keep(k[0]):
+			continue
+		case l.outside(k[0]):
+			l.note(devOutside, fmt.Sprintf("the server listed uploads outside the requested prefix (key %q in %q): dropped, the level they belong to lists them", k[0], l.prefix))
+			continue
+		case l.seen[k]:
+			if i == 0 && fromMarker {
+				l.note(devRepeatedHead, "the server repeats the marker's entry at the head of the next page (inclusive markers): kept once")
+			}
+			continue
+		}
+		l.seen[k] = true
+		l.checkKey(k[0])
+		l.uploads = append(l.uploads, u)
+		added++
+	}
+	for _, cp := range res.CommonPrefixes {
+		k := [2]string{str(cp.Prefix), "/"}
+		switch {
+		case l.outside(k[0]):
+			l.note(devOutside, fmt.Sprintf("the server listed a common prefix outside the requested prefix (%q in %q): dropped", k[0], l.prefix))
+		case !l.seen[k]:
+			l.seen[k] = true
+			l.checkPrefix(k[0])
+			l.prefixes = append(l.prefixes, k[0])
+			added++
+		}
+	}
+	return added
+}
+
+// checkKey notes the first key a URL encoder could not have written, and
+// whether a key holds an escape only an encoder writes (a byte that is not
+// a letter or digit).
+func (l *levelListing) checkKey(s string) {
+	if l.implausible == "" && !plausiblyEncoded(s) {
+		l.implausible = s
+	}
+	if !l.escaped && strings.Contains(s, "%") && plausiblyEncoded(s) {
+		l.escaped = true
+	}
+}
+
+// checkPrefix notes the first common prefix a URL encoder could not have
+// written.
+func (l *levelListing) checkPrefix(s string) {
+	if l.rawPrefix == "" && !plausiblyEncoded(s) {
+		l.rawPrefix = s
+	}
+}
+
+// firstKey is the least key or prefix gathered, as sent.
+func (l *levelListing) firstKey() string {
+	first := ""
+	for _, u := range l.uploads {
+		if k := str(u.Key); first == "" || k < first {
+			first = k
+		}
+	}
+	for _, p := range l.prefixes {
+		if first == "" || p < first {
+			first = p
+		}
+	}
+	return first
+}
+
+// absorb adds what p gathered (a piece of the level, a boundary key's
+// uploads) to l, once each.
+func (l *levelListing) absorb(p *levelListing) {
+	for _, u := range p.uploads {
+		if k := [2]string{str(u.Key), str(u.UploadId)}; !l.seen[k] {
+			l.seen[k] = true
+			l.uploads = append(l.uploads, u)
+		}
+	}
+	l.absorbAllButUploads(p)
+}
+
+// absorbAllButUploads adds what p gathered but its uploads.
+func (l *levelListing) absorbAllButUploads(p *levelListing) {
+	l.claimed = l.claimed && p.claimed
+	if l.implausible == "" {
+		l.implausible = p.implausible
+	}
+	if l.rawPrefix == "" {
+		l.rawPrefix = p.rawPrefix
+	}
+	l.escaped = l.escaped || p.escaped
+	l.unordered = l.unordered || p.unordered
+	for _, raw := range p.prefixes {
+		if k := [2]string{raw, "/"}; !l.seen[k] {
+			l.seen[k] = true
+			l.prefixes = append(l.prefixes, raw)
+		}
+	}
+	for _, n := range p.notes {
+		l.note(n.kind, n.text)
+	}
+}
+
+// clone copies the state, so that a first page can be continued more than
+// once.
+func (l *levelListing) clone() *levelListing {
+	n := *l
+	n.uploads = append([]types.MultipartUpload(nil), l.uploads...)
+	n.prefixes = append([]string(nil), l.prefixes...)
+	n.notes = append([]note(nil), l.notes...)
+	n.seen = make(map[[2]string]bool, len(l.seen))
+	for k := range l.seen {
+		n.seen[k] = true
+	}
+	n.seenMarkers = make(map[[2]string]bool, len(l.seenMarkers))
+	for k := range l.seenMarkers {
+		n.seenMarkers[k] = true
+	}
+	return &n
+}
+
+func (c *S3) newLevelListing(bucket, prefix string) *levelListing {
+	return &levelListing{c: c, bucket: bucket, prefix: prefix, claimed: true,
+		seen: map[[2]string]bool{}, seenMarkers: map[[2]string]bool{}}
+}
+
+// nextMarkers returns the markers of the next page. A directory bucket's key
+// marker is an opaque token, sent back as it came; elsewhere it is a key,
+// encoded like the keys (unless the server is known not to encode).
+func (l *levelListing) nextMarkers(res *s3.ListMultipartUploadsOutput) (key, id string) {
+	key, id = str(res.NextKeyMarker), str(res.NextUploadIdMarker)
+	if !IsDirectoryBucket(l.bucket) {
+		key = l.decodeMarker(res, key)
+	}
+	return key, id
+}
+
+// decodeMarker decodes a key of res as far as it is known to be encoded
+// (before the whole listing decides).
+func (l *levelListing) decodeMarker(res *s3.ListMultipartUploadsOutput, key string) string {
+	encoded := res.EncodingType == types.EncodingTypeUrl && l.implausible == "" && !l.c.rawKeys.Load()
+	return decodeKey(key, encoded && plausiblyEncoded(key))
+}
+
+// boundary gathers the uploads of exactly key, listed with key as the
+// prefix: what the page after key marker key and its upload-id marker would
+// have begun with, for a server that refuses the upload-id marker. The
+// key's uploads come first (every other key with that prefix sorts after
+// it), so one page holds them, however many keys begin with it.
+func (l *levelListing) boundary(ctx context.Context, key string) error {
+	exact := func(raw string) bool { return raw == key || decodeKey(raw, plausiblyEncoded(raw)) == key }
+	res, err := l.c.uploadsPage(ctx, l.bucket, key, "", "", "", false)
+	if err != nil {
+		return l.c.wrap(err, opUploads, l.bucket, key, "")
+	}
+	l.add(&s3.ListMultipartUploadsOutput{EncodingType: res.EncodingType, Uploads: res.Uploads}, exact, false)
+	if next, _ := l.nextMarkers(res); aws.ToBool(res.IsTruncated) && next == key {
+		// More uploads of the key itself than a page: only an
+		// upload-id marker could reach them, and it is refused.
+		return l.bad("more than a page of uploads of key %q, and the server refuses upload-id markers", key)
+	}
+	return nil
+}
