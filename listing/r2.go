@@ -2,6 +2,7 @@ package listing
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -40,12 +41,16 @@ const (
 // cf-is-truncated no boolean reads, is an ErrBadResponse: never a bucket
 // list cut short.
 func nextBucketsToken(res *s3.ListBucketsOutput, sent string) (string, error) {
-	next := str(res.ContinuationToken)
 	resp, ok := awsmiddleware.GetRawResponse(res.ResultMetadata).(*smithyhttp.Response)
 	if !ok || resp.Response == nil {
-		return next, nil
+		return str(res.ContinuationToken), nil
 	}
-	h := resp.Header
+	return r2Token(str(res.ContinuationToken), sent, resp.Header)
+}
+
+// r2Token is nextBucketsToken for the SDK's token next and the answer's
+// headers h.
+func r2Token(next, sent string, h http.Header) (string, error) {
 	tokens, truncs := h.Values(r2NextToken), h.Values(r2Truncated)
 	if len(tokens) == 0 && len(truncs) == 0 {
 		return next, nil
