@@ -32,7 +32,7 @@ func (c *S3) Buckets(ctx context.Context) ([]Bucket, error) {
 		for _, b := range res.Buckets {
 			out.add(str(b.Name), Bucket{Name: str(b.Name), Created: aws.ToTime(b.CreationDate)})
 		}
-		return str(res.ContinuationToken), nil
+		return nextBucketsToken(res, token) // (r2.go: R2 sends it elsewhere)
 	})
 	if err != nil {
 		return nil, wrap(err, op, "", "", "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -37,7 +38,8 @@ type Lifecycle struct {
 // each says that no rule will ever abort an upload of the bucket:
 //   - 404 NoSuchLifecycleConfiguration (the bucket has no configuration);
 //   - NotImplemented (error code) or HTTP 501: a server without lifecycle
-//     support (versitygw v1.8.0 answers NotImplemented) aborts nothing.
+//     support (versitygw v1.8.0 answers NotImplemented) aborts nothing —
+//     unless it may be refusing what uploadfs sent (noLifecycle).
 //
 // A 404 with any other code (NoSuchBucket) stays ErrNotFound. AccessDenied
 // (a caller without s3:GetLifecycleConfiguration) is an *Error of kind
@@ -57,7 +59,7 @@ func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
 		Bucket: aws.String(bucket), ExpectedBucketOwner: c.owner(),
 	})
 	if err != nil {
-		if noLifecycle(err) {
+		if c.noLifecycle(err) {
 			return &Lifecycle{}, nil
 		}
 		return nil, c.wrap(err, "GetBucketLifecycleConfiguration", bucket, "", "")
@@ -78,17 +80,36 @@ func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
 
 // noLifecycle reports whether err says the bucket has no lifecycle
 // configuration, or the server none at all.
-func noLifecycle(err error) bool {
+//
+// NotImplemented (or a 501) is also how a server refuses a header it does
+// not implement: Cloudflare R2 answers 501 NotImplemented "Header
+// 'x-amz-…' with value '…' not implemented", and documents
+// x-amz-expected-bucket-owner as not implemented on this call. Read as "no
+// lifecycle", that would show "none" for buckets R2 aborts uploads in
+// after 7 days. So NotImplemented means no lifecycle support only when it
+// cannot be such a refusal: its message names no header (an x-amz- name,
+// or "header" followed by a quoted name; versitygw's "A header you
+// provided implies functionality that is not implemented" names none), and
+// uploadfs sent no optional header (ExpectedBucketOwner is empty: a server
+// that implements neither is then an error, which errs on the side of
+// "unknown"). Otherwise it is an error like any other.
+func (c *S3) noLifecycle(err error) bool {
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		switch apiErr.ErrorCode() {
-		case "NoSuchLifecycleConfiguration", "NotImplemented":
-			return true
-		}
+	hasAPIErr := errors.As(err, &apiErr)
+	if hasAPIErr && apiErr.ErrorCode() == "NoSuchLifecycleConfiguration" {
+		return true
 	}
 	var respErr *awshttp.ResponseError
-	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotImplemented
+	notImplemented := hasAPIErr && apiErr.ErrorCode() == "NotImplemented" ||
+		errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotImplemented
+	if !notImplemented || c.ExpectedBucketOwner != "" {
+		return false
+	}
+	return !hasAPIErr || !namesHeader.MatchString(apiErr.ErrorMessage())
 }
+
+// namesHeader matches an error message that names a header.
+var namesHeader = regexp.MustCompile(`(?i)x-amz-[a-z0-9]|header\s*['"][^'"]+['"]`)
 
 // abortRules keeps the rules that abort uploads, sorted.
 func abortRules(rules []types.LifecycleRule) *Lifecycle {

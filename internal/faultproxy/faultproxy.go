@@ -3,7 +3,8 @@
 // 503 SlowDown, a reset connection, a slow answer, a truncated or malformed
 // body, a marker that does not advance, NoSuchUpload — or with the quirks
 // of real servers (SeaweedFS, versitygw, MinIO, OpenStack Swift in swift.go,
-// inclusive markers, Wasabi's abort date), and counts what it did.
+// inclusive markers, Wasabi's abort date, Cloudflare R2's bucket pages in
+// r2.go), and counts what it did.
 package faultproxy
 
 import (
@@ -67,12 +68,19 @@ const (
 	// BadAbortDate: ListParts answers carry an x-amz-abort-date no format
 	// reads.
 	BadAbortDate
+	// R2Buckets: ListBuckets paged as Cloudflare R2 pages it (r2.go), in
+	// pages of Proxy.R2Page buckets.
+	R2Buckets
+	// R2LostToken: as R2Buckets, but a truncated page carries no next
+	// token (neither element nor header), only cf-is-truncated: true.
+	R2LostToken
 	numFaults
 )
 
 var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload",
 	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied",
-	"OpenStack Swift s3api", "inclusive upload markers", "ISO 8601 abort date", "unreadable abort date"}
+	"OpenStack Swift s3api", "inclusive upload markers", "ISO 8601 abort date", "unreadable abort date",
+	"R2 bucket pages", "R2 bucket page without token"}
 
 func (f Fault) String() string { return faultNames[f] }
 
@@ -94,6 +102,8 @@ type Proxy struct {
 	// that the requests of one round trip overlap however busy the
 	// machine is.
 	Delay time.Duration
+	// R2Page is the page size of R2Buckets and R2LostToken (0: R2's 1,000).
+	R2Page int
 
 	mu       sync.Mutex
 	rule     func(Request) Fault
@@ -194,7 +204,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		fault = p.rule(req)
 	}
 	p.faults[fault]++
-	slowBy, delay := p.SlowBy, p.Delay
+	slowBy, delay, r2Page := p.SlowBy, p.Delay, p.R2Page
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
@@ -239,6 +249,12 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 			return
 		}
 		rp.ServeHTTP(w, r)
+	case R2Buckets, R2LostToken:
+		if req.Op != "ListBuckets" {
+			rp.ServeHTTP(w, r)
+			return
+		}
+		serveR2Buckets(w, r, rp, r2Page, fault == R2LostToken)
 	case Swift:
 		if req.Op == "ListMultipartUploads" {
 			serveSwiftUploads(w, r, rp)

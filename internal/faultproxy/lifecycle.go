@@ -18,6 +18,7 @@ import (
 //
 //   - the rules set with SetRules: 200 and a LifecycleConfiguration;
 //   - after Deny: 403 AccessDenied;
+//   - after Fail: the error set there (a server refusing the request);
 //   - otherwise: 404 NoSuchLifecycleConfiguration, as a bucket that never had one.
 //
 // Path-style requests only. Safe for concurrent use.
@@ -27,6 +28,7 @@ type Lifecycle struct {
 	mu       sync.Mutex
 	rules    map[string]string // bucket → the <Rule> elements
 	denied   map[string]bool
+	failed   map[string]lifecycleError
 	requests map[string]int // bucket → GET ?lifecycle requests seen
 	srv      *httptest.Server
 }
@@ -37,7 +39,7 @@ func NewLifecycle(target string) (*Lifecycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Lifecycle{rules: map[string]string{}, denied: map[string]bool{}, requests: map[string]int{}}
+	f := &Lifecycle{rules: map[string]string{}, denied: map[string]bool{}, failed: map[string]lifecycleError{}, requests: map[string]int{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Query().Has("lifecycle") {
@@ -71,6 +73,21 @@ func (f *Lifecycle) Deny(bucket string) {
 	f.denied[bucket] = true
 }
 
+type lifecycleError struct {
+	status        int
+	code, message string
+}
+
+// Fail makes bucket's configuration the error answer status, code and
+// message: versitygw's 501 NotImplemented, or Cloudflare R2's refusal of
+// a header it does not implement (501 NotImplemented "Header
+// 'x-amz-expected-bucket-owner' with value '…' not implemented").
+func (f *Lifecycle) Fail(bucket string, status int, code, message string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failed[bucket] = lifecycleError{status, code, message}
+}
+
 // Requests returns the GET ?lifecycle requests seen for bucket.
 func (f *Lifecycle) Requests(bucket string) int {
 	f.mu.Lock()
@@ -93,10 +110,13 @@ func (f *Lifecycle) serve(w http.ResponseWriter, r *http.Request) {
 	f.requests[bucket]++
 	rules, ok := f.rules[bucket]
 	denied := f.denied[bucket]
+	failed, fails := f.failed[bucket]
 	f.mu.Unlock()
 	switch {
 	case denied:
 		writeError(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+	case fails:
+		writeError(w, failed.status, failed.code, html.EscapeString(failed.message))
 	case !ok:
 		writeError(w, http.StatusNotFound, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")
 	default:
