@@ -85,6 +85,7 @@ fuzz:
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastUploads$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzArchiveTreeHash$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzAbortDate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing -run '^$$' -fuzz '^FuzzR2Token$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./regions -run '^$$' -fuzz '^FuzzZoneRegion$$' -fuzztime $(FUZZTIME)
 
 # bench prints uploadfs against the AWS CLI, the SDK's paginator and tmpfs,

@@ -26,8 +26,10 @@ type LifecycleReader interface {
 //	user.s3.lifecycle             covered | partly | none | unknown: how the
 //	                              bucket's abort rules cover its keys;
 //	                              "unknown": the configuration may not be
-//	                              read (AccessDenied) or is not in S3's
-//	                              form (GCS). Always present: it
+//	                              read (AccessDenied), is not in S3's
+//	                              form (GCS), or the server refused a
+//	                              header sent with it (R2 and
+//	                              --expected-bucket-owner). Always present: it
 //	                              says the bucket was checked.
 //	user.s3.lifecycle.abort-days  the days of the soonest rule covering the
 //	                              whole bucket (only when "covered")
@@ -70,7 +72,7 @@ func (m *mount) lifecycle(ctx context.Context, bucket string) (bucketLifecycle, 
 		ctx, cancel := context.WithTimeout(ctx, m.timeout)
 		defer cancel()
 		rules, err := r.Lifecycle(ctx, bucket)
-		if errors.Is(err, listing.ErrAccessDenied) || errors.Is(err, listing.ErrBadResponse) {
+		if errors.Is(err, listing.ErrAccessDenied) || errors.Is(err, listing.ErrBadResponse) || errors.Is(err, listing.ErrInvalid) {
 			m.log.Info("lifecycle unknown", "bucket", bucket, "err", err)
 			return bucketLifecycle{}, nil
 		}

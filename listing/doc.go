@@ -101,8 +101,11 @@
 //
 //   - s3.go: the S3 client (its settings, what it learns of a server) and
 //     the Bucket and Upload types;
-//   - buckets.go: ListBuckets and directory buckets; paginate.go: following
-//     opaque markers one page after another;
+//   - buckets.go: ListBuckets and directory buckets; r2.go: Cloudflare
+//     R2's ListBuckets pages (its next token in a header); paginate.go:
+//     following opaque markers one page after another;
+//   - lifecycle.go: a bucket's lifecycle rules that abort uploads, their
+//     coverage of a prefix, and the abort date a rule gives;
 //   - uploads.go: a level (Level, LevelPage: first page, rest) and the
 //     ListMultipartUploads request; uploadspages.go: paging a level and
 //     verifying each page; deviations.go: what a page may get wrong and
@@ -126,7 +129,8 @@
 //
 // Every error returned is an *Error naming the operation, bucket, key and
 // upload, wrapping both the SDK's error and one of the kind sentinels
-// (ErrNotFound, ErrAccessDenied, ErrUnavailable, ErrBadResponse), so callers
+// (ErrNotFound, ErrAccessDenied, ErrUnavailable, ErrBadResponse,
+// ErrWrongRegion, ErrInvalid), so callers
 // use errors.Is and never inspect SDK types. Cancellation is kept as
 // context.Canceled in the chain.
 //

@@ -59,10 +59,16 @@ func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
 		Bucket: aws.String(bucket), ExpectedBucketOwner: c.owner(),
 	})
 	if err != nil {
-		if c.noLifecycle(err) {
+		const op = "GetBucketLifecycleConfiguration"
+		switch {
+		case c.noLifecycle(err):
 			return &Lifecycle{}, nil
+		case notImplemented(err):
+			// A refusal of what uploadfs sent, not a fault to retry:
+			// ErrInvalid, which callers show as "unknown".
+			return nil, &Error{Op: op, Bucket: bucket, Kind: ErrInvalid, Err: err}
 		}
-		return nil, c.wrap(err, "GetBucketLifecycleConfiguration", bucket, "", "")
+		return nil, c.wrap(err, op, bucket, "", "")
 	}
 	for _, r := range out.Rules {
 		if r.Status != types.ExpirationStatusEnabled && r.Status != types.ExpirationStatusDisabled {
@@ -92,20 +98,27 @@ func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
 // provided implies functionality that is not implemented" names none), and
 // uploadfs sent no optional header (ExpectedBucketOwner is empty: a server
 // that implements neither is then an error, which errs on the side of
-// "unknown"). Otherwise it is an error like any other.
+// "unknown"). Otherwise it is an error of kind ErrInvalid (a refusal of
+// what was sent), which callers show as "unknown" too.
 func (c *S3) noLifecycle(err error) bool {
 	var apiErr smithy.APIError
 	hasAPIErr := errors.As(err, &apiErr)
 	if hasAPIErr && apiErr.ErrorCode() == "NoSuchLifecycleConfiguration" {
 		return true
 	}
-	var respErr *awshttp.ResponseError
-	notImplemented := hasAPIErr && apiErr.ErrorCode() == "NotImplemented" ||
-		errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotImplemented
-	if !notImplemented || c.ExpectedBucketOwner != "" {
+	if !notImplemented(err) || c.ExpectedBucketOwner != "" {
 		return false
 	}
 	return !hasAPIErr || !namesHeader.MatchString(apiErr.ErrorMessage())
+}
+
+// notImplemented reports whether err is a NotImplemented answer (the code,
+// or HTTP 501).
+func notImplemented(err error) bool {
+	var apiErr smithy.APIError
+	var respErr *awshttp.ResponseError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "NotImplemented" ||
+		errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotImplemented
 }
 
 // namesHeader matches an error message that names a header.
