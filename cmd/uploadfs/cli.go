@@ -33,7 +33,7 @@ getfattr show what they cost.`,
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
-	root.AddCommand(newMountCmd(), newUnmountCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root), newCompletionCmd(root))
+	root.AddCommand(newMountCmd(), newReportCmd(), newUnmountCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root), newCompletionCmd(root))
 	return root
 }
 
