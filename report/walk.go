@@ -74,8 +74,8 @@ type Options struct {
 	Ages []Age
 	// Prices default to DefaultPrices().
 	Prices *Prices
-	// Concurrency bounds the listings in flight (levels and part
-	// listings). Default DefaultConcurrency.
+	// Concurrency bounds the listings in flight (levels, part listings,
+	// lifecycle configurations). Default DefaultConcurrency.
 	Concurrency int
 	// Requests, if set, counts the requests sent (the same counter must
 	// be installed in the client, see Requests.Middleware): the report
@@ -246,8 +246,15 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 	defer t.cancel(nil)
 	if w.o.Lifecycles != nil {
 		go func() {
+			defer close(t.lcReady)
+			select {
+			case w.sem <- struct{}{}:
+			case <-t.ctx.Done():
+				t.lcErr = t.ctx.Err()
+				return
+			}
 			t.lc, t.lcErr = w.o.Lifecycles.Lifecycle(t.ctx, t.Bucket)
-			close(t.lcReady)
+			<-w.sem
 		}()
 	} else {
 		close(t.lcReady)
