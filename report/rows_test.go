@@ -40,7 +40,7 @@ func TestRowSums(t *testing.T) {
 	r.add(upload{class: "STANDARD", initiated: now.Add(-10 * 24 * time.Hour), parts: 3, bytes: 3 << 30, abortKnown: true}, now, ages)
 	r.add(upload{class: "GLACIER", initiated: now.Add(-25 * time.Hour), parts: 2, bytes: 1 << 30, abort: abort, abortKnown: true}, now, ages)
 	r.add(upload{class: "STANDARD_IA", initiated: now.Add(-time.Hour), parts: 1, bytes: 2 << 30}, now, ages) // lifecycle unknown
-	r.add(upload{class: "STANDARD", parts: 1, bytes: 7}, now, ages)                                         // no Initiated from the server
+	r.add(upload{class: "STANDARD", parts: 1, bytes: 7}, now, ages)                                          // no Initiated from the server
 	if r.Uploads != 4 || r.Parts != 7 || r.Bytes != 6<<30+7 {
 		t.Errorf("sums %d uploads, %d parts, %d bytes", r.Uploads, r.Parts, r.Bytes)
 	}
@@ -122,7 +122,7 @@ func TestParseAgeAndTarget(t *testing.T) {
 		"b/":       {"b", ""},
 		"b/logs/":  {"b", "logs/"},
 		"b/logs/x": {"b", "logs/x"},
-		"arn:aws:s3:us-west-2:111122223333:accesspoint/ap":       {"arn:aws:s3:us-west-2:111122223333:accesspoint/ap", ""},
+		"arn:aws:s3:us-west-2:111122223333:accesspoint/ap":      {"arn:aws:s3:us-west-2:111122223333:accesspoint/ap", ""},
 		"arn:aws:s3:us-west-2:111122223333:accesspoint/ap/tmp/": {"arn:aws:s3:us-west-2:111122223333:accesspoint/ap", "tmp/"},
 	} {
 		if got, err := ParseTarget(s); err != nil || got != want {
