@@ -12,7 +12,9 @@
 //   - a level of 20,000 uploads under one prefix: its first name and the
 //     whole level, against the SDK's sequential paginator and the AWS CLI;
 //   - resident memory per part after `find` walks several uploads, and
-//     with a cache far smaller than the walk.
+//     with a cache far smaller than the walk;
+//   - `uploadfs report` of the walked bucket, against a shell loop of
+//     `aws s3api list-parts` and `du -sb` through a mount (report.go).
 //
 // Run it with `make bench`; -short runs small sizes without delay, only to
 // check that it works (CI). Without -short a missed target exits 1.
@@ -67,7 +69,7 @@ func main() {
 	flag.IntVar(&o.parts, "parts", 10000, "parts of the large upload")
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
-	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk or level")
+	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level or report")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 10000, "uploads of 3 parts in the walked bucket")
 	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")

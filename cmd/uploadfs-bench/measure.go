@@ -202,6 +202,12 @@ func (b *bench) measure() (bool, error) {
 			return false, err
 		}
 		return b.printWalk(wr), nil
+	case "report":
+		rr, err := b.report(b.walked)
+		if err != nil {
+			return false, err
+		}
+		return b.printReport(rr), nil
 	case "memory", "":
 		if err := b.memory(&r); err != nil {
 			return false, err
@@ -211,7 +217,7 @@ func (b *bench) measure() (bool, error) {
 			return r.bytesPerPart <= 600, nil
 		}
 	default:
-		return false, fmt.Errorf("-only %q: want memory, walk or level", b.o.only)
+		return false, fmt.Errorf("-only %q: want memory, walk, level or report", b.o.only)
 	}
 	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
 	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
@@ -227,9 +233,14 @@ func (b *bench) measure() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	rr, err := b.report(b.walked)
+	if err != nil {
+		return false, err
+	}
 	ok := b.print(r)
 	ok = b.printStatLoop(sl) && ok
 	ok = b.printLevel(lr) && ok
+	ok = b.printReport(rr) && ok
 	return b.printWalk(wr) && ok, nil
 }
 
