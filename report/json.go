@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strconv"
 	"time"
@@ -83,11 +84,12 @@ func (rep *Report) jsonRow(r *Row) jsonRow {
 	if r.Lifecycle.State != "unknown" && (r.Lifecycle.State != "" || r.Total) {
 		j.NoAbortRule = &jsonCount{r.NoAbortRule.Uploads, r.NoAbortRule.Bytes}
 	}
-	j.MonthlyUSD = &r.MonthlyUSD
+	cost := round(r.MonthlyUSD)
+	j.MonthlyUSD = &cost
 	if r.Total {
 		j.Total, j.Time, j.Failed, j.Prices = true, stamp(rep.Time), &rep.Failed, rep.Prices.Source()
-		n := rep.Requests.Total()
-		j.Requests, j.ScanCostUSD = &n, &rep.ScanUSD
+		n, scan := rep.Requests.Total(), round(rep.ScanUSD)
+		j.Requests, j.ScanCostUSD = &n, &scan
 	}
 	return j
 }
@@ -151,6 +153,10 @@ func (rep *Report) csvRow(r *Row) []string {
 	}
 	return append(c, "", "", "")
 }
+
+// round keeps a cost to 1e-10 USD: a sum of float products carries noise
+// in its last digits (0.00020660000000000003) that no one bills.
+func round(v float64) float64 { return math.Round(v*1e10) / 1e10 }
 
 func usd(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -95,4 +96,4 @@ func escape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
 }
 
-func number(v float64) string { return fmt.Sprintf("%g", v) }
+func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -118,7 +118,16 @@ func (rep *Report) tableRow(r *Row, keys int) []string {
 	if r.Lifecycle.State != "unknown" {
 		noRule = humanBytes(r.NoAbortRule.Bytes)
 	}
-	return append(cells, oldest, orDash(r.Lifecycle.String()), noRule, fmt.Sprintf("%.2f", r.MonthlyUSD))
+	return append(cells, oldest, orDash(r.Lifecycle.String()), noRule, dollars(r.MonthlyUSD))
+}
+
+// dollars writes a monthly cost in cents, and a cost under a cent as such
+// rather than as a zero.
+func dollars(v float64) string {
+	if v > 0 && v < 0.005 {
+		return "<0.01"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 func orDash(s string) string {

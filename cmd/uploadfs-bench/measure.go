@@ -207,7 +207,11 @@ func (b *bench) measure() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return b.printReport(rr), nil
+		rm, err := b.reportMemory()
+		if err != nil {
+			return false, err
+		}
+		return b.printReport(rr) && b.printReportMemory(rm), nil
 	case "memory", "":
 		if err := b.memory(&r); err != nil {
 			return false, err
@@ -237,10 +241,15 @@ func (b *bench) measure() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	rm, err := b.reportMemory()
+	if err != nil {
+		return false, err
+	}
 	ok := b.print(r)
 	ok = b.printStatLoop(sl) && ok
 	ok = b.printLevel(lr) && ok
 	ok = b.printReport(rr) && ok
+	ok = b.printReportMemory(rm) && ok
 	return b.printWalk(wr) && ok, nil
 }
 
