@@ -158,7 +158,7 @@ func (rep *Report) csvRow(r *Row) []string {
 // in its last digits (0.00020660000000000003) that no one bills.
 func round(v float64) float64 { return math.Round(v*1e10) / 1e10 }
 
-func usd(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
+func usd(v float64) string { return strconv.FormatFloat(round(v), 'f', -1, 64) }
 
 // WriteCSV writes a header line, every row, then the total (record_type
 // ACCOUNT).

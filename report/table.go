@@ -85,6 +85,9 @@ func (rep *Report) tableRow(r *Row, keys int) []string {
 	cells := []string{r.Bucket, r.Region}
 	if r.Total {
 		cells = []string{"TOTAL", ""}
+		if rep.Failed > 0 {
+			cells[0] = "TOTAL (INCOMPLETE)"
+		}
 	}
 	if rep.hasPrefixes() {
 		p := r.Prefix

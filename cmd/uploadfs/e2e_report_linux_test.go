@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -322,7 +323,7 @@ func TestReport(t *testing.T) {
 			t.Errorf("rpt-main cold/: %v", cold)
 		}
 		// GLACIER parts at the Standard staging rate: 3,300 bytes.
-		if c, _ := cold["monthly_cost_usd"].(float64); fmt.Sprintf("%.15f", c) != fmt.Sprintf("%.15f", 3300.0/(1<<30)*0.023) {
+		if c, _ := cold["monthly_cost_usd"].(float64); math.Abs(c-3300.0/(1<<30)*0.023) > 1e-10 {
 			t.Errorf("rpt-main cold/ cost %v", cold["monthly_cost_usd"])
 		}
 		if ia := rows["rpt-other ia/"]; ia.str("lifecycle") != "covered" || ia.num("abort_days") != 2 {
@@ -412,6 +413,41 @@ func TestReport(t *testing.T) {
 		if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "USD/MONTH") || !strings.Contains(r.stdout, "TOTAL") ||
 			!strings.Contains(r.stdout, "covered (7 days)") || !strings.Contains(r.stdout, "prices: AWS list prices") {
 			t.Errorf("exit %d, stderr %q:\n%s", r.code, r.stderr, r.stdout)
+		}
+	})
+
+	t.Run("progress only on a terminal", func(t *testing.T) {
+		script := need(t, "script") // util-linux: runs the command on a pseudo-terminal
+		s.fault.SlowBy = 300 * time.Millisecond
+		s.fault.SetRule(func(r faultproxy.Request) faultproxy.Fault {
+			if r.Op == "ListParts" {
+				return faultproxy.Slow
+			}
+			return faultproxy.None
+		})
+		defer s.fault.SetRule(nil)
+		dir := t.TempDir()
+		out, tty := filepath.Join(dir, "out"), filepath.Join(dir, "tty")
+		line := fmt.Sprintf("%s report --endpoint-url %s --path-style --format json --concurrency 1 rpt-main > %s", uploadfsBin, s.at.url, out)
+		cmd := exec.Command(script, "-qec", line, tty)
+		cmd.Env = s.g.env
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		if got := shell(t, "cat "+q(tty)); !strings.Contains(got, "uploads") || !strings.Contains(got, "requests") {
+			t.Errorf("no progress on the terminal: %q", got)
+		}
+		if rows := parseJSONLines(t, shell(t, "cat "+q(out))); len(rows) != 2 || rows[1]["total"] != true {
+			t.Errorf("stdout %v", rows)
+		}
+		line = fmt.Sprintf("%s report --endpoint-url %s --path-style --quiet rpt-main > %s", uploadfsBin, s.at.url, out)
+		cmd = exec.Command(script, "-qec", line, tty)
+		cmd.Env = s.g.env
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		if got := shell(t, "cat "+q(tty)); strings.Contains(got, "requests") {
+			t.Errorf("--quiet, and progress on the terminal: %q", got)
 		}
 	})
 
