@@ -57,6 +57,7 @@ type options struct {
 	replay       bool
 	walkUploads  int
 	levelUploads int
+	reportMemUp  int
 	uploadfs     string
 	versitygw    string
 	aws          string
@@ -72,6 +73,7 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level or report")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 10000, "uploads of 3 parts in the walked bucket")
 	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
+	flag.IntVar(&o.reportMemUp, "report-memory-uploads", 1_000_000, "uploads of the computed level the report's memory is measured over")
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")
 	flag.StringVar(&o.versitygw, "versitygw", "bin/versitygw", "the versitygw binary")
@@ -79,6 +81,7 @@ func main() {
 	flag.Parse()
 	if o.short {
 		o.delay, o.parts, o.memUp, o.reps, o.walkUploads, o.levelUploads = 0, 1500, 2, 1, 50, 2000
+		o.reportMemUp = 20_000
 	}
 	log.SetFlags(0)
 	log.SetPrefix("uploadfs-bench: ")

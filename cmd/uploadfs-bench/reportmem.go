@@ -19,14 +19,10 @@ import (
 // hour and measure nothing more); its peak resident set, from the kernel's
 // accounting of the finished process.
 
-// reportMemUploads is the level's size (-short: reportMemShort), and
-// reportMemBase the baseline's: what a report of the level holds is the
-// growth of the peak from the baseline's.
-const (
-	reportMemUploads = 1_000_000
-	reportMemShort   = 20_000
-	reportMemBase    = 1_000
-)
+// reportMemBase is the baseline's size: what a report of the level
+// (-report-memory-uploads) holds is the growth of the peak from the
+// baseline's.
+const reportMemBase = 1_000
 
 type reportMemResult struct {
 	uploads  int
@@ -38,10 +34,7 @@ type reportMemResult struct {
 }
 
 func (b *bench) reportMemory() (reportMemResult, error) {
-	n := reportMemUploads
-	if b.o.short {
-		n = reportMemShort
-	}
+	n := b.o.reportMemUp
 	base, err := b.reportOfComputed(reportMemBase)
 	if err != nil {
 		return base, err

@@ -534,3 +534,25 @@ func TestReportInterrupt(t *testing.T) {
 		t.Fatalf("after SIGINT: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
+
+// --glacier: a row per vault, its bytes those du -sb finds through a
+// --glacier mount of the same server.
+func TestReportGlacier(t *testing.T) {
+	g, mnt := seededGlacierMount(t)
+	r := uploadfs(t, g.env, "report", "--glacier", "--endpoint-url", g.url, "--format", "json")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := parseJSONLines(t, r.stdout)
+	vaults := strings.Fields(shell(t, "ls "+mnt))
+	if len(lines) != len(vaults)+1 {
+		t.Fatalf("%d lines for vaults %v: %s", len(lines), vaults, r.stdout)
+	}
+	for i, v := range vaults {
+		j := lines[i]
+		du := strings.Fields(shell(t, "du -sb "+q(filepath.Join(mnt, v))))[0]
+		if j.str("bucket") != v || fmt.Sprint(j.num("bytes")) != du || j["lifecycle"] != nil {
+			t.Errorf("vault %s: %v; du -sb %s", v, j, du)
+		}
+	}
+}
