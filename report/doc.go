@@ -25,9 +25,10 @@
 // listings in flight (at most Options.Concurrency part listings, each at
 // most 10,000 parts of 56 bytes), and the levels being walked. A level is
 // held whole while its uploads are handed out (the listing package returns
-// a level whole; SPEC: a few hundred bytes an upload, so about 300 MB for a
-// single level of a million uploads), then only its sub-prefixes' names
-// are kept until they are walked. A server that ignores the delimiter
+// a level whole, and holds the server's entries and the decoded ones at
+// once while it finishes: the benchmark measured a peak of about 1.4 KB an
+// upload over a level of 200,000), then only its sub-prefixes' names are
+// kept until they are walked. A server that ignores the delimiter
 // (MinIO) returns a bucket's every upload in its top level, which is then
 // held until the bucket is walked. Goroutines are bounded too: at most
 // Concurrency part listings and Concurrency level walkers at once (a
