@@ -211,7 +211,8 @@ func (b *bench) measure() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return b.printReport(rr) && b.printReportMemory(rm), nil
+		ok := b.printReport(rr)
+		return b.printReportMemory(rm) && ok, nil
 	case "memory", "":
 		if err := b.memory(&r); err != nil {
 			return false, err

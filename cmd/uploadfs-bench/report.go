@@ -102,9 +102,14 @@ done`, b.o.aws, b.url, walkBucket, r.cliN, walkBucket)
 	if err != nil {
 		return r, fmt.Errorf("the AWS CLI loop: %v: %s", err, stderrOf(err))
 	}
+	r.cliN = 0 // what the loop listed (prefix-0/ may hold fewer)
 	for _, l := range strings.Fields(string(cliOut)) {
 		n, _ := strconv.ParseInt(l, 10, 64)
 		r.cliBytes += n
+		r.cliN++
+	}
+	if r.cliN == 0 {
+		return r, fmt.Errorf("the AWS CLI loop listed no upload")
 	}
 	return r, nil
 }
