@@ -16,7 +16,9 @@
 //     whole, requests, memory per upload, warm against tmpfs;
 //   - the ListParts of a part listing refreshed after the TTL (refresh.go);
 //   - resident memory per part after `find` walks several uploads, and
-//     with a cache far smaller than the walk.
+//     with a cache far smaller than the walk;
+//   - `uploadfs report` of the walked bucket, against a shell loop of
+//     `aws s3api list-parts` and `du -sb` through a mount (report.go).
 //
 // Run it with `make bench`; -short runs small sizes without delay, only to
 // check that it works (CI). Without -short a missed target exits 1.
@@ -60,6 +62,7 @@ type options struct {
 	walkUploads  int
 	levelUploads int
 	newOptions   // million.go
+	reportMemUp  int
 	uploadfs     string
 	versitygw    string
 	aws          string
@@ -72,10 +75,11 @@ func main() {
 	flag.IntVar(&o.parts, "parts", 10000, "parts of the large upload")
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
-	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level, million or refresh")
+	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level, million, refresh or report")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 10000, "uploads of 3 parts in the walked bucket")
 	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
 	o.newOptions.flags()
+	flag.IntVar(&o.reportMemUp, "report-memory-uploads", 1_000_000, "uploads of the computed level the report's memory is measured over")
 	flag.BoolVar(&o.replay, "replay", true, "replay versitygw's answers after a warm-up round, so that every request costs the delay and not versitygw's CPU")
 	flag.StringVar(&o.uploadfs, "uploadfs", "bin/uploadfs", "the uploadfs binary")
 	flag.StringVar(&o.versitygw, "versitygw", "bin/versitygw", "the versitygw binary")
@@ -83,6 +87,7 @@ func main() {
 	flag.Parse()
 	if o.short {
 		o.delay, o.parts, o.memUp, o.reps, o.walkUploads, o.levelUploads, o.millionUploads = 0, 1500, 2, 1, 50, 2000, 5000
+		o.reportMemUp = 20_000
 	}
 	log.SetFlags(0)
 	log.SetPrefix("uploadfs-bench: ")

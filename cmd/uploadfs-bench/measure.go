@@ -217,6 +217,17 @@ func (b *bench) measure() (bool, error) {
 			return false, err
 		}
 		return b.printWalk(wr), nil
+	case "report":
+		rr, err := b.report(b.walked)
+		if err != nil {
+			return false, err
+		}
+		rm, err := b.reportMemory()
+		if err != nil {
+			return false, err
+		}
+		ok := b.printReport(rr)
+		return b.printReportMemory(rm) && ok, nil
 	case "memory", "":
 		if err := b.memory(&r); err != nil {
 			return false, err
@@ -226,7 +237,7 @@ func (b *bench) measure() (bool, error) {
 			return r.bytesPerPart <= 600, nil
 		}
 	default:
-		return false, fmt.Errorf("-only %q: want memory, walk, level, million or refresh", b.o.only)
+		return false, fmt.Errorf("-only %q: want memory, walk, level, million, refresh or report", b.o.only)
 	}
 	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
 	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
@@ -250,11 +261,21 @@ func (b *bench) measure() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	rep, err := b.report(b.walked)
+	if err != nil {
+		return false, err
+	}
+	rm, err := b.reportMemory()
+	if err != nil {
+		return false, err
+	}
 	ok := b.print(r)
 	ok = b.printStatLoop(sl) && ok
 	ok = b.printRefresh(rr) && ok
 	ok = b.printLevel(lr) && ok
 	ok = b.printMillion(mr) && ok
+	ok = b.printReport(rep) && ok
+	ok = b.printReportMemory(rm) && ok
 	return b.printWalk(wr) && ok, nil
 }
 

@@ -88,69 +88,99 @@ const (
 	groupAbort   = "Ending uploads"
 	groupOwner   = "Ownership"
 	groupProcess = "Process and logging"
+	groupReport  = "Report"
 )
 
-var flagGroups = []string{groupAWS, groupTree, groupCache, groupAbort, groupOwner, groupProcess}
+var flagGroups = []string{groupAWS, groupTree, groupCache, groupAbort, groupOwner, groupReport, groupProcess}
 
-// addMountFlags defines the flags of mount (and demo) on fs, into c, each
-// in its group (help and the man page show them by group).
-func addMountFlags(fs *pflag.FlagSet, c *config) {
-	group := groupAWS
-	in := func(name string) { fs.SetAnnotation(name, "group", []string{group}) }
-	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, def, usage); in(name) }
-	boolean := func(p *bool, name, short, usage string) { fs.BoolVarP(p, name, short, false, usage); in(name) }
-	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
-		fs.DurationVar(p, name, def, usage)
-		in(name)
-	}
-	num := func(p *int, name string, def int, usage string) { fs.IntVar(p, name, def, usage); in(name) }
-	fn := func(name, usage string, f func(string) error) { fs.Func(name, usage, f); in(name) }
+// flagAdder defines flags on fs, each in group (help and the man page
+// show them by group).
+type flagAdder struct {
+	fs    *pflag.FlagSet
+	group string
+}
 
-	str(&c.Endpoint, "endpoint-url", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
-	str(&c.Region, "region", "", "AWS region: the default one (default: from the AWS configuration, else us-east-1)")
-	str(&c.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or default)")
-	boolean(&c.PathStyle, "path-style", "", "use path-style addressing (most S3-compatible servers need it)")
-	str(&c.RequestPayer, "request-payer", "", "requester: list requester-pays buckets (you pay for the requests)")
-	str(&c.ExpectedBucketOwner, "expected-bucket-owner", "", "account ID that must own every bucket (others are refused: EACCES)")
-	fn("directory-bucket-region", "also list the directory buckets (S3 Express One Zone) of this region (repeatable)", func(s string) error {
+func (a *flagAdder) in(name string) { a.fs.SetAnnotation(name, "group", []string{a.group}) }
+func (a *flagAdder) str(p *string, name, def, usage string) {
+	a.fs.StringVar(p, name, def, usage)
+	a.in(name)
+}
+func (a *flagAdder) boolean(p *bool, name, short, usage string) {
+	a.fs.BoolVarP(p, name, short, false, usage)
+	a.in(name)
+}
+func (a *flagAdder) dur(p *time.Duration, name string, def time.Duration, usage string) {
+	a.fs.DurationVar(p, name, def, usage)
+	a.in(name)
+}
+func (a *flagAdder) num(p *int, name string, def int, usage string) {
+	a.fs.IntVar(p, name, def, usage)
+	a.in(name)
+}
+func (a *flagAdder) fn(name, usage string, f func(string) error) {
+	a.fs.Func(name, usage, f)
+	a.in(name)
+}
+
+// addConnectionFlags defines the flags that say how to reach S3 and whose
+// buckets to list: mount, demo and report share them.
+func addConnectionFlags(fs *pflag.FlagSet, c *config) {
+	a := &flagAdder{fs, groupAWS}
+	a.str(&c.Endpoint, "endpoint-url", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
+	a.str(&c.Region, "region", "", "AWS region: the default one (default: from the AWS configuration, else us-east-1)")
+	a.str(&c.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or default)")
+	a.boolean(&c.PathStyle, "path-style", "", "use path-style addressing (most S3-compatible servers need it)")
+	a.str(&c.RequestPayer, "request-payer", "", "requester: list requester-pays buckets (you pay for the requests)")
+	a.str(&c.ExpectedBucketOwner, "expected-bucket-owner", "", "account ID that must own every bucket (others are refused: EACCES)")
+	a.fn("directory-bucket-region", "also list the directory buckets (S3 Express One Zone) of this region (repeatable)", func(s string) error {
 		c.DirectoryBucketRegions = append(c.DirectoryBucketRegions, s)
 		return nil
 	})
+}
 
-	group = groupTree
-	fn("bucket", "show only this bucket, access point ARN or alias (with --glacier: vault), without listing them all (repeatable)", func(s string) error {
+// addGlacierFlags defines --glacier and --account-id in a's group.
+func addGlacierFlags(a *flagAdder, c *config) {
+	a.boolean(&c.Glacier, "glacier", "", "show S3 Glacier vault uploads (the vault API) instead of S3's")
+	a.str(&c.AccountID, "account-id", "-", "with --glacier: the account that owns the vaults (-: the credentials' own)")
+}
+
+// addMountFlags defines the flags of mount (and demo) on fs, into c, each
+// in its group.
+func addMountFlags(fs *pflag.FlagSet, c *config) {
+	addConnectionFlags(fs, c)
+	a := &flagAdder{fs, groupTree}
+	a.fn("bucket", "show only this bucket, access point ARN or alias (with --glacier: vault), without listing them all (repeatable)", func(s string) error {
 		if s == "" || (strings.Contains(s, "/") && !strings.HasPrefix(s, "arn:")) {
 			return fmt.Errorf("invalid bucket name %q", s)
 		}
 		c.Buckets = append(c.Buckets, s)
 		return nil
 	})
-	boolean(&c.Glacier, "glacier", "", "show S3 Glacier vault uploads (the vault API) instead of S3's")
-	str(&c.AccountID, "account-id", "-", "with --glacier: the account that owns the vaults (-: the credentials' own)")
+	addGlacierFlags(a, c)
 
-	group = groupCache
-	dur(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
-	num(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
-	num(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
-	dur(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
-	num(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "requests of one listing sent at once (parts, and ranges of a level)")
+	a.group = groupCache
+	a.dur(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
+	a.num(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
+	a.num(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
+	a.dur(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
+	a.num(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "requests of one listing sent at once (parts, and ranges of a level)")
 
-	group = groupAbort
-	boolean(&c.AllowAbort, "allow-abort", "", "let rmdir of an upload directory abort the upload (off: nothing is ever changed)")
-	dur(&c.AbortMinAge, "abort-min-age", fsnode.DefaultAbortMinAge, "with --allow-abort: uploads initiated more recently are kept (rmdir: EBUSY)")
+	a.group = groupAbort
+	a.boolean(&c.AllowAbort, "allow-abort", "", "let rmdir of an upload directory abort the upload (off: nothing is ever changed)")
+	a.dur(&c.AbortMinAge, "abort-min-age", fsnode.DefaultAbortMinAge, "with --allow-abort: uploads initiated more recently are kept (rmdir: EBUSY)")
 
-	group = groupOwner
-	boolean(&c.AllowOther, "allow-other", "", "let other users in (implies default_permissions)")
-	fn("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
-	fn("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
+	a.group = groupOwner
+	a.boolean(&c.AllowOther, "allow-other", "", "let other users in (implies default_permissions)")
+	a.fn("uid", "owner shown for every file (default: the mounting user)", idFlag(&c.UID))
+	a.fn("gid", "group shown for every file (default: the mounting user's)", idFlag(&c.GID))
 
-	group = groupProcess
-	boolean(&c.Foreground, "foreground", "f", "stay attached; SIGINT, SIGTERM and SIGHUP unmount and exit 0")
+	a.group = groupProcess
+	a.boolean(&c.Foreground, "foreground", "f", "stay attached; SIGINT, SIGTERM and SIGHUP unmount and exit 0")
 	fs.StringArrayVarP(&c.Options, "options", "o", nil, "mount options as in fstab: ttl=30s,bucket=a:b,allow_other,… (the generic ones are ignored)")
-	in("options")
-	boolean(&c.Debug, "debug", "", "log each S3 request and FUSE operation (never credentials)")
-	str(&c.LogFile, "log-file", "", "append logs here (default: stderr in the foreground, syslog/journald in the background)")
-	str(&c.LogFormat, "log-format", "text", "text or json (one object a line, for log shippers)")
+	a.in("options")
+	a.boolean(&c.Debug, "debug", "", "log each S3 request and FUSE operation (never credentials)")
+	a.str(&c.LogFile, "log-file", "", "append logs here (default: stderr in the foreground, syslog/journald in the background)")
+	a.str(&c.LogFormat, "log-format", "text", "text or json (one object a line, for log shippers)")
 }
 
 func idFlag(dst **uint32) func(string) error {
@@ -191,6 +221,23 @@ func (c *config) check(fs *pflag.FlagSet) error {
 	if c.Timeout <= 0 {
 		return fmt.Errorf("%w: --timeout must be positive", errUsage)
 	}
+	if err := c.checkConnection(); err != nil {
+		return err
+	}
+	if err := checkLogFormat(c.LogFormat); err != nil {
+		return err
+	}
+	if c.AbortMinAge < 0 {
+		return fmt.Errorf("%w: --abort-min-age must not be negative", errUsage)
+	}
+	if c.ListConcurrency <= 0 {
+		return fmt.Errorf("%w: --list-concurrency must be positive", errUsage)
+	}
+	return nil
+}
+
+// checkConnection checks what the connection flags say together.
+func (c *config) checkConnection() error {
 	if c.AccountID != "-" && !c.Glacier {
 		return fmt.Errorf("%w: --account-id applies to --glacier only", errUsage)
 	}
@@ -205,15 +252,6 @@ func (c *config) check(fs *pflag.FlagSet) error {
 	}
 	if c.Glacier && (c.RequestPayer != "" || c.ExpectedBucketOwner != "" || len(c.DirectoryBucketRegions) > 0) {
 		return fmt.Errorf("%w: --request-payer, --expected-bucket-owner and --directory-bucket-region apply to S3 only", errUsage)
-	}
-	if err := checkLogFormat(c.LogFormat); err != nil {
-		return err
-	}
-	if c.AbortMinAge < 0 {
-		return fmt.Errorf("%w: --abort-min-age must not be negative", errUsage)
-	}
-	if c.ListConcurrency <= 0 {
-		return fmt.Errorf("%w: --list-concurrency must be positive", errUsage)
 	}
 	return nil
 }

@@ -1,0 +1,46 @@
+// Package report sums the in-progress multipart uploads of buckets (or
+// Glacier vaults) into rows — per bucket, and by prefix, storage class and
+// initiator on request — with what they cost a month and whether a
+// lifecycle rule will ever abort them: what `uploadfs report` prints.
+//
+// # Files
+//
+//	walk.go      Run: every level and every upload's parts, through the
+//	             same listing code the mount uses, many listings at once
+//	rows.go      the rows: grouping keys, sums, ages, lifecycle coverage
+//	prices.go    the embedded price table, --price overrides, the cost math
+//	ages.go      the --age thresholds ("24h", "7d")
+//	requests.go  the count of requests sent (an SDK middleware), for the
+//	             scan's own cost
+//	table.go     --format table (aligned, human sizes)
+//	json.go      --format json and csv (SPEC's keys; Storage Lens's columns)
+//	metrics.go   --format openmetrics (node_exporter's textfile collector)
+//	progress.go  the progress line on a terminal
+//	vaults.go    Glacier vaults as a Lister
+//
+// # Memory
+//
+// Each upload is added to its row as soon as its parts are listed and then
+// dropped: the report holds its rows (a few hundred bytes each), the
+// listings in flight (at most Options.Concurrency part listings, each at
+// most 10,000 parts of 56 bytes), and the levels being walked. A level is
+// held whole while its uploads are handed out (the listing package returns
+// a level whole, and holds the server's entries and the decoded ones at
+// once while it finishes: the benchmark measured a peak of about 1.4 KB an
+// upload over a level of 200,000), then only its sub-prefixes' names are
+// kept until they are walked. A server that ignores the delimiter
+// (MinIO) returns a bucket's every upload in its top level, which is then
+// held until the bucket is walked. Goroutines are bounded too: at most
+// Concurrency part listings and Concurrency level walkers at once (a
+// walker with no spare goroutine walks a sub-level itself).
+//
+// # Never partial
+//
+// A target (a bucket, or BUCKET/PREFIX) that cannot be listed whole —
+// access denied, a server fault after the SDK's retries, a response that
+// cannot be right — becomes one row carrying its error, and none of its
+// sums: never a zero that looks like a clean bucket. An upload that is gone
+// between its level's listing and its parts' (NoSuchUpload: completed or
+// aborted meanwhile) is simply no longer in progress, and not counted.
+// A cancelled Run returns the context's error and no report.
+package report

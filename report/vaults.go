@@ -1,0 +1,45 @@
+package report
+
+import (
+	"context"
+
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// VaultLister is what the report needs of Glacier (*listing.Glacier).
+type VaultLister interface {
+	Vaults(ctx context.Context) ([]listing.Bucket, error)
+	Uploads(ctx context.Context, vault string) ([]listing.Upload, error)
+	FirstPage(ctx context.Context, vault, key, uploadID string) (*listing.Page, error)
+	Rest(ctx context.Context, vault, key, uploadID string, first *listing.Page) (*listing.Parts, error)
+}
+
+// GlacierVault is the storage class the report gives vault uploads: the
+// vault API has none, and its parts are priced as vault storage.
+const GlacierVault = "GLACIER_VAULT"
+
+// Vaults makes Glacier vaults a Lister: a vault is a bucket of one level.
+func Vaults(g VaultLister) Lister { return vaults{g} }
+
+type vaults struct{ g VaultLister }
+
+func (v vaults) Buckets(ctx context.Context) ([]listing.Bucket, error) { return v.g.Vaults(ctx) }
+
+func (v vaults) Level(ctx context.Context, vault, _ string) (*listing.Level, error) {
+	us, err := v.g.Uploads(ctx, vault)
+	if err != nil {
+		return nil, err
+	}
+	for i := range us {
+		us[i].StorageClass = GlacierVault
+	}
+	return &listing.Level{Uploads: us}, nil
+}
+
+func (v vaults) Parts(ctx context.Context, vault, key, uploadID string) (*listing.Parts, error) {
+	first, err := v.g.FirstPage(ctx, vault, key, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	return v.g.Rest(ctx, vault, key, uploadID, first)
+}

@@ -1,0 +1,384 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// Lister is what the report needs of a listing backend (*listing.S3; for
+// Glacier, Vaults): the buckets, one level of a bucket (listing.Level,
+// with Level.Sub for servers that ignore the delimiter), and an upload's
+// parts.
+type Lister interface {
+	Buckets(ctx context.Context) ([]listing.Bucket, error)
+	Level(ctx context.Context, bucket, prefix string) (*listing.Level, error)
+	Parts(ctx context.Context, bucket, key, uploadID string) (*listing.Parts, error)
+}
+
+// Lifecycles reads a bucket's abort rules (*listing.S3).
+type Lifecycles interface {
+	Lifecycle(ctx context.Context, bucket string) (*listing.Lifecycle, error)
+}
+
+// Target is one BUCKET[/PREFIX] argument.
+type Target struct {
+	Bucket string
+	Prefix string // "" for the whole bucket
+}
+
+// ParseTarget splits BUCKET[/PREFIX]; an access point ARN
+// (arn:…:accesspoint/NAME) keeps its own slash.
+func ParseTarget(s string) (Target, error) {
+	head := 0
+	if strings.HasPrefix(s, "arn:") {
+		i := strings.Index(s, "/")
+		if i < 0 {
+			return Target{}, fmt.Errorf("%q is not an access point ARN (arn:…:accesspoint/NAME)", s)
+		}
+		head = i + 1
+	}
+	t := Target{Bucket: s}
+	if i := strings.Index(s[head:], "/"); i >= 0 {
+		t.Bucket, t.Prefix = s[:head+i], s[head+i+1:]
+	}
+	if t.Bucket == "" || strings.HasSuffix(t.Bucket, "/") {
+		return Target{}, fmt.Errorf("%q names no bucket", s)
+	}
+	return t, nil
+}
+
+// DefaultConcurrency is as many listings at once as the mount's walk
+// fetches ahead of find and du (fsnode.DefaultPrefetch); each listing
+// sends its own pages at once besides (listing.S3.Concurrency).
+const DefaultConcurrency = 64
+
+// Options configure Run. Lister is required.
+type Options struct {
+	Lister Lister
+	// Lifecycles, if set, gives each row its lifecycle coverage and each
+	// upload its abort date; nil (Glacier vaults): not applicable.
+	Lifecycles Lifecycles
+	// Region names a bucket's region, once it has been listed; nil: none.
+	Region func(bucket string) string
+	// Targets are what to report on; empty: every bucket Lister.Buckets
+	// lists.
+	Targets []Target
+	By      By
+	// Ages default to DefaultAges.
+	Ages []Age
+	// Prices default to DefaultPrices().
+	Prices *Prices
+	// Concurrency bounds the listings in flight (levels, part listings,
+	// lifecycle configurations). Default DefaultConcurrency.
+	Concurrency int
+	// Requests, if set, counts the requests sent (the same counter must
+	// be installed in the client, see Requests.Middleware): the report
+	// states the scan's own cost from it.
+	Requests *Requests
+	// Progress, if set, is kept up to date as the walk goes.
+	Progress *Progress
+	// Now is the report's clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Report is the outcome of Run.
+type Report struct {
+	Time   time.Time
+	By     By
+	Ages   []Age
+	Prices *Prices
+	// Rows sorted by bucket, then the grouping keys; a target that could
+	// not be listed is one row with Err.
+	Rows  []Row
+	Total Row
+	// Failed counts the rows with Err.
+	Failed   int
+	Requests RequestCounts
+	ScanUSD  float64
+}
+
+// Run walks every target and sums its uploads. It returns an error only
+// when there is no report to give: the buckets cannot be listed, or ctx
+// ended (then promptly, without a partial report).
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Ages == nil {
+		o.Ages = DefaultAges
+	}
+	if o.Prices == nil {
+		o.Prices = DefaultPrices()
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	now := o.Now()
+	targets := o.Targets
+	if len(targets) == 0 {
+		bs, err := o.Lister.Buckets(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			targets = append(targets, Target{Bucket: b.Name})
+		}
+	}
+	targets = distinct(targets)
+	if o.Progress != nil {
+		o.Progress.targets.Store(int64(len(targets)))
+	}
+	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency)}
+	runs := make([]*targetRun, len(targets))
+	var all sync.WaitGroup
+	for i, t := range targets {
+		if ctx.Err() != nil {
+			break
+		}
+		runs[i] = &targetRun{Target: t, rows: map[Key]*Row{}, lcReady: make(chan struct{})}
+		w.spawn(&all, func() { w.target(ctx, runs[i]) })
+	}
+	all.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Time: now, By: o.By, Ages: o.Ages, Prices: o.Prices}
+	for _, t := range runs {
+		rep.Rows = append(rep.Rows, t.result(o)...)
+	}
+	sortRows(rep.Rows)
+	for _, r := range rep.Rows {
+		if r.Err != nil {
+			rep.Failed++
+		}
+	}
+	rep.Total = total(rep.Rows, o.Ages, o.Prices)
+	if o.Requests != nil {
+		rep.Requests = o.Requests.Counts()
+	}
+	rep.ScanUSD = o.Prices.ScanCost(rep.Requests)
+	return rep, nil
+}
+
+// distinct drops repeated targets and those inside another of the same
+// bucket (bkt/logs/ with bkt): nothing is counted twice.
+func distinct(ts []Target) []Target {
+	var out []Target
+	for i, t := range ts {
+		keep := true
+		for j, o := range ts {
+			inside := o.Bucket == t.Bucket && strings.HasPrefix(t.Prefix, o.Prefix)
+			if inside && (o.Prefix != t.Prefix || j < i) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// walker bounds the walk: sem the listings in flight, spare the
+// goroutines walking levels besides the caller's.
+type walker struct {
+	o     Options
+	now   time.Time
+	sem   chan struct{}
+	spare chan struct{}
+}
+
+// spawn runs f on a spare goroutine if there is one, else on this one: a
+// depth-first walk that goes wide only as far as the bound allows.
+func (w *walker) spawn(wg *sync.WaitGroup, f func()) {
+	select {
+	case w.spare <- struct{}{}:
+		wg.Add(1)
+		go func() {
+			defer func() { <-w.spare; wg.Done() }()
+			f()
+		}()
+	default:
+		f()
+	}
+}
+
+// targetRun is the walk of one target: its rows, or its first error.
+type targetRun struct {
+	Target
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup // its part listings and level walkers
+
+	lcReady chan struct{} // closed once lc and lcErr are set
+	lc      *listing.Lifecycle
+	lcErr   error
+
+	mu   sync.Mutex
+	rows map[Key]*Row
+	err  error
+}
+
+func (t *targetRun) fail(err error) {
+	t.mu.Lock()
+	if t.err == nil {
+		t.err = err
+	}
+	t.mu.Unlock()
+	t.cancel(err)
+}
+
+// match reports whether a key or prefix of the target's level is inside
+// the target (a prefix that does not end in "/" cuts into a level).
+func (t *targetRun) match(key string) bool {
+	return strings.HasPrefix(key, t.Prefix) || strings.HasPrefix(t.Prefix, key)
+}
+
+func (w *walker) target(ctx context.Context, t *targetRun) {
+	t.ctx, t.cancel = context.WithCancelCause(ctx)
+	defer t.cancel(nil)
+	if w.o.Lifecycles != nil {
+		go func() {
+			defer close(t.lcReady)
+			select {
+			case w.sem <- struct{}{}:
+			case <-t.ctx.Done():
+				t.lcErr = t.ctx.Err()
+				return
+			}
+			t.lc, t.lcErr = w.o.Lifecycles.Lifecycle(t.ctx, t.Bucket)
+			<-w.sem
+		}()
+	} else {
+		close(t.lcReady)
+	}
+	level := t.Prefix[:strings.LastIndex(t.Prefix, listing.Delimiter)+1]
+	w.level(t, level, nil)
+	t.wg.Wait()
+	<-t.lcReady
+	if w.o.Progress != nil {
+		w.o.Progress.done.Add(1)
+	}
+}
+
+// level walks the level at prefix: lv if in hand (a flat listing's Sub),
+// else listed now. Its uploads' parts are listed at once, up to the bound;
+// its sub-levels are walked depth first, on spare goroutines where there
+// are some. Only the sub-prefixes' names are kept while they are walked.
+func (w *walker) level(t *targetRun, prefix string, lv *listing.Level) {
+	if lv == nil {
+		select {
+		case w.sem <- struct{}{}:
+		case <-t.ctx.Done():
+			return
+		}
+		var err error
+		lv, err = w.o.Lister.Level(t.ctx, t.Bucket, prefix)
+		<-w.sem
+		if err != nil {
+			t.fail(err)
+			return
+		}
+	}
+	for _, u := range lv.Uploads {
+		if t.match(u.Key) && !w.parts(t, u) {
+			return
+		}
+	}
+	var subs []string
+	for _, p := range lv.Prefixes {
+		if t.match(p) {
+			subs = append(subs, p)
+		}
+	}
+	flat := lv
+	if !lv.Flat() {
+		flat = nil // the uploads are handed out: let them go
+	}
+	lv = nil
+	for _, p := range subs {
+		if t.ctx.Err() != nil {
+			return
+		}
+		var sub *listing.Level
+		if flat != nil {
+			sub = flat.Sub(p)
+		}
+		w.spawn(&t.wg, func() { w.level(t, p, sub) })
+	}
+}
+
+// parts lists u's parts on a goroutine of its own once a listing may
+// start, and counts it; false when the target has ended.
+func (w *walker) parts(t *targetRun, u listing.Upload) bool {
+	select {
+	case w.sem <- struct{}{}:
+	case <-t.ctx.Done():
+		return false
+	}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		ps, err := w.o.Lister.Parts(t.ctx, t.Bucket, u.Key, u.ID)
+		<-w.sem
+		switch {
+		case err != nil && errors.Is(err, listing.ErrNotFound) && t.ctx.Err() == nil:
+			return // completed or aborted since its level was listed
+		case err != nil:
+			t.fail(err)
+			return
+		}
+		<-t.lcReady
+		lc := t.lc
+		if t.lcErr != nil {
+			lc = nil
+		}
+		up := uploadOf(u, ps, lc)
+		k := w.o.By.key(t.Target, up)
+		t.mu.Lock()
+		r := t.rows[k]
+		if r == nil {
+			r = &Row{Key: k}
+			t.rows[k] = r
+		}
+		r.add(up, w.now, w.o.Ages)
+		t.mu.Unlock()
+		if p := w.o.Progress; p != nil {
+			p.uploads.Add(1)
+			p.bytes.Add(up.bytes)
+		}
+	}()
+	return true
+}
+
+// result is the target's rows: its sums, or one row with its error. A
+// target with no upload is one row of zeros, so that every bucket asked
+// about is in the report.
+func (t *targetRun) result(o Options) []Row {
+	region := ""
+	if o.Region != nil {
+		region = o.Region(t.Bucket)
+	}
+	hasPrefix := t.Prefix != "" || o.By.Prefix
+	if t.err != nil {
+		return []Row{{Key: Key{Bucket: t.Bucket, Prefix: t.Prefix}, Region: region, HasPrefix: t.Prefix != "", Err: t.err}}
+	}
+	if len(t.rows) == 0 {
+		t.rows[Key{Bucket: t.Bucket, Prefix: t.Prefix}] = &Row{Key: Key{Bucket: t.Bucket, Prefix: t.Prefix}, Older: make([]Count, len(o.Ages))}
+	}
+	var rows []Row
+	for _, r := range t.rows {
+		r.Region, r.HasPrefix = region, hasPrefix
+		r.Lifecycle = coverage(t.lc, t.lcErr, o.Lifecycles != nil, r.Prefix)
+		r.MonthlyUSD = o.Prices.Monthly(r.byClass)
+		rows = append(rows, *r)
+	}
+	return rows
+}
