@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -51,6 +52,40 @@ func TestHelpManCompletion(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		if out := cli(t, "completion", shell); !strings.Contains(out, "uploadfs") || len(out) < 500 {
 			t.Errorf("completion %s: %.80q", shell, out)
+		}
+	}
+}
+
+// Cloudflare R2 implements neither x-amz-request-payer nor
+// x-amz-expected-bucket-owner: the flags are refused at the prompt, for an
+// endpoint given by flag or by the environment, and kept elsewhere.
+func TestR2RefusesHeaderFlags(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_S3", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want string // "" for no refusal
+	}{
+		{"", []string{"--endpoint-url", "https://0123456789abcdef.r2.cloudflarestorage.com", "--expected-bucket-owner", "111122223333"}, "--expected-bucket-owner (x-amz-expected-bucket-owner): Cloudflare R2 does not implement it"},
+		{"", []string{"--endpoint-url", "https://0123456789abcdef.eu.R2.cloudflarestorage.com", "--request-payer", "requester"}, "--request-payer (x-amz-request-payer): Cloudflare R2 does not implement it"},
+		{"https://0123456789abcdef.r2.cloudflarestorage.com", []string{"--request-payer", "requester"}, "Cloudflare R2 does not implement it"},
+		{"", []string{"--endpoint-url", "https://0123456789abcdef.r2.cloudflarestorage.com"}, ""},
+		{"", []string{"--endpoint-url", "https://s3.example.com", "--request-payer", "requester"}, ""},
+	} {
+		t.Setenv("AWS_ENDPOINT_URL_S3", tc.env)
+		fs := pflag.NewFlagSet("mount", pflag.ContinueOnError)
+		c := &config{}
+		addMountFlags(fs, c)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		err := c.check(fs)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v (env %q): %v", tc.args, tc.env, err)
+		case tc.want != "" && (err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v (env %q): %v, want a usage error saying %q", tc.args, tc.env, err, tc.want)
 		}
 	}
 }

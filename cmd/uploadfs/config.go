@@ -253,7 +253,7 @@ func (c *config) checkConnection() error {
 	if c.Glacier && (c.RequestPayer != "" || c.ExpectedBucketOwner != "" || len(c.DirectoryBucketRegions) > 0) {
 		return fmt.Errorf("%w: --request-payer, --expected-bucket-owner and --directory-bucket-region apply to S3 only", errUsage)
 	}
-	return nil
+	return c.checkService()
 }
 
 // isAccountID reports whether s is an AWS account ID: 12 digits.
