@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 
 	"github.com/uploadfs/uploadfs/internal/glacierserver"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // GlacierServer is the in-memory Glacier vault server behind
@@ -19,16 +20,16 @@ import (
 type GlacierServer struct {
 	*glacierserver.Server
 	URL   string
-	Clock *Clock
+	Clock *s3server.Clock
 	http  *http.Server
 }
 
 // StartGlacier starts an empty Glacier server on a free loopback port.
 func StartGlacier() (*GlacierServer, error) {
-	s := &GlacierServer{Server: glacierserver.New(), Clock: &Clock{}}
+	s := &GlacierServer{Server: glacierserver.New(), Clock: &s3server.Clock{}}
 	s.Server.Now = s.Clock.Now
 	var err error
-	s.URL, s.http, err = serveLoopback(s.Server)
+	s.URL, s.http, err = s3server.ServeLoopback(s.Server)
 	return s, err
 }
 
@@ -61,14 +62,14 @@ func GlacierUpload(ctx context.Context, c *glacier.Client, vault, description st
 		return "", err
 	}
 	id := aws.ToString(out.UploadId)
-	return id, each(parts, func(n int32) error {
+	return id, s3server.Each(parts, func(n int32) error {
 		start := int64(n-1) * partSize
 		size := sizeOf(n)
 		_, err := c.UploadMultipartPart(ctx, &glacier.UploadMultipartPartInput{
 			VaultName: &vault,
 			UploadId:  &id,
 			Range:     aws.String(fmt.Sprintf("bytes %d-%d/*", start, start+int64(size)-1)),
-			Body:      newPattern(size, n),
+			Body:      s3server.NewPattern(size, n),
 		})
 		return err
 	})
@@ -85,7 +86,7 @@ var Vaults = []string{PhotoVault, "db-backups", "vm-images", "empty-vault"}
 
 // SeedGlacier creates the demo vault tree through c, backdating uploads
 // so that `find -mtime` has something to find.
-func SeedGlacier(ctx context.Context, c *glacier.Client, clock *Clock) error {
+func SeedGlacier(ctx context.Context, c *glacier.Client, clock *s3server.Clock) error {
 	for _, v := range Vaults {
 		if _, err := c.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: aws.String(v)}); err != nil {
 			return fmt.Errorf("create vault %s: %w", v, err)

@@ -1,12 +1,16 @@
+// Package demo is the seeded tree behind `uploadfs demo` (seed.go) and
+// `uploadfs demo --glacier` (glacier.go), served by internal/s3server and
+// internal/glacierserver; the tests use the same trees.
 package demo
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // The seeded tree, shown by `uploadfs demo`. Part sizes are kept small so
@@ -24,7 +28,7 @@ var Buckets = []string{"media-uploads", "data-lake", "quiet-bucket"}
 
 // Seed creates the demo tree through c. Uploads are backdated (between 1
 // and 40 days old) so that `find -mtime` has something to find.
-func Seed(ctx context.Context, c *s3.Client, clock *Clock) error {
+func Seed(ctx context.Context, c *s3.Client, clock *s3server.Clock) error {
 	for _, b := range Buckets {
 		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &b}); err != nil {
 			return fmt.Errorf("create bucket %s: %w", b, err)
@@ -50,7 +54,7 @@ func Seed(ctx context.Context, c *s3.Client, clock *Clock) error {
 	defer clock.Backdate(0)
 	for _, u := range uploads {
 		clock.Backdate(u.age)
-		if _, err := CreateUpload(ctx, c, u.bucket, u.key, u.parts, u.size); err != nil {
+		if _, err := s3server.CreateUpload(ctx, c, u.bucket, u.key, u.parts, u.size); err != nil {
 			return fmt.Errorf("upload s3://%s/%s: %w", u.bucket, u.key, err)
 		}
 	}
@@ -76,40 +80,4 @@ func lastShort(n int, last int32) func(int32) int {
 		}
 		return n
 	}
-}
-
-// newPattern is a part body: size bytes of a pattern derived from the part
-// number, so that parts have different ETags.
-func newPattern(size int, part int32) io.ReadSeeker {
-	return &patternSeeker{size: size, b: byte(part)}
-}
-
-// patternSeeker is what the SDK needs for a body it may retry: a seeker.
-type patternSeeker struct {
-	size, off int
-	b         byte
-}
-
-func (p *patternSeeker) Read(buf []byte) (int, error) {
-	if p.off >= p.size {
-		return 0, io.EOF
-	}
-	n := min(len(buf), p.size-p.off)
-	for i := range buf[:n] {
-		buf[i] = p.b + byte((p.off+i)%251)
-	}
-	p.off += n
-	return n, nil
-}
-
-func (p *patternSeeker) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-		p.off = int(off)
-	case io.SeekCurrent:
-		p.off += int(off)
-	case io.SeekEnd:
-		p.off = p.size + int(off)
-	}
-	return int64(p.off), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -27,7 +28,7 @@ func oneUpload(t *testing.T, c *s3.Client, bucket, key string, n int32) string {
 	for i := int32(1); i <= n; i++ {
 		parts = append(parts, i)
 	}
-	id, err := demo.CreateUpload(ctx, c, bucket, key, parts, func(int32) int { return 100 })
+	id, err := s3server.CreateUpload(ctx, c, bucket, key, parts, func(int32) int { return 100 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestMissingBucket(t *testing.T) {
 }
 
 func TestAccessDenied(t *testing.T) {
-	srv, err := demo.Start(gofakes3.WithV4Auth(map[string]string{"good": "secret"}))
+	srv, err := s3server.Start(gofakes3.WithV4Auth(map[string]string{"good": "secret"}))
 	if err != nil {
 		t.Fatal(err)
 	}

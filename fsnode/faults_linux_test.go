@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -50,7 +50,7 @@ func (s *syncBuffer) lines() []string {
 // faultBed is a gofakes3 server with one 2,500-part upload, a proxy in
 // front of it, and a mount through the proxy.
 type faultBed struct {
-	srv   *demo.Server
+	srv   *s3server.Server
 	proxy *faultproxy.Proxy
 	logs  *syncBuffer
 	mnt   string

@@ -11,12 +11,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // bigUpload mounts the demo tree with --bucket (no ListBuckets) and
 // returns the 2,600-part upload's directory, already looked up.
-func bigUpload(t *testing.T) (*demo.Server, string) {
+func bigUpload(t *testing.T) (*s3server.Server, string) {
 	t.Helper()
 	srv := startServer(t)
 	if err := demo.Seed(t.Context(), srv.Client(), srv.Clock); err != nil {

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -26,7 +26,7 @@ func TestLevelFirstNames(t *testing.T) {
 	for i := range keys {
 		keys[i] = fmt.Sprintf("uploads/%05d", i)
 	}
-	if err := demo.StartUploads(t.Context(), c, "wide", keys); err != nil {
+	if err := s3server.StartUploads(t.Context(), c, "wide", keys); err != nil {
 		t.Fatal(err)
 	}
 	p, err := faultproxy.New(srv.URL) // counts the requests

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -75,7 +76,7 @@ func mountTest(t *testing.T, o Options) string {
 }
 
 // seeded starts a demo server with the demo tree and mounts it.
-func seeded(t *testing.T) (*demo.Server, string) {
+func seeded(t *testing.T) (*s3server.Server, string) {
 	t.Helper()
 	srv := startServer(t)
 	if err := demo.Seed(context.Background(), srv.Client(), srv.Clock); err != nil {
@@ -84,9 +85,9 @@ func seeded(t *testing.T) (*demo.Server, string) {
 	return srv, mountTest(t, Options{Lister: listing.NewS3(srv.Client())})
 }
 
-func startServer(t *testing.T) *demo.Server {
+func startServer(t *testing.T) *s3server.Server {
 	t.Helper()
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

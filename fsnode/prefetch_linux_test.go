@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // walkBucket makes a bucket of 10 prefixes of 20 uploads of 3 parts.
-func walkBucket(t *testing.T, srv *demo.Server) {
+func walkBucket(t *testing.T, srv *s3server.Server) {
 	t.Helper()
 	c := srv.Client()
 	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("walk")})
@@ -29,7 +29,7 @@ func walkBucket(t *testing.T, srv *demo.Server) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := demo.CreateUpload(t.Context(), c, "walk", fmt.Sprintf("p%d/obj-%02d.bin", p, k), []int32{1, 2, 3}, func(n int32) int { return 100 * int(n) })
+				_, err := s3server.CreateUpload(t.Context(), c, "walk", fmt.Sprintf("p%d/obj-%02d.bin", p, k), []int32{1, 2, 3}, func(n int32) int { return 100 * int(n) })
 				errs <- err
 			}()
 		}
@@ -102,7 +102,7 @@ func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 	for i := range keys {
 		keys[i] = fmt.Sprintf("u/%03d", i)
 	}
-	if err := demo.StartUploads(t.Context(), c, "wide", keys); err != nil {
+	if err := s3server.StartUploads(t.Context(), c, "wide", keys); err != nil {
 		t.Fatal(err)
 	}
 	walk := func(prefetch int) (waves, inFlight int) {

@@ -10,22 +10,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	smithytime "github.com/aws/smithy-go/time"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // An abort date in ISO 8601 (Wasabi) reads as the same instant; one no
 // format reads leaves the upload without an abort date. Neither fails the
 // listing (the SDK alone fails the whole ListParts answer).
 func TestAbortDateHeaders(t *testing.T) {
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
 	c := srv.Client()
 	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("abort")})
-	id, err := demo.CreateUpload(t.Context(), c, "abort", "k", []int32{1, 2}, func(int32) int { return 10 })
+	id, err := s3server.CreateUpload(t.Context(), c, "abort", "k", []int32{1, 2}, func(int32) int { return 10 })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,15 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // A large level is listed as ranges at once: the same entries as one page
 // after another, in a few round-trip waves instead of one per page.
 func TestLevelRanges(t *testing.T) {
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestLevelRanges(t *testing.T) {
 	// starts over from its first key when a marker is past its last;
 	// TestLevelRangesMarkerIgnored has that).
 	keys = append(keys, "counter/000007", "zzz")
-	if err := demo.StartUploads(t.Context(), c, "scale", keys); err != nil {
+	if err := s3server.StartUploads(t.Context(), c, "scale", keys); err != nil {
 		t.Fatal(err)
 	}
 
@@ -102,7 +102,7 @@ func TestLevelRanges(t *testing.T) {
 // Counters, the keys of many apps, fill only the start of their key space.
 // (The old lister gave ranges up and listed page after page: 24 waves.)
 func TestLevelRangesInclusivePastTheEnd(t *testing.T) {
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestLevelRangesInclusivePastTheEnd(t *testing.T) {
 	for i := range n {
 		keys = append(keys, fmt.Sprintf("k/%06d", i))
 	}
-	if err := demo.StartUploads(t.Context(), c, "wrap", keys); err != nil {
+	if err := s3server.StartUploads(t.Context(), c, "wrap", keys); err != nil {
 		t.Fatal(err)
 	}
 	p, err := faultproxy.New(srv.URL)
@@ -158,7 +158,7 @@ func TestLevelRangesInclusivePastTheEnd(t *testing.T) {
 // uploads of the key a page ended in are listed by that key as the prefix:
 // one page, however many keys begin with it.
 func TestBoundaryKeyIsOnePage(t *testing.T) {
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestBoundaryKeyIsOnePage(t *testing.T) {
 	for i := range 200 {
 		keys = append(keys, fmt.Sprintf("u/k%04d", i))
 	}
-	if err := demo.StartUploads(t.Context(), c, "bnd", keys); err != nil {
+	if err := s3server.StartUploads(t.Context(), c, "bnd", keys); err != nil {
 		t.Fatal(err)
 	}
 	p, err := faultproxy.New(srv.URL)

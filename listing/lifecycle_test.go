@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/gateway"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -21,7 +21,7 @@ import (
 // the front.
 func lifecycleServer(t *testing.T, buckets ...string) (*faultproxy.Lifecycle, *s3.Client) {
 	t.Helper()
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

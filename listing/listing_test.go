@@ -11,14 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // server starts an in-process gofakes3 with the given buckets.
 func server(t *testing.T, buckets ...string) *s3.Client {
 	t.Helper()
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func server(t *testing.T, buckets ...string) *s3.Client {
 
 func upload(t *testing.T, c *s3.Client, bucket, key string, parts ...int32) string {
 	t.Helper()
-	id, err := demo.CreateUpload(context.Background(), c, bucket, key, parts, func(n int32) int { return int(n) * 10 })
+	id, err := s3server.CreateUpload(context.Background(), c, bucket, key, parts, func(n int32) int { return int(n) * 10 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestBuckets(t *testing.T) {
 }
 
 func TestUnreachableServer(t *testing.T) {
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

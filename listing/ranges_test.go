@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -26,7 +26,7 @@ func numbers(ps []listing.Part) []int32 {
 // the next page) the ranged listing of 10,000 parts is complete and costs
 // about two requests per range instead of a fallback.
 func TestRangesOnOffByOneServer(t *testing.T) {
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

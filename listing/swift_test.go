@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // OpenStack Swift's s3api (faultproxy.Swift): every level comes out exactly
@@ -21,7 +21,7 @@ import (
 // the level is listed again page by page, and the lister learns to list
 // that server so.
 func TestSwiftLevels(t *testing.T) {
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestSwiftLevels(t *testing.T) {
 		}
 		keys = append(keys, m+".bak")
 	}
-	if err := demo.StartUploads(t.Context(), c, bucket, keys); err != nil {
+	if err := s3server.StartUploads(t.Context(), c, bucket, keys); err != nil {
 		t.Fatal(err)
 	}
 	p, err := faultproxy.New(srv.URL)

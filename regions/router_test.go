@@ -15,8 +15,8 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/regionproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 	"github.com/uploadfs/uploadfs/regions"
 )
@@ -35,7 +35,7 @@ func world(t *testing.T) (*regionproxy.World, *regions.Router, *logs) {
 		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := demo.CreateUpload(t.Context(), c, bucket, "k", []int32{1}, func(int32) int { return 10 }); err != nil {
+		if _, err := s3server.CreateUpload(t.Context(), c, bucket, "k", []int32{1}, func(int32) int { return 10 }); err != nil {
 			t.Fatal(err)
 		}
 	}

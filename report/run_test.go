@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -19,7 +19,7 @@ import (
 // rules), behind the fault proxy; the lister's client counts requests as
 // the command's does.
 type testServer struct {
-	srv   *demo.Server
+	srv   *s3server.Server
 	front *faultproxy.Lifecycle
 	proxy *faultproxy.Proxy
 	c     *s3.Client // straight to gofakes3, for seeding
@@ -29,7 +29,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T, buckets ...string) *testServer {
 	t.Helper()
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func (s *testServer) upload(t *testing.T, bucket, key string, ago time.Duration,
 	for i := range sizes {
 		parts[i] = int32(i + 1)
 	}
-	if _, err := demo.CreateUpload(context.Background(), s.c, bucket, key, parts, func(n int32) int { return sizes[n-1] }); err != nil {
+	if _, err := s3server.CreateUpload(context.Background(), s.c, bucket, key, parts, func(n int32) int { return sizes[n-1] }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -227,7 +227,7 @@ func TestRunConcurrency(t *testing.T) {
 	}
 	for _, n := range []int{3, 16} {
 		s := newTestServer(t, "many")
-		if err := demo.StartUploads(context.Background(), s.c, "many", keys); err != nil {
+		if err := s3server.StartUploads(context.Background(), s.c, "many", keys); err != nil {
 			t.Fatal(err)
 		}
 		s.proxy.SlowBy = 20 * time.Millisecond

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // The wide level: an app that starts uploads/<id> and never finishes them
@@ -39,7 +39,7 @@ func seedLevel(c *s3.Client, n int) error {
 		sum := sha256.Sum256([]byte(fmt.Sprint(i)))
 		keys[i] = levelPrefix + hex.EncodeToString(sum[:12])
 	}
-	return demo.StartUploads(ctx, c, levelBucket, keys)
+	return s3server.StartUploads(ctx, c, levelBucket, keys)
 }
 
 // levelResult is what the wide level measured: times and requests.

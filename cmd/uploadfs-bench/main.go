@@ -40,8 +40,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/gateway"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 const (
@@ -174,12 +174,12 @@ func (b *bench) seed(c *s3.Client) error {
 	}
 	size := func(n int32) int { return 64 + int(n%64) }
 	var err error
-	if b.bigID, err = demo.CreateUpload(ctx, c, bucket, bigKey, parts, size); err != nil {
+	if b.bigID, err = s3server.CreateUpload(ctx, c, bucket, bigKey, parts, size); err != nil {
 		return err
 	}
 	for i := range b.o.memUp {
 		key := fmt.Sprintf("mem/%d.bin", i)
-		if _, err := demo.CreateUpload(ctx, c, bucket, key, parts, size); err != nil {
+		if _, err := s3server.CreateUpload(ctx, c, bucket, key, parts, size); err != nil {
 			return err
 		}
 		b.memKeys = append(b.memKeys, key)

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // The part-refresh cost: a 2,500-part upload listed, then listed again
@@ -38,7 +38,7 @@ func (b *bench) measureRefresh() (refreshResult, error) {
 	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(refreshBucket)}); err != nil {
 		return r, err
 	}
-	id, err := demo.CreateUpload(context.Background(), c, refreshBucket, refreshKey, parts, func(int32) int { return 64 })
+	id, err := s3server.CreateUpload(context.Background(), c, refreshBucket, refreshKey, parts, func(int32) int { return 64 })
 	if err != nil {
 		return r, err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // The walk: "how much am I paying for uploads nobody finished?" asked of a
@@ -41,7 +41,7 @@ func (b *bench) seedWalk(c *s3.Client, n int) (int64, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			key := fmt.Sprintf("prefix-%d/object-%04d.bin", i%walkPrefixes, i)
-			_, err := demo.CreateUpload(ctx, c, walkBucket, key, []int32{1, 2, 3}, size)
+			_, err := s3server.CreateUpload(ctx, c, walkBucket, key, []int32{1, 2, 3}, size)
 			errs <- err
 		}()
 	}

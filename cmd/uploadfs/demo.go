@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/regions"
 )
 
@@ -47,7 +48,7 @@ func startDemo(c *config) (seed func(context.Context) error, b backend, tourOf f
 		seed = func(ctx context.Context) error { return demo.SeedGlacier(ctx, srv.Client(), srv.Clock) }
 		return seed, glacierBackend(c, srv.Client(), srv.Client()), glacierTour, srv.Close, nil
 	}
-	srv, err := demo.Start()
+	srv, err := s3server.Start()
 	if err != nil {
 		return nil, b, nil, nil, err
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	gatewaypkg "github.com/uploadfs/uploadfs/internal/gateway"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // TestCompat runs against a real MinIO server (make compat; skipped
@@ -83,7 +83,7 @@ func seedCompat(t *testing.T, g *gateway, c *s3.Client, more []string) {
 	for i := range many {
 		many[i] = int32(i + 1)
 	}
-	if _, err := demo.CreateUpload(t.Context(), c, "compat", "big/many.bin", many, func(int32) int { return 10 }); err != nil {
+	if _, err := s3server.CreateUpload(t.Context(), c, "compat", "big/many.bin", many, func(int32) int { return 10 }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // TestCompatSwift runs the compatibility check of TestCompat against
@@ -50,7 +50,7 @@ func TestCompatSwift(t *testing.T) {
 	for i := range bulk {
 		bulk[i] = fmt.Sprintf("many/f%04d.bin", i)
 	}
-	if err := demo.StartUploads(t.Context(), c, "compat", bulk); err != nil {
+	if err := s3server.StartUploads(t.Context(), c, "compat", bulk); err != nil {
 		t.Fatal(err)
 	}
 	checkCompat(t, g, c, "Swift", "many/")

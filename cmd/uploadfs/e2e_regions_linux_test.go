@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/regionproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // regionWorld is an account with a bucket in each of three regions, seen
@@ -45,7 +45,7 @@ func regionWorld(t *testing.T) (*regionproxy.World, *gateway) {
 		}
 		for path, parts := range objects {
 			if bucket, key, _ := strings.Cut(path, "/"); key != "" {
-				if _, err := demo.CreateUpload(t.Context(), c, bucket, key, parts, func(n int32) int { return 100 * int(n) }); err != nil {
+				if _, err := s3server.CreateUpload(t.Context(), c, bucket, key, parts, func(n int32) int { return 100 * int(n) }); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -265,7 +265,7 @@ func TestDirectoryBucketsEndToEnd(t *testing.T) {
 		}
 		keys = append(keys, "twice")
 		for i, key := range keys {
-			if _, err := demo.CreateUpload(t.Context(), c, bucket, key, []int32{1}, func(int32) int { return 10 + i }); err != nil {
+			if _, err := s3server.CreateUpload(t.Context(), c, bucket, key, []int32{1}, func(int32) int { return 10 + i }); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, fmt.Sprintf("./%s/%s 00001 %d", bucket, key, 10+i))

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/sys/unix"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 type cliPart struct {
@@ -68,7 +68,7 @@ func TestEndToEnd(t *testing.T) {
 	for i := range parts {
 		parts[i] = int32(i + 1)
 	}
-	if err := demo.UploadParts(context.Background(), g.client(), bucket, "big/archive.tar", big.UploadId, parts, func(n int32) int { return 100 + int(n) }); err != nil {
+	if err := s3server.UploadParts(context.Background(), g.client(), bucket, "big/archive.tar", big.UploadId, parts, func(n int32) int { return 100 + int(n) }); err != nil {
 		t.Fatal(err)
 	}
 	g.aws(t, nil, "s3api", "create-multipart-upload", "--bucket", bucket, "--key", "big/archive.tar") // a second, empty upload

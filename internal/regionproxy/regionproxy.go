@@ -43,7 +43,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // Seen is one request as the proxy saw it.
@@ -330,15 +330,15 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg, e
 // a Proxy.
 type World struct {
 	*Proxy
-	Servers map[string]*demo.Server // by region
+	Servers map[string]*s3server.Server // by region
 }
 
 // Start starts a World with the given regions.
 func Start(regions ...string) (*World, error) {
-	w := &World{Servers: map[string]*demo.Server{}}
+	w := &World{Servers: map[string]*s3server.Server{}}
 	urls := map[string]string{}
 	for _, r := range regions {
-		srv, err := demo.Start()
+		srv, err := s3server.Start()
 		if err != nil {
 			w.Close()
 			return nil, err
@@ -372,7 +372,7 @@ func (w *World) Client(region string) *s3.Client {
 	})
 }
 
-func firstRegion(m map[string]*demo.Server) string {
+func firstRegion(m map[string]*s3server.Server) string {
 	for r := range m {
 		return r
 	}

@@ -1,17 +1,16 @@
-// Package demo runs the embedded S3-compatible server behind `uploadfs demo`
-// and the tests: rclone's gofakes3, in memory, on a loopback port, and the
-// seeded tree of uploads that the demo shows.
-package demo
+// Package s3server is the S3 server of the demo and the tests: rclone's
+// gofakes3, in memory, on a loopback port, with request counters and a
+// clock that can be moved back (server.go, clock.go), and the calls that
+// start uploads and upload parts through an SDK client (uploads.go). The
+// demo's seeded tree is package demo's; this package knows no tree.
+package s3server
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -43,7 +42,7 @@ func Start(opts ...gofakes3.Option) (*Server, error) {
 	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)), opts...).Server()
 	s := &Server{Clock: clock}
 	var err error
-	s.URL, s.http, err = serveLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.URL, s.http, err = ServeLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		n := s.inFlight.Add(1)
 		for m := s.maxIn.Load(); n > m && !s.maxIn.CompareAndSwap(m, n); m = s.maxIn.Load() {
@@ -67,8 +66,9 @@ func Start(opts ...gofakes3.Option) (*Server, error) {
 	return s, err
 }
 
-// serveLoopback serves h on a free port of 127.0.0.1.
-func serveLoopback(h http.Handler) (url string, srv *http.Server, err error) {
+// ServeLoopback serves h on a free port of 127.0.0.1 (the Glacier demo
+// server is served so too).
+func ServeLoopback(h http.Handler) (url string, srv *http.Server, err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -108,86 +108,4 @@ func (s *Server) ClientAs(accessKey, secretKey string) *s3.Client {
 		// gofakes3 stores no checksums; plain payloads keep uploads simple.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 	})
-}
-
-// Clock is the server's time: real time, or a fixed offset from it while
-// seeding so that uploads look days old.
-type Clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-// Now implements gofakes3.TimeSource.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset).UTC()
-}
-
-// Since implements gofakes3.TimeSource.
-func (c *Clock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
-
-// Backdate makes the server's clock run ago behind real time (zero resets it).
-func (c *Clock) Backdate(ago time.Duration) {
-	c.mu.Lock()
-	c.offset = -ago
-	c.mu.Unlock()
-}
-
-// ensure the interface is the one gofakes3 expects.
-var _ gofakes3.TimeSource = (*Clock)(nil)
-
-// CreateUpload starts an upload of key in bucket and uploads the given part
-// numbers (see UploadParts). It returns the upload ID.
-func CreateUpload(ctx context.Context, c *s3.Client, bucket, key string, parts []int32, sizeOf func(int32) int) (string, error) {
-	out, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
-	if err != nil {
-		return "", err
-	}
-	id := aws.ToString(out.UploadId)
-	return id, UploadParts(ctx, c, bucket, key, id, parts, sizeOf)
-}
-
-// UploadParts uploads the given part numbers of an upload, each of the size
-// sizeOf returns, with up to 16 requests at once.
-func UploadParts(ctx context.Context, c *s3.Client, bucket, key, id string, parts []int32, sizeOf func(int32) int) error {
-	return each(parts, func(n int32) error {
-		_, err := c.UploadPart(ctx, &s3.UploadPartInput{
-			Bucket: &bucket, Key: &key, UploadId: &id, PartNumber: aws.Int32(n),
-			Body: newPattern(sizeOf(n), n),
-		})
-		return err
-	})
-}
-
-// StartUploads starts an upload (no parts) of each key in bucket, 16 at
-// once: a level of many uploads.
-func StartUploads(ctx context.Context, c *s3.Client, bucket string, keys []string) error {
-	return each(keys, func(key string) error {
-		_, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
-		return err
-	})
-}
-
-// each calls f for each item, 16 at once, and returns the first error.
-func each[T any](items []T, f func(T) error) error {
-	sem := make(chan struct{}, 16)
-	errs := make(chan error, len(items))
-	var wg sync.WaitGroup
-	for _, n := range items {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs <- f(n)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
