@@ -2,12 +2,14 @@
 // Glacier vaults) as a read-only file system.
 //
 //	uploadfs mount [--glacier] [flags] MOUNTPOINT
+//	uploadfs report [--glacier] [flags] [BUCKET[/PREFIX]...]
 //	uploadfs unmount MOUNTPOINT
 //	uploadfs demo [--glacier] [MOUNTPOINT]
 //	uploadfs version
 //
 // Exit codes: 0 success (including an unmount on SIGINT, SIGTERM or SIGHUP), 1 a
-// failure (the reason is one line on stderr), 2 a usage error.
+// failure (the reason is one line on stderr; for report, a bucket that could
+// not be listed or an interrupted report), 2 a usage error.
 package main
 
 import (
