@@ -243,3 +243,22 @@ func TestRunConcurrency(t *testing.T) {
 		}
 	}
 }
+
+// A target prefix that does not end in "/" cuts into a level: only keys
+// that begin with it count, not a shorter key the prefix begins with.
+func TestRunTargetCutsALevel(t *testing.T) {
+	s := newTestServer(t, "logs")
+	s.upload(t, "logs", "app/20", day, 10)
+	s.upload(t, "logs", "app/2026-a", day, 20)
+	s.upload(t, "logs", "app/2026/b", day, 40)
+	s.upload(t, "logs", "app/2027", day, 80)
+	o := s.options()
+	o.Targets = []Target{{Bucket: "logs", Prefix: "app/2026"}}
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot := rep.Total; tot.Uploads != 2 || tot.Bytes != 60 {
+		t.Fatalf("logs/app/2026: %d uploads, %d bytes; want 2, 60 (app/2026-a and app/2026/b)", tot.Uploads, tot.Bytes)
+	}
+}

@@ -235,10 +235,14 @@ func (t *targetRun) fail(err error) {
 	t.cancel(err)
 }
 
-// match reports whether a key or prefix of the target's level is inside
-// the target (a prefix that does not end in "/" cuts into a level).
-func (t *targetRun) match(key string) bool {
-	return strings.HasPrefix(key, t.Prefix) || strings.HasPrefix(t.Prefix, key)
+// inside reports whether an upload's key is inside the target (a target
+// prefix that does not end in "/" cuts into a level).
+func (t *targetRun) inside(key string) bool { return strings.HasPrefix(key, t.Prefix) }
+
+// reaches reports whether a common prefix of the target's level holds keys
+// inside the target: it is inside it, or the target is inside it.
+func (t *targetRun) reaches(prefix string) bool {
+	return strings.HasPrefix(prefix, t.Prefix) || strings.HasPrefix(t.Prefix, prefix)
 }
 
 func (w *walker) target(ctx context.Context, t *targetRun) {
@@ -288,13 +292,13 @@ func (w *walker) level(t *targetRun, prefix string, lv *listing.Level) {
 		}
 	}
 	for _, u := range lv.Uploads {
-		if t.match(u.Key) && !w.parts(t, u) {
+		if t.inside(u.Key) && !w.parts(t, u) {
 			return
 		}
 	}
 	var subs []string
 	for _, p := range lv.Prefixes {
-		if t.match(p) {
+		if t.reaches(p) {
 			subs = append(subs, p)
 		}
 	}
