@@ -24,6 +24,10 @@
 // (the builder decides). Access point ARNs are routed by the SDK itself.
 //
 // A Router is safe for concurrent use; its zero value is not usable (New).
+//
+// Files: router.go, the Router and how it learns and routes; calls.go, the
+// S3 calls it routes (each to its bucket's region); zones.go, a directory
+// bucket's region from its zone ID.
 package regions
 
 import (

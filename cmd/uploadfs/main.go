@@ -10,6 +10,15 @@
 // Exit codes: 0 success (including an unmount on SIGINT, SIGTERM or SIGHUP), 1 a
 // failure (the reason is one line on stderr; for report, a bucket that could
 // not be listed or an interrupted report), 2 a usage error.
+//
+// Files: main.go, the entry and exit codes; cli.go, the commands (help,
+// man page and completion come from them); config.go, the flags into one
+// config; services.go, what S3-compatible services refuse; client.go, the
+// AWS configuration and the S3 and Glacier clients; mount.go, mounting,
+// the background child and serving; report.go, uploadfs report; demo.go,
+// the demo; helper.go, mount(8)'s helper and -o options; logs.go, where
+// logs go; notify.go, systemd's notify protocol; mountpoint*.go and
+// unmount*.go, checking and clearing mount points per system; version.go.
 package main
 
 import (

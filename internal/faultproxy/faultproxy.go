@@ -5,6 +5,12 @@
 // of real servers (SeaweedFS, versitygw, MinIO, OpenStack Swift in swift.go,
 // inclusive markers, Wasabi's abort date, Cloudflare R2's bucket pages in
 // r2.go), and counts what it did.
+//
+// Files: faultproxy.go, the proxy, its faults and its counters; swift.go,
+// OpenStack Swift's ListMultipartUploads rebuilt over the server behind;
+// r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
+// answers GetBucketLifecycleConfiguration (rules, none, refusals) for
+// servers without it.
 package faultproxy
 
 import (

@@ -18,6 +18,9 @@
 // part size, and answers errors with Glacier's JSON bodies. Requests are
 // not authenticated unless SetAccessKey was called; then only that key is
 // accepted.
+//
+// Files: server.go, routing and the vaults; ops.go, the operations and
+// their JSON; treehash.go, the SHA-256 tree hash parts are checked with.
 package glacierserver
 
 import (

@@ -24,6 +24,10 @@
 //     directory.go).
 //
 // It records what it saw for the tests to count.
+//
+// Files: regionproxy.go, the front, its regions and access points;
+// directory.go, directory buckets (ListDirectoryBuckets, CreateSession,
+// their unsorted listings).
 package regionproxy
 
 import (
