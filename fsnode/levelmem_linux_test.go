@@ -23,14 +23,7 @@ import (
 // of the daemon's resident growth), and `ls` sends no LOOKUP for them.
 func TestLevelMemoryPerUpload(t *testing.T) {
 	const n = 50000
-	srv := &manyuploads.Server{Bucket: "many", Prefix: "uploads/", Uploads: n, Initiated: time.Unix(1.7e9, 0)}
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})
+	c := manyClient(t, n)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"many"}, Prefetch: -1})
 	dir := join(mnt, "many", "uploads")
 	mustSh(t, "stat "+dir+" >/dev/null")
@@ -50,14 +43,7 @@ func TestLevelMemoryPerUpload(t *testing.T) {
 // copy: no READDIR. `ls -l` still shows every entry as a directory.
 func TestLevelDirCachedByKernel(t *testing.T) {
 	const n = 5000
-	srv := &manyuploads.Server{Bucket: "many", Prefix: "uploads/", Uploads: n, Initiated: time.Unix(1.7e9, 0)}
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})
+	c := manyClient(t, n)
 	logs := &syncBuffer{}
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"many"}, Prefetch: -1, Debug: true,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
@@ -100,4 +86,18 @@ func liveHeap() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapAlloc)
+}
+
+// manyClient is a client of a computed bucket "many" of n uploads under
+// uploads/.
+func manyClient(t *testing.T, n int) *s3.Client {
+	t.Helper()
+	srv := &manyuploads.Server{Bucket: "many", Prefix: "uploads/", Uploads: n, Initiated: time.Unix(1.7e9, 0)}
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})
 }
