@@ -7,6 +7,8 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/uploadfs/uploadfs/listing"
 )
 
 // container is what a bucket and a vault directory share: a name at the
@@ -39,33 +41,35 @@ type bucketNode struct {
 	fs.Inode
 	noRmdir
 	container
+	// kept is what the kernel keeps of the top level, as for any level
+	// (pathNode.kept).
+	kept keptDir[listing.LevelPage]
 }
 
 var (
-	_ fs.NodeOpendirer   = (*bucketNode)(nil)
-	_ fs.NodeReaddirer   = (*bucketNode)(nil)
-	_ fs.NodeLookuper    = (*bucketNode)(nil)
-	_ fs.NodeGetattrer   = (*bucketNode)(nil)
-	_ fs.NodeGetxattrer  = (*bucketNode)(nil)
-	_ fs.NodeListxattrer = (*bucketNode)(nil)
-	_ fs.NodeRmdirer     = (*bucketNode)(nil)
+	_ fs.NodeOpendirHandler = (*bucketNode)(nil)
+	_ fs.NodeLookuper       = (*bucketNode)(nil)
+	_ fs.NodeGetattrer      = (*bucketNode)(nil)
+	_ fs.NodeGetxattrer     = (*bucketNode)(nil)
+	_ fs.NodeListxattrer    = (*bucketNode)(nil)
+	_ fs.NodeRmdirer        = (*bucketNode)(nil)
 )
 
-// Opendir lists the first page of the top level (or finds it cached), so
-// that a bucket deleted since fails here with ENOENT.
-func (b *bucketNode) Opendir(ctx context.Context) syscall.Errno {
-	_, err := b.m.levelFirst(ctx, b.name, "")
-	return toErrno(err)
-}
-
-// Readdir streams the top level (its first page at once) and queues what a
-// walk will need next.
-func (b *bucketNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	ds, errno := b.m.levelStream(ctx, b.name, "", nil, nil)
-	if errno == 0 {
-		b.m.prefetchLevel(b.name, "", nil, true)
+// OpendirHandle lists the first page of the top level (or finds it
+// cached), so that a bucket deleted since fails here with ENOENT, then
+// streams the level (its first page at once) as any level directory
+// (levelDirFile: attributes for its first entries only, kept by the
+// kernel), and queues what a walk will need next.
+func (b *bucketNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	if _, err := b.m.levelFirst(ctx, b.name, ""); err != nil {
+		return nil, 0, toErrno(err)
 	}
-	return ds, errno
+	ds, flags, errno := b.m.levelStream(ctx, b.name, "", nil, nil, &levelKeep{in: &b.Inode, kept: &b.kept})
+	if errno != 0 {
+		return nil, 0, errno
+	}
+	b.m.prefetchLevel(b.name, "", nil, true)
+	return &levelDirFile{dirFile: dirFile{ds}, lookup: b.Lookup, plus: levelPlus}, flags, 0
 }
 
 // Getxattr answers the bucket's lifecycle attributes (lifecycle.go),

@@ -86,7 +86,8 @@
 // level's first 1,000 entries only (levelDirFile): `ls` of a million names
 // creates no million nodes, and what stats an entry past them sends a
 // LOOKUP answered from memory. The kernel keeps a level's directory as it
-// keeps an upload's (keptDir). A level's index holds windows of its
+// keeps an upload's (keptDir). A bucket's top level is opened the same way
+// as a prefix's. A level's index holds windows of its
 // listing, sorted by name (level.go).
 //
 // # Prefetching for walks

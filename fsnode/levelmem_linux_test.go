@@ -23,7 +23,7 @@ import (
 // of the daemon's resident growth), and `ls` sends no LOOKUP for them.
 func TestLevelMemoryPerUpload(t *testing.T) {
 	const n = 50000
-	c := manyClient(t, n)
+	c := manyClient(t, n, "uploads/")
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"many"}, Prefetch: -1})
 	dir := join(mnt, "many", "uploads")
 	mustSh(t, "stat "+dir+" >/dev/null")
@@ -40,14 +40,20 @@ func TestLevelMemoryPerUpload(t *testing.T) {
 
 // `ls` of a level of many pages looks up no more entries than READDIRPLUS
 // gives attributes to (levelPlus), and a second `ls` reads the kernel's
-// copy: no READDIR. `ls -l` still shows every entry as a directory.
+// copy: no READDIR. `ls -l` still shows every entry as a directory. The
+// same for a prefix's level and for a bucket's top level.
 func TestLevelDirCachedByKernel(t *testing.T) {
+	t.Run("prefix", func(t *testing.T) { testLevelDirCachedByKernel(t, "uploads/") })
+	t.Run("bucket", func(t *testing.T) { testLevelDirCachedByKernel(t, "") })
+}
+
+func testLevelDirCachedByKernel(t *testing.T, prefix string) {
 	const n = 5000
-	c := manyClient(t, n)
+	c := manyClient(t, n, prefix)
 	logs := &syncBuffer{}
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"many"}, Prefetch: -1, Debug: true,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	dir := join(mnt, "many", "uploads")
+	dir := join(mnt, "many", strings.TrimSuffix(prefix, "/"))
 	mustSh(t, "stat "+dir+" >/dev/null")
 	// run runs a shell command and counts the READDIRs and LOOKUPs it sent.
 	run := func(cmd string) (out string, readdirs, lookups int) {
@@ -89,10 +95,10 @@ func liveHeap() int64 {
 }
 
 // manyClient is a client of a computed bucket "many" of n uploads under
-// uploads/.
-func manyClient(t *testing.T, n int) *s3.Client {
+// prefix.
+func manyClient(t *testing.T, n int, prefix string) *s3.Client {
 	t.Helper()
-	srv := &manyuploads.Server{Bucket: "many", Prefix: "uploads/", Uploads: n, Initiated: time.Unix(1.7e9, 0)}
+	srv := &manyuploads.Server{Bucket: "many", Prefix: prefix, Uploads: n, Initiated: time.Unix(1.7e9, 0)}
 	url, err := srv.Start()
 	if err != nil {
 		t.Fatal(err)

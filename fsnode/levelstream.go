@@ -42,15 +42,6 @@ func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelC
 	return idx.find(name), nil
 }
 
-// levelStream is the directory stream of a level whose first page was
-// truncated: own (the entries of a key directory's uploads ownUploads) and
-// the first page's names first, then the rest of the level when the reader
-// asks (and the walk's prefetch batch grows by it).
-func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry) (fs.DirStream, syscall.Errno) {
-	ds, _, errno := m.levelStreamKept(ctx, bucket, prefix, ownUploads, own, nil)
-	return ds, errno
-}
-
 // levelKeep is a level directory the kernel may keep (see keptDir): its
 // inode and what it keeps.
 type levelKeep struct {
@@ -58,9 +49,12 @@ type levelKeep struct {
 	kept *keptDir[listing.LevelPage]
 }
 
-// levelStreamKept is levelStream for a directory the kernel may keep
-// (keep, if not nil): it also returns the open's flags.
-func (m *mount) levelStreamKept(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry, keep *levelKeep) (fs.DirStream, uint32, syscall.Errno) {
+// levelStream is the directory stream of a level whose first page was
+// truncated: own (the entries of a key directory's uploads ownUploads) and
+// the first page's names first, then the rest of the level when the reader
+// asks (and the walk's prefetch batch grows by it). keep, if not nil, is a
+// directory the kernel may keep: the open's flags say so.
+func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploads []listing.Upload, own []fuse.DirEntry, keep *levelKeep) (fs.DirStream, uint32, syscall.Errno) {
 	flags := func(first *listing.LevelPage) uint32 {
 		if keep == nil {
 			return 0

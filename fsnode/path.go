@@ -99,7 +99,7 @@ func (p *pathNode) readdir(ctx context.Context, c *levelChild) (fs.DirStream, ui
 			// parent's listing, refreshed on its own.
 			keep = &levelKeep{in: &p.Inode, kept: &p.kept}
 		}
-		if ds, flags, errno = p.m.levelStreamKept(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own, keep); errno != 0 {
+		if ds, flags, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own, keep); errno != 0 {
 			return nil, 0, errno
 		}
 	}
