@@ -14,6 +14,7 @@
 //     CLI;
 //   - a computed level of a million uploads (million.go): first name,
 //     whole, requests, memory per upload, warm against tmpfs;
+//   - the wide level on gofakes3, whose markers are inclusive (inclusive.go);
 //   - the ListParts of a part listing refreshed after the TTL (refresh.go);
 //   - resident memory per part after `find` walks several uploads, and
 //     with a cache far smaller than the walk;
@@ -25,7 +26,8 @@
 //
 // Files: main.go, flags and setup; measure.go, mounting and the large
 // upload's rows; proxy.go, the delay proxy; statloop.go, level.go,
-// million.go, refresh.go, walk.go, report.go, reportmem.go, a row each.
+// million.go, inclusive.go, refresh.go, walk.go, report.go, reportmem.go, a
+// row each.
 package main
 
 import (
@@ -79,7 +81,7 @@ func main() {
 	flag.IntVar(&o.parts, "parts", 10000, "parts of the large upload")
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
-	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level, million, refresh or report")
+	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level, million, inclusive, refresh or report")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 10000, "uploads of 3 parts in the walked bucket")
 	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
 	o.newOptions.flags()

@@ -199,6 +199,12 @@ func (b *bench) measure() (bool, error) {
 			return false, err
 		}
 		return b.printMillion(mr), nil
+	case "inclusive":
+		ir, err := b.measureInclusive()
+		if err != nil {
+			return false, err
+		}
+		return b.printInclusive(ir), nil
 	case "refresh":
 		rr, err := b.measureRefresh()
 		if err != nil {
@@ -237,7 +243,7 @@ func (b *bench) measure() (bool, error) {
 			return r.bytesPerPart <= 600, nil
 		}
 	default:
-		return false, fmt.Errorf("-only %q: want memory, walk, level, million, refresh or report", b.o.only)
+		return false, fmt.Errorf("-only %q: want memory, walk, level, million, inclusive, refresh or report", b.o.only)
 	}
 	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
 	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
@@ -261,6 +267,10 @@ func (b *bench) measure() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	ir, err := b.measureInclusive()
+	if err != nil {
+		return false, err
+	}
 	rep, err := b.report(b.walked)
 	if err != nil {
 		return false, err
@@ -274,6 +284,7 @@ func (b *bench) measure() (bool, error) {
 	ok = b.printRefresh(rr) && ok
 	ok = b.printLevel(lr) && ok
 	ok = b.printMillion(mr) && ok
+	ok = b.printInclusive(ir) && ok
 	ok = b.printReport(rep) && ok
 	ok = b.printReportMemory(rm) && ok
 	return b.printWalk(wr) && ok, nil

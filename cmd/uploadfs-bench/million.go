@@ -146,19 +146,28 @@ func (b *bench) computedLevel(n int) (string, *delayProxy, func(), error) {
 	if err != nil {
 		return "", nil, nil, err
 	}
+	url, p, stop, err := b.behindProxy(target)
+	if err != nil {
+		srv.Close()
+		return "", nil, nil, err
+	}
+	return url, p, func() { stop(); srv.Close() }, nil
+}
+
+// behindProxy serves target behind a delay proxy of its own (no replay):
+// its URL, the proxy, and how to stop it.
+func (b *bench) behindProxy(target string) (string, *delayProxy, func(), error) {
 	p := &delayProxy{delay: b.o.delay}
 	h, err := p.handler(target)
 	if err != nil {
-		srv.Close()
 		return "", nil, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		srv.Close()
 		return "", nil, nil, err
 	}
 	go http.Serve(ln, h)
-	return "http://" + ln.Addr().String(), p, func() { ln.Close(); srv.Close() }, nil
+	return "http://" + ln.Addr().String(), p, func() { ln.Close() }, nil
 }
 
 // countLs runs `ls dir | wc -l` and returns the count.
