@@ -35,7 +35,7 @@ func (b *bench) measureInclusive() (inclusiveResult, error) {
 	if err := seedLevel(srv.Client(), r.uploads); err != nil {
 		return r, err
 	}
-	url, p, stop, err := b.behindProxy(srv.URL)
+	url, p, stop, err := behindProxy(srv.URL, b.o.delay)
 	if err != nil {
 		return r, err
 	}

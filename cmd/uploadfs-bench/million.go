@@ -146,7 +146,7 @@ func (b *bench) computedLevel(n int) (string, *delayProxy, func(), error) {
 	if err != nil {
 		return "", nil, nil, err
 	}
-	url, p, stop, err := b.behindProxy(target)
+	url, p, stop, err := behindProxy(target, b.o.delay)
 	if err != nil {
 		srv.Close()
 		return "", nil, nil, err
@@ -154,10 +154,10 @@ func (b *bench) computedLevel(n int) (string, *delayProxy, func(), error) {
 	return url, p, func() { stop(); srv.Close() }, nil
 }
 
-// behindProxy serves target behind a delay proxy of its own (no replay):
-// its URL, the proxy, and how to stop it.
-func (b *bench) behindProxy(target string) (string, *delayProxy, func(), error) {
-	p := &delayProxy{delay: b.o.delay}
+// behindProxy serves target behind a delay proxy of its own (no replay)
+// adding delay: its URL, the proxy, and how to stop it.
+func behindProxy(target string, delay time.Duration) (string, *delayProxy, func(), error) {
+	p := &delayProxy{delay: delay}
 	h, err := p.handler(target)
 	if err != nil {
 		return "", nil, nil, err

@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -53,18 +51,11 @@ func (b *bench) reportOfComputed(n int) (reportMemResult, error) {
 		return r, err
 	}
 	defer srv.Close()
-	p := &delayProxy{}
-	h, err := p.handler(url)
+	front, p, stop, err := behindProxy(url, 0)
 	if err != nil {
 		return r, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return r, err
-	}
-	defer ln.Close()
-	go http.Serve(ln, h)
-	front := "http://" + ln.Addr().String()
+	defer stop()
 	cmd := exec.Command(b.o.uploadfs, "report", "--endpoint-url", front, "--path-style", "--format", "json", "--quiet", "million")
 	cmd.Env = b.env
 	start := time.Now()
