@@ -29,6 +29,7 @@ const (
 	devRefusedID     = "upload-id marker refused"
 	devRawKeys       = "raw keys"
 	devRawPrefixes   = "raw prefixes"
+	devMarkerAhead   = "next marker ahead"
 )
 
 // maxEmptyPages bounds the truncated pages in a row without a new entry
@@ -79,6 +80,25 @@ func (l *levelListing) pageEnd(res *s3.ListMultipartUploadsOutput) string {
 		end = min(end, next)
 	}
 	return end
+}
+
+// markerAhead reports whether a truncated page's next key marker is past
+// the page's greatest entry, and if so gives the markers of that entry
+// (what S3 names): the entries between were not listed. gofakes3 (rclone
+// serve s3) names the next page's first upload, and drops the common
+// prefixes of the keys before it. Going on from the greatest entry lists
+// them; the entry the server sends again is kept once.
+func (l *levelListing) markerAhead(res *s3.ListMultipartUploadsOutput, next string) (key, id string, ahead bool) {
+	last := l.lastKey(res)
+	if next == "" || last == "" || next <= last || IsDirectoryBucket(l.bucket) {
+		return "", "", false
+	}
+	for _, u := range res.Uploads {
+		if raw := str(u.Key); !l.outside(raw) && l.decodeMarker(res, raw) == last {
+			id = str(u.UploadId)
+		}
+	}
+	return last, id, true
 }
 
 // lastEntry gives the next markers a truncated page without them implies:

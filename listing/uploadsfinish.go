@@ -88,15 +88,7 @@ func (l *levelListing) finish() (*Level, error) {
 // decodingChanges reports whether decoding changes any key or prefix
 // gathered (prefixes only if the server may encode them).
 func (l *levelListing) decodingChanges() bool {
-	if l.keysChange() {
-		return true
-	}
-	for _, p := range l.prefixes {
-		if decodeKey(p, true) != p && !l.c.rawPrefixes.Load() {
-			return true
-		}
-	}
-	return false
+	return l.keysChange() || !l.c.rawPrefixes.Load() && l.prefixesChange()
 }
 
 // keysChange reports whether decoding changes any key gathered.

@@ -40,6 +40,9 @@ type levelListing struct {
 	firstDone     bool
 	rightmost     *levelListing
 	wrapped       bool // asked from a key marker, the server started over
+
+	// scan, if set (ScanLevel), hands out each page once it is gathered.
+	scan func() error
 }
 
 const opUploads = "ListMultipartUploads"
@@ -97,6 +100,11 @@ func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split f
 		}
 		l.checkOrder(res)
 		added := l.add(res, func(string) bool { return true }, page > 0 || from != "")
+		if l.scan != nil {
+			if err := l.scan(); err != nil {
+				return err
+			}
+		}
 		if !aws.ToBool(res.IsTruncated) {
 			l.end = ""
 			l.endPage(page)
@@ -109,6 +117,19 @@ func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split f
 			return nil // the rest is the next range's
 		}
 		nextKey, nextID := l.nextMarkers(res)
+		// (Not after a page of repeats only, nor to a marker followed
+		// already: an inclusive server, asked from a page's last entry,
+		// may send just that entry again.)
+		if key, id, ahead := l.markerAhead(res, nextKey); ahead && added > 0 && !l.seenMarkers[[2]string{key, id}] {
+			// The server's own marker must still advance.
+			if m := [2]string{"\x00" + nextKey, nextID}; l.seenMarkers[m] {
+				return l.bad("marker %q/%q repeated", nextKey, nextID)
+			} else {
+				l.seenMarkers[m] = true
+			}
+			nextKey, nextID = key, id
+			l.note(devMarkerAhead, fmt.Sprintf("the server's next key marker %q is past the page's last entry %q, and what lies between was not listed: went on from the last entry", str(res.NextKeyMarker), key))
+		}
 		if nextKey == "" && nextID == "" && !IsDirectoryBucket(l.bucket) {
 			if nextKey, nextID = l.lastEntry(res); nextKey != "" {
 				l.note(devNoNextMarker, "the server sent a truncated page without next markers: went on from its last entry")

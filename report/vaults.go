@@ -25,15 +25,18 @@ type vaults struct{ g VaultLister }
 
 func (v vaults) Buckets(ctx context.Context) ([]listing.Bucket, error) { return v.g.Vaults(ctx) }
 
-func (v vaults) Level(ctx context.Context, vault, _ string) (*listing.Level, error) {
+// ScanLevel hands out a vault's uploads as one page: listing.Glacier
+// gathers a vault's listing whole (its opaque markers are followed one
+// page after another; only the S3 levels are handed out page by page).
+func (v vaults) ScanLevel(ctx context.Context, vault, _ string, each func(*listing.Level) error) error {
 	us, err := v.g.Uploads(ctx, vault)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range us {
 		us[i].StorageClass = GlacierVault
 	}
-	return &listing.Level{Uploads: us}, nil
+	return each(&listing.Level{Uploads: us})
 }
 
 func (v vaults) Parts(ctx context.Context, vault, key, uploadID string) (*listing.Parts, error) {

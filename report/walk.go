@@ -6,18 +6,19 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // Lister is what the report needs of a listing backend (*listing.S3; for
-// Glacier, Vaults): the buckets, one level of a bucket (listing.Level,
-// with Level.Sub for servers that ignore the delimiter), and an upload's
-// parts.
+// Glacier, Vaults): the buckets, one level of a bucket page by page
+// (listing.S3.ScanLevel: the report never holds a level whole), and an
+// upload's parts.
 type Lister interface {
 	Buckets(ctx context.Context) ([]listing.Bucket, error)
-	Level(ctx context.Context, bucket, prefix string) (*listing.Level, error)
+	ScanLevel(ctx context.Context, bucket, prefix string, each func(*listing.Level) error) error
 	Parts(ctx context.Context, bucket, key, uploadID string) (*listing.Parts, error)
 }
 
@@ -221,9 +222,12 @@ type targetRun struct {
 	lc      *listing.Lifecycle
 	lcErr   error
 
-	mu   sync.Mutex
-	rows map[Key]*Row
-	err  error
+	mu      sync.Mutex
+	rows    map[Key]*Row
+	err     error
+	again   bool         // walked a second time (listing.ErrStartOver)
+	counted atomic.Int64 // uploads it added to the progress
+	bytes   atomic.Int64 // and their bytes
 }
 
 func (t *targetRun) fail(err error) {
@@ -233,6 +237,21 @@ func (t *targetRun) fail(err error) {
 	}
 	t.mu.Unlock()
 	t.cancel(err)
+}
+
+// startOver reports whether the walk just ended must be done again: a
+// level's pages were handed out decoded wrongly (listing.ErrStartOver),
+// for the first time. What it counted is thrown away.
+func (t *targetRun) startOver(p *Progress) bool {
+	if t.again || !errors.Is(t.err, listing.ErrStartOver) {
+		return false
+	}
+	t.again, t.err, t.rows = true, nil, map[Key]*Row{}
+	if p != nil {
+		p.uploads.Add(-t.counted.Swap(0))
+		p.bytes.Add(-t.bytes.Swap(0))
+	}
+	return true
 }
 
 // inside reports whether an upload's key is inside the target (a target
@@ -246,76 +265,99 @@ func (t *targetRun) reaches(prefix string) bool {
 }
 
 func (w *walker) target(ctx context.Context, t *targetRun) {
-	t.ctx, t.cancel = context.WithCancelCause(ctx)
-	defer t.cancel(nil)
 	if w.o.Lifecycles != nil {
 		go func() {
 			defer close(t.lcReady)
-			select {
-			case w.sem <- struct{}{}:
-			case <-t.ctx.Done():
-				t.lcErr = t.ctx.Err()
+			if !w.acquire(ctx) {
+				t.lcErr = ctx.Err()
 				return
 			}
-			t.lc, t.lcErr = w.o.Lifecycles.Lifecycle(t.ctx, t.Bucket)
+			t.lc, t.lcErr = w.o.Lifecycles.Lifecycle(ctx, t.Bucket)
 			<-w.sem
 		}()
 	} else {
 		close(t.lcReady)
 	}
 	level := t.Prefix[:strings.LastIndex(t.Prefix, listing.Delimiter)+1]
-	w.level(t, level, nil)
-	t.wg.Wait()
+	for again := true; again; again = t.startOver(w.o.Progress) {
+		t.ctx, t.cancel = context.WithCancelCause(ctx)
+		w.level(t, level)
+		t.wg.Wait()
+		t.cancel(nil)
+	}
 	<-t.lcReady
 	if w.o.Progress != nil {
 		w.o.Progress.done.Add(1)
 	}
 }
 
-// level walks the level at prefix: lv if in hand (a flat listing's Sub),
-// else listed now. Its uploads' parts are listed at once, up to the bound;
-// its sub-levels are walked depth first, on spare goroutines where there
-// are some. Only the sub-prefixes' names are kept while they are walked.
-func (w *walker) level(t *targetRun, prefix string, lv *listing.Level) {
-	if lv == nil {
-		select {
-		case w.sem <- struct{}{}:
-		case <-t.ctx.Done():
+// acquire takes a place among the listings in flight; false if ctx ended
+// first.
+func (w *walker) acquire(ctx context.Context) bool {
+	select {
+	case w.sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// level walks the level at prefix page by page, as ScanLevel hands the
+// pages out: a page's uploads have their parts listed at once, up to the
+// bound, and its sub-levels are walked depth first, on spare goroutines
+// where there are some, while the next page is being fetched. A page is
+// let go once handed out, so a level holds at most two of its pages (the
+// one handed out, the one fetched) however many uploads it has. From a
+// server that ignores the delimiter the deep uploads come in the pages
+// too, and there is no sub-level to walk.
+func (w *walker) level(t *targetRun, prefix string) {
+	pages := make(chan *listing.Level)
+	var err error
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		defer close(pages)
+		if !w.acquire(t.ctx) {
 			return
 		}
-		var err error
-		lv, err = w.o.Lister.Level(t.ctx, t.Bucket, prefix)
-		<-w.sem
-		if err != nil {
-			t.fail(err)
-			return
+		held := true // a place for the request ScanLevel sends next
+		err = w.o.Lister.ScanLevel(t.ctx, t.Bucket, prefix, func(lv *listing.Level) error {
+			<-w.sem
+			held = false
+			select {
+			case pages <- lv:
+			case <-t.ctx.Done():
+				return t.ctx.Err()
+			}
+			held = w.acquire(t.ctx)
+			return t.ctx.Err()
+		})
+		if held {
+			<-w.sem
+		}
+	}()
+	for lv := range pages {
+		for _, us := range [][]listing.Upload{lv.Uploads, lv.Deep} {
+			for _, u := range us {
+				if t.inside(u.Key) && !w.parts(t, u) {
+					return
+				}
+			}
+		}
+		if lv.Flat() {
+			continue // its prefixes are its deep keys': listed already
+		}
+		for _, p := range lv.Prefixes {
+			if t.ctx.Err() != nil {
+				return
+			}
+			if t.reaches(p) {
+				w.spawn(&t.wg, func() { w.level(t, p) })
+			}
 		}
 	}
-	for _, u := range lv.Uploads {
-		if t.inside(u.Key) && !w.parts(t, u) {
-			return
-		}
-	}
-	var subs []string
-	for _, p := range lv.Prefixes {
-		if t.reaches(p) {
-			subs = append(subs, p)
-		}
-	}
-	flat := lv
-	if !lv.Flat() {
-		flat = nil // the uploads are handed out: let them go
-	}
-	lv = nil
-	for _, p := range subs {
-		if t.ctx.Err() != nil {
-			return
-		}
-		var sub *listing.Level
-		if flat != nil {
-			sub = flat.Sub(p)
-		}
-		w.spawn(&t.wg, func() { w.level(t, p, sub) })
+	if err != nil {
+		t.fail(err)
 	}
 }
 
@@ -357,6 +399,8 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		if p := w.o.Progress; p != nil {
 			p.uploads.Add(1)
 			p.bytes.Add(up.bytes)
+			t.counted.Add(1)
+			t.bytes.Add(up.bytes)
 		}
 	}()
 	return true

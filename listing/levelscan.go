@@ -1,0 +1,106 @@
+package listing
+
+import (
+	"context"
+	"errors"
+)
+
+// A level handed out page by page (ScanLevel), for the walks that need
+// every upload once and no level whole: the report over a level of a
+// million uploads holds a page or two of it, not the level.
+
+// ErrStartOver is what ScanLevel returns when a later page shows that the
+// keys of pages already handed out were decoded wrongly: the server said
+// EncodingType=url and sent a key no encoder writes (SeaweedFS) after
+// pages whose keys read differently decoded. The lister has learned the
+// server meanwhile; whoever counted those pages throws the count away and
+// scans again, and the second scan decides every page right from the
+// first.
+var ErrStartOver = errors.New("the server's key encoding showed itself only after pages had been handed out: scan again")
+
+// ScanLevel lists one level of bucket under prefix (as Level does: the
+// same requests, absorbing the same deviations, verifying every page) one
+// page after another with the server's own markers, and calls each with
+// every page's entries as soon as the page is verified: its uploads sorted
+// (Uploads and, from a server that ignores the delimiter, Deep), and its
+// common prefixes (on a page with Deep, those its deep keys fall in, as
+// in Level). Nothing of a page is kept after each returns but what
+// verifying the next needs: the uploads of the page before, which an
+// inclusive marker repeats, the markers followed, and the level's common
+// prefixes, each handed out once.
+//
+// Where Level decides over the whole level whether keys were URL-encoded,
+// ScanLevel decides each page by what the pages so far show; when a later
+// page reverses the decision for keys already handed out decoded, it
+// returns ErrStartOver. A level with both common prefixes and keys below
+// them is ErrBadResponse: a walk would count those keys twice.
+//
+// each's error ends the scan and is returned.
+func (c *S3) ScanLevel(ctx context.Context, bucket, prefix string, each func(*Level) error) error {
+	l := c.newLevelListing(bucket, prefix)
+	s := &scan{l: l, each: each}
+	l.scan = s.page
+	err := l.run(ctx, "", "", "", nil)
+	if errors.Is(err, errMarkerIgnored) {
+		err = l.bad("the page after a marker went back before it")
+	}
+	return err
+}
+
+// scan is the state of one ScanLevel besides its levelListing's.
+type scan struct {
+	l    *levelListing
+	each func(*Level) error
+	// What the pages handed out so far held: keys and prefixes that
+	// decoding changed, deep uploads, common prefixes sent.
+	decodedKeys, decodedPrefixes bool
+	deep, prefixes               bool
+	// before are the uploads of the page handed out last, which are all
+	// of the uploads the listing's seen set keeps; it keeps every common
+	// prefix (OpenStack Swift sends one again pages later).
+	before [][2]string
+}
+
+// page hands out what the listing gathered since the last page, and
+// keeps only that page's entries to tell a repeat at the next page's head.
+func (s *scan) page() error {
+	l := s.l
+	keysChange := l.keysChange()
+	prefixesChange := l.prefixesChange()
+	sent := len(l.prefixes) > 0
+	lv, err := l.finish()
+	if err != nil {
+		return err
+	}
+	keysEncoded := l.claimed && l.implausible == "" && !l.c.rawKeys.Load()
+	prefixesEncoded := keysEncoded && !l.c.rawPrefixes.Load()
+	s.decodedKeys = s.decodedKeys || keysEncoded && keysChange
+	s.decodedPrefixes = s.decodedPrefixes || prefixesEncoded && prefixesChange
+	if s.decodedKeys && !keysEncoded || s.decodedPrefixes && !prefixesEncoded {
+		return ErrStartOver
+	}
+	s.deep = s.deep || lv.Deep != nil
+	s.prefixes = s.prefixes || sent
+	if s.deep && s.prefixes {
+		return l.bad("the server sent common prefixes and, in the same level, keys below them")
+	}
+	for _, k := range s.before {
+		delete(l.seen, k)
+	}
+	s.before = s.before[:0]
+	for _, u := range l.uploads {
+		s.before = append(s.before, [2]string{str(u.Key), str(u.UploadId)})
+	}
+	l.uploads, l.prefixes = nil, nil
+	return s.each(lv)
+}
+
+// prefixesChange reports whether decoding changes a common prefix gathered.
+func (l *levelListing) prefixesChange() bool {
+	for _, p := range l.prefixes {
+		if decodeKey(p, true) != p {
+			return true
+		}
+	}
+	return false
+}
