@@ -30,6 +30,7 @@ const (
 	devRawKeys       = "raw keys"
 	devRawPrefixes   = "raw prefixes"
 	devMarkerAhead   = "next marker ahead"
+	devFullLastPage  = "full last page"
 )
 
 // maxEmptyPages bounds the truncated pages in a row without a new entry
@@ -89,16 +90,51 @@ func (l *levelListing) pageEnd(res *s3.ListMultipartUploadsOutput) string {
 // prefixes of the keys before it. Going on from the greatest entry lists
 // them; the entry the server sends again is kept once.
 func (l *levelListing) markerAhead(res *s3.ListMultipartUploadsOutput, next string) (key, id string, ahead bool) {
-	last := l.lastKey(res)
-	if next == "" || last == "" || next <= last || IsDirectoryBucket(l.bucket) {
+	if next == "" || IsDirectoryBucket(l.bucket) {
 		return "", "", false
 	}
+	key, id = l.greatestEntry(res)
+	return key, id, key != "" && next > key
+}
+
+// greatestEntry gives the markers of a page's greatest key or prefix, as
+// S3 names them: an upload's key and the last of its IDs in the page, or a
+// prefix with no upload ID.
+func (l *levelListing) greatestEntry(res *s3.ListMultipartUploadsOutput) (key, id string) {
+	key = l.lastKey(res)
 	for _, u := range res.Uploads {
-		if raw := str(u.Key); !l.outside(raw) && l.decodeMarker(res, raw) == last {
+		if raw := str(u.Key); !l.outside(raw) && l.decodeMarker(res, raw) == key {
 			id = str(u.UploadId)
 		}
 	}
-	return last, id, true
+	return key, id
+}
+
+// endsFull reports whether a page that ends the listing was full of new
+// entries, and if so gives the markers to ask once more from its greatest
+// entry. gofakes3 (rclone serve s3) ends a page at MaxUploads uploads and
+// says the listing is complete when only keys under common prefixes
+// follow: those prefixes are lost. The page after a full last page costs
+// one request where a server is right (S3 sends only the marker's
+// successors: none); a page that brings new entries is noted.
+func (l *levelListing) endsFull(res *s3.ListMultipartUploadsOutput, added int) (key, id string, full bool) {
+	if l.confirming && added > 0 {
+		l.note(devFullLastPage, "the server said a listing was complete after a full page, and the page after it held more: asked again after every full last page")
+	}
+	size := 1000 // S3's default and most
+	if l.c.PageSize > 0 {
+		size = int(l.c.PageSize)
+	}
+	if added == 0 || len(res.Uploads)+len(res.CommonPrefixes) < size || IsDirectoryBucket(l.bucket) {
+		return "", "", false
+	}
+	key, id = l.greatestEntry(res)
+	if key == "" || l.seenMarkers[[2]string{key, id}] {
+		return "", "", false
+	}
+	l.seenMarkers[[2]string{key, id}] = true
+	l.confirming = true
+	return key, id, true
 }
 
 // lastEntry gives the next markers a truncated page without them implies:

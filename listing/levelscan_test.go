@@ -91,6 +91,9 @@ func TestScanLevelAgreesWithLevel(t *testing.T) {
 	for i := range 40 {
 		keys = append(keys, fmt.Sprintf("k/%03d", i), fmt.Sprintf("k/%03d/in", i%10))
 	}
+	for i := range 12 {
+		keys = append(keys, fmt.Sprintf("plus/a+%02d", i)) // a page ends at a key an encoder changes
+	}
 	if err := s3server.StartUploads(t.Context(), c, bucket, keys); err != nil {
 		t.Fatal(err)
 	}

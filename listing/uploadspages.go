@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +41,7 @@ type levelListing struct {
 	firstDone     bool
 	rightmost     *levelListing
 	wrapped       bool // asked from a key marker, the server started over
+	confirming    bool // asked again after a full last page (endsFull)
 
 	// scan, if set (ScanLevel), hands out each page once it is gathered.
 	scan func() error
@@ -108,6 +110,10 @@ func (l *levelListing) run(ctx context.Context, from, fromID, hi string, split f
 		if !aws.ToBool(res.IsTruncated) {
 			l.end = ""
 			l.endPage(page)
+			if key, id, full := l.endsFull(res, added); full {
+				keyMarker, idMarker = key, id
+				continue
+			}
 			return nil
 		}
 		last := l.pageEnd(res)
@@ -342,13 +348,33 @@ func (c *S3) newLevelListing(bucket, prefix string) *levelListing {
 
 // nextMarkers returns the markers of the next page. A directory bucket's key
 // marker is an opaque token, sent back as it came; elsewhere it is a key,
-// encoded like the keys (unless the server is known not to encode).
+// encoded like the keys (unless the server is known not to encode) — but
+// OpenStack Swift encodes keys and sends its markers as they are: a marker
+// that is none of the page's entries as sent but one of them decoded is
+// taken as sent.
 func (l *levelListing) nextMarkers(res *s3.ListMultipartUploadsOutput) (key, id string) {
 	key, id = str(res.NextKeyMarker), str(res.NextUploadIdMarker)
-	if !IsDirectoryBucket(l.bucket) {
-		key = l.decodeMarker(res, key)
+	if IsDirectoryBucket(l.bucket) {
+		return key, id
 	}
-	return key, id
+	decoded := l.decodeMarker(res, key)
+	if decoded == key {
+		return key, id
+	}
+	entries := make([]string, 0, len(res.Uploads)+len(res.CommonPrefixes))
+	for _, u := range res.Uploads {
+		entries = append(entries, str(u.Key))
+	}
+	for _, cp := range res.CommonPrefixes {
+		entries = append(entries, str(cp.Prefix))
+	}
+	if slices.Contains(entries, key) {
+		return decoded, id
+	}
+	if slices.ContainsFunc(entries, func(raw string) bool { return l.decodeMarker(res, raw) == key }) {
+		return key, id
+	}
+	return decoded, id
 }
 
 // decodeMarker decodes a key of res as far as it is known to be encoded
