@@ -51,9 +51,18 @@
 //     key (gofakes3): the piece past the end is empty once the piece before
 //     it reached the end of the level; otherwise the level is listed again
 //     with the server's own markers;
+//   - a next key marker past the page's greatest entry (gofakes3, rclone
+//     serve s3, names the next page's first upload and drops the common
+//     prefixes before it): the listing goes on from that entry instead;
+//   - a last page full of new entries (gofakes3 ends a page at MaxUploads
+//     uploads and says the listing is complete when only keys under common
+//     prefixes follow): the listing asks once more from its greatest
+//     entry, one request where the server was right;
 //   - keys claimed URL-encoded but sent raw (SeaweedFS), or keys encoded
-//     and common prefixes sent raw (Swift): judged over the whole level,
-//     learned for the server;
+//     and common prefixes and next markers sent raw (Swift): judged over
+//     the whole level (a page at a time by ScanLevel, which says
+//     ErrStartOver when a later page reverses what it handed out), learned
+//     for the server;
 //   - a refused upload-id marker (versitygw v1.8.0): the boundary key listed
 //     by prefix;
 //   - an optional header the SDK cannot read (Wasabi's x-amz-abort-date in
@@ -78,6 +87,14 @@
 // cut where the first page's density says a page ends (levelranges.go);
 // both fall back to the server's own markers one page after another where
 // a server cannot start at a marker of uploadfs's choosing.
+//
+// # Whole levels and scanned levels
+//
+// Level returns a level whole, sorted and verified, as a directory needs
+// it. ScanLevel (levelscan.go) hands a level out one page after another
+// through the same paging loop, keeping only what verifying the next page
+// needs: a walk that needs every upload once and no level whole (the
+// report) holds a page or two of a level of a million.
 //
 // # Changes
 //
@@ -112,7 +129,7 @@
 //     how it is absorbed and noted; uploadsfinish.go: decoding what the
 //     pages gathered into a Level; levelranges.go: the rest of a level as
 //     ranges of keys at once; levelseams.go: checking where its pieces
-//     meet;
+//     meet; levelscan.go: a level handed out page by page (ScanLevel);
 //   - part.go: the Part, Page and Parts types; parts.go: ListParts pages
 //     and single parts; ranges.go: the rest of an upload as ranges of part
 //     numbers;
@@ -132,7 +149,9 @@
 // (ErrNotFound, ErrAccessDenied, ErrUnavailable, ErrBadResponse,
 // ErrWrongRegion, ErrInvalid), so callers
 // use errors.Is and never inspect SDK types. Cancellation is kept as
-// context.Canceled in the chain.
+// context.Canceled in the chain. Two are not failures and not *Error:
+// ScanLevel's ErrStartOver (scan again), and the error ScanLevel's
+// callback returned, as it was.
 //
 // # Strings
 //

@@ -23,17 +23,19 @@
 // Each upload is added to its row as soon as its parts are listed and then
 // dropped: the report holds its rows (a few hundred bytes each), the
 // listings in flight (at most Options.Concurrency part listings, each at
-// most 10,000 parts of 56 bytes), and the levels being walked. A level is
-// held whole while its uploads are handed out (the listing package returns
-// a level whole, and holds the server's entries and the decoded ones at
-// once while it finishes: the benchmark measured a peak of about 1.5 KB an
-// upload over levels of 200,000 and 1,000,000), then only its sub-prefixes'
-// names are
-// kept until they are walked. A server that ignores the delimiter
-// (MinIO) returns a bucket's every upload in its top level, which is then
-// held until the bucket is walked. Goroutines are bounded too: at most
-// Concurrency part listings and Concurrency level walkers at once (a
-// walker with no spare goroutine walks a sub-level itself).
+// most 10,000 parts of 56 bytes), and two pages of each level being walked
+// (listing.S3.ScanLevel: the page whose uploads are being handed out and
+// the page fetched meanwhile), however many uploads the level has. The
+// listing keeps besides the common prefixes of a level (to walk each
+// sub-level once) and, from the uploads, only the page before. A server
+// that ignores MaxUploads (MinIO) sends a bucket's every upload in one
+// page, which is then held while it is handed out. Goroutines are bounded
+// too: at most Concurrency listings and Concurrency level walkers at once
+// (a walker with no spare goroutine walks a sub-level itself).
+//
+// A bucket whose keys prove not URL-encoded only after some of its pages
+// were counted (listing.ErrStartOver: SeaweedFS claims the encoding) is
+// walked once more from the start, its counts thrown away.
 //
 // # Never partial
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,10 @@ type Options struct {
 	Progress *Progress
 	// Now is the report's clock; nil means time.Now.
 	Now func() time.Time
+	// Log, if set, is told at Info what the listing absorbed of a
+	// server's deviations (listing.Level.Notes) and which buckets were
+	// walked twice (listing.ErrStartOver): nothing was lost by either.
+	Log *slog.Logger
 }
 
 // Report is the outcome of Run.
@@ -119,6 +124,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
 	now := o.Now()
 	targets := o.Targets
@@ -242,10 +250,11 @@ func (t *targetRun) fail(err error) {
 // startOver reports whether the walk just ended must be done again: a
 // level's pages were handed out decoded wrongly (listing.ErrStartOver),
 // for the first time. What it counted is thrown away.
-func (t *targetRun) startOver(p *Progress) bool {
+func (t *targetRun) startOver(p *Progress, log *slog.Logger) bool {
 	if t.again || !errors.Is(t.err, listing.ErrStartOver) {
 		return false
 	}
+	log.Info("listing: the server's keys proved not URL-encoded after some had been counted: walking the bucket again", "bucket", t.Bucket)
 	t.again, t.err, t.rows = true, nil, map[Key]*Row{}
 	if p != nil {
 		p.uploads.Add(-t.counted.Swap(0))
@@ -279,7 +288,7 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 		close(t.lcReady)
 	}
 	level := t.Prefix[:strings.LastIndex(t.Prefix, listing.Delimiter)+1]
-	for again := true; again; again = t.startOver(w.o.Progress) {
+	for again := true; again; again = t.startOver(w.o.Progress, w.o.Log) {
 		t.ctx, t.cancel = context.WithCancelCause(ctx)
 		w.level(t, level)
 		t.wg.Wait()
@@ -337,6 +346,9 @@ func (w *walker) level(t *targetRun, prefix string) {
 		}
 	}()
 	for lv := range pages {
+		for _, n := range lv.Notes {
+			w.o.Log.Info("listing: "+n, "bucket", t.Bucket, "prefix", prefix)
+		}
 		for _, us := range [][]listing.Upload{lv.Uploads, lv.Deep} {
 			for _, u := range us {
 				if t.inside(u.Key) && !w.parts(t, u) {

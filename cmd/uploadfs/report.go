@@ -152,6 +152,7 @@ func runReport(c *config, rc *reportConfig, o report.Options, stdout io.Writer) 
 		return err
 	}
 	o.Requests = &report.Requests{}
+	o.Log = log
 	cfg.APIOptions = append(cfg.APIOptions, o.Requests.Middleware)
 	if c.Glacier {
 		o.Lister = report.Vaults(listing.NewGlacier(newGlacierClient(cfg, c, log), c.AccountID))
