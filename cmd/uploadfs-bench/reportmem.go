@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/uploadfs/uploadfs/internal/manyuploads"
@@ -58,17 +60,22 @@ func (b *bench) reportOfComputed(n int) (reportMemResult, error) {
 	defer stop()
 	cmd := exec.Command(b.o.uploadfs, "report", "--endpoint-url", front, "--path-style", "--format", "json", "--quiet", "million")
 	cmd.Env = b.env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	out, err := cmd.Output()
+	if err := cmd.Start(); err != nil {
+		return r, err
+	}
+	peak := watchPeak(cmd.Process.Pid)
+	err = cmd.Wait()
 	r.took = time.Since(start)
+	r.peak = peak()
 	if err != nil {
-		return r, fmt.Errorf("uploadfs report of %d uploads: %v: %s", r.uploads, err, stderrOf(err))
+		return r, fmt.Errorf("uploadfs report of %d uploads: %v: %s", r.uploads, err, stderr.String())
 	}
 	r.requests = p.snapshot().requests
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.peak = ru.Maxrss << 10 // kilobytes on Linux
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	out := stdout.String()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var total struct {
 		Uploads int `json:"uploads"`
 	}
@@ -79,13 +86,57 @@ func (b *bench) reportOfComputed(n int) (reportMemResult, error) {
 	return r, nil
 }
 
-// printReportMemory prints the row; target: the SPEC's few hundred bytes
-// an upload of the level (held while it is walked) — at most 600, as the
-// mount's per-part figure.
+// watchPeak reads the high-water mark of pid's resident set (VmHWM) every
+// 20 ms until the returned function is called, which gives the last value
+// read. Not the rusage of the finished child: Linux keeps a child's
+// maxrss across exec, so it starts at the benchmark's own resident set
+// (the child is forked from it), which hid any report smaller than that.
+func watchPeak(pid int) func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			if hwm, ok := vmHWM(pid); ok {
+				peak.Store(max(peak.Load(), hwm))
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		<-stopped
+		return peak.Load()
+	}
+}
+
+// vmHWM is the VmHWM line of /proc/PID/status, in bytes.
+func vmHWM(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
+}
+
+// printReportMemory prints the row; target: memory bounded by the rows,
+// not the uploads (SPEC): at most 50 bytes an upload more than the
+// baseline's peak, under 50 MB over a million.
 func (b *bench) printReportMemory(r reportMemResult) bool {
 	per := float64(r.peak-r.base) / float64(r.uploads-reportMemBase)
-	met := per <= 600 && r.listed == r.uploads
-	fmt.Printf("| report: peak resident memory, one level of %d computed uploads, no delay | %.0f MiB, %.0f MiB over %d uploads: %.0f bytes per upload more (%d listed, %d requests, %s) | | | ≤ 600 bytes per upload | %s |\n",
+	met := per <= 50 && r.listed == r.uploads
+	fmt.Printf("| report: peak resident memory, one level of %d computed uploads, no delay | %.0f MiB, %.0f MiB over %d uploads: %.0f bytes per upload more (%d listed, %d requests, %s) | | | ≤ 50 bytes per upload more (bounded by the rows) | %s |\n",
 		r.uploads, float64(r.peak)/(1<<20), float64(r.base)/(1<<20), reportMemBase, per, r.listed, r.requests, sec(r.took), yes(met))
 	return met
 }
