@@ -25,16 +25,16 @@ func goldenReports() map[string]*Report {
 		Requests: RequestCounts{List: 41, Other: 4}, ScanUSD: 0.0002066, Failed: 1}
 	grouped.Rows = []Row{
 		{Key: Key{"alpha", "", "STANDARD", ""}, Region: "us-east-1", HasPrefix: true, Uploads: 1, Parts: 0, Bytes: 0,
-			Older: []Count{{1, 0}, {0, 0}}, Oldest: now.Add(-30 * time.Hour), Lifecycle: Coverage{"partly", 0},
+			Older: []Count{{1, 0}, {0, 0}}, Oldest: now.Add(-30 * time.Hour), Lifecycle: Coverage{CoveragePartly, 0},
 			NoAbortRule: Count{1, 0}, MonthlyUSD: 0},
 		{Key: Key{"alpha", "odd names/\"q\"\\", "GLACIER", "arn:aws:iam::111122223333:user/ci"}, Region: "us-east-1", HasPrefix: true,
 			Uploads: 3, Parts: 2620, Bytes: 21845333, Older: []Count{{3, 21845333}, {2, 21463040}}, Oldest: now.Add(-40 * 24 * time.Hour),
-			Lifecycle: Coverage{"covered", 7}, NextAbort: now.Add(-30 * 24 * time.Hour), MonthlyUSD: 0.00046793619077652690},
+			Lifecycle: Coverage{CoverageCovered, 7}, NextAbort: now.Add(-30 * 24 * time.Hour), MonthlyUSD: 0.00046793619077652690},
 		{Key: Key{"beta", "logs/", "STANDARD_IA", "id-1"}, Region: "eu-west-1", HasPrefix: true, Uploads: 2, Parts: 47, Bytes: 962560,
-			Older: []Count{{2, 962560}, {1, 819200}}, Oldest: now.Add(-9 * 24 * time.Hour), Lifecycle: Coverage{"none", 0},
+			Older: []Count{{2, 962560}, {1, 819200}}, Oldest: now.Add(-9 * 24 * time.Hour), Lifecycle: Coverage{CoverageNone, 0},
 			NoAbortRule: Count{2, 962560}, MonthlyUSD: 0.0000206184},
 		{Key: Key{"delta", "d/", "STANDARD", "id-2"}, Region: "", HasPrefix: true, Uploads: 1, Parts: 1, Bytes: 5,
-			Older: []Count{{0, 0}, {0, 0}}, Oldest: now.Add(-time.Hour), Lifecycle: Coverage{"unknown", 0}, MonthlyUSD: 1e-10},
+			Older: []Count{{0, 0}, {0, 0}}, Oldest: now.Add(-time.Hour), Lifecycle: Coverage{CoverageUnknown, 0}, MonthlyUSD: 1e-10},
 		{Key: Key{"gamma", "x/", "", ""}, Region: "us-east-1", HasPrefix: true, Err: errors.New("ListMultipartUploads s3://gamma/x/: AccessDenied")},
 	}
 	grouped.Total = Row{Total: true, Uploads: 7, Parts: 2668, Bytes: 22807898, Older: []Count{{6, 22807893}, {3, 22282240}},

@@ -80,8 +80,8 @@ func (rep *Report) jsonRow(r *Row) jsonRow {
 		j.Older = append(j.Older, jsonOlder{rep.Ages[i].Label, c.Uploads, c.Bytes})
 	}
 	j.Oldest, j.NextAbort = stamp(r.Oldest), stamp(r.NextAbort)
-	j.Lifecycle, j.AbortDays = r.Lifecycle.State, r.Lifecycle.Days
-	if r.Lifecycle.State != "unknown" && (r.Lifecycle.State != "" || r.Total) {
+	j.Lifecycle, j.AbortDays = r.Lifecycle.Kind.String(), r.Lifecycle.Days
+	if r.noAbortRuleKnown() {
 		j.NoAbortRule = &jsonCount{r.NoAbortRule.Uploads, r.NoAbortRule.Bytes}
 	}
 	cost := round(r.MonthlyUSD)
@@ -141,13 +141,13 @@ func (rep *Report) csvRow(r *Row) []string {
 		c = append(c, n(o.Uploads), n(o.Bytes))
 	}
 	days, noCount, noBytes := "", "", ""
-	if r.Lifecycle.State == "covered" {
+	if r.Lifecycle.Kind == CoverageCovered {
 		days = fmt.Sprint(r.Lifecycle.Days)
 	}
-	if r.Lifecycle.State != "unknown" && (r.Lifecycle.State != "" || r.Total) {
+	if r.noAbortRuleKnown() {
 		noCount, noBytes = n(r.NoAbortRule.Uploads), n(r.NoAbortRule.Bytes)
 	}
-	c = append(c, stamp(r.Oldest), r.Lifecycle.State, days, noCount, noBytes, stamp(r.NextAbort), usd(r.MonthlyUSD))
+	c = append(c, stamp(r.Oldest), r.Lifecycle.Kind.String(), days, noCount, noBytes, stamp(r.NextAbort), usd(r.MonthlyUSD))
 	if r.Total {
 		return append(c, n(rep.Requests.Total()), usd(rep.ScanUSD), "")
 	}

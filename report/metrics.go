@@ -51,12 +51,12 @@ func (rep *Report) WriteMetrics(w io.Writer) error {
 		}
 	}))
 	gauge("uploadfs_incomplete_upload_no_abort_rule_bytes", "Bytes of in-progress uploads that no lifecycle rule will abort.", ok(func(r *Row, emit func(string, float64)) {
-		if r.Lifecycle.State != "" && r.Lifecycle.State != "unknown" {
+		if r.noAbortRuleKnown() {
 			emit("", float64(r.NoAbortRule.Bytes))
 		}
 	}))
 	gauge("uploadfs_lifecycle_abort_days", "DaysAfterInitiation of the abort rule covering every key of the row (absent: none, partly or unknown).", ok(func(r *Row, emit func(string, float64)) {
-		if r.Lifecycle.State == "covered" {
+		if r.Lifecycle.Kind == CoverageCovered {
 			emit("", float64(r.Lifecycle.Days))
 		}
 	}))

@@ -117,9 +117,12 @@ func (rep *Report) tableRow(r *Row, keys int) []string {
 	if !r.Oldest.IsZero() {
 		oldest = humanAge(rep.Time.Sub(r.Oldest))
 	}
-	noRule := "?"
-	if r.Lifecycle.State != "unknown" {
+	noRule := "-" // a vault: no rule applies
+	switch {
+	case r.noAbortRuleKnown():
 		noRule = humanBytes(r.NoAbortRule.Bytes)
+	case r.Lifecycle.Kind == CoverageUnknown:
+		noRule = "?"
 	}
 	return append(cells, oldest, orDash(r.Lifecycle.String()), noRule, dollars(r.MonthlyUSD))
 }
