@@ -28,14 +28,13 @@ type Column struct {
 	Metric []string
 	Help   []string
 
-	key  bool  // a grouping key: a label in openmetrics, kept on an error row
-	of   scope // a row's, or the report's (the total line, the footer)
+	of   scope // what the column is of: a row's key or sums, the report, the error
 	unit unit
 	// value is what the column says of r (nil: nothing, the key or field
 	// is left out); r is the total row for a value of the report.
 	value func(rep *Report, r *Row) any
 
-	// has says whether row r has this key (nil: every row but the total);
+	// has says whether row r has this key (nil: every row; the total never);
 	// shown whether the table has its column (nil: always).
 	has   func(rep *Report, r *Row) bool
 	shown func(rep *Report) bool
@@ -53,12 +52,20 @@ type Column struct {
 	metricAfter string
 }
 
-// scope says whose value a column is.
+// scope says what a column's value is of.
 type scope int
 
 const (
-	rowScope    scope = iota // each row's
-	reportScope              // the report's: on the total line, in the footer
+	// rowScope: one of a row's sums (absent on an error row).
+	rowScope scope = iota
+	// keyScope: a grouping key of the row: a label in openmetrics, kept
+	// on an error row, left out of the total.
+	keyScope
+	// reportScope: the report's: on the total line (json, csv), its own
+	// gauge (openmetrics), the footer (table).
+	reportScope
+	// errorScope: the error that replaces a row's sums.
+	errorScope
 )
 
 // unit says how a value is written: what value returns for it.
@@ -78,7 +85,7 @@ const (
 func Columns() []Column { return columns }
 
 var columns = []Column{
-	{Name: "bucket", Header: "BUCKET", JSON: "bucket", CSV: []string{"bucket_name"}, Metric: []string{"bucket"}, key: true,
+	{Name: "bucket", Header: "BUCKET", JSON: "bucket", CSV: []string{"bucket_name"}, Metric: []string{"bucket"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.Bucket },
 		cell: func(rep *Report, r *Row) string {
 			switch {
@@ -89,11 +96,11 @@ var columns = []Column{
 			}
 			return r.Bucket
 		}},
-	{Name: "region", Header: "REGION", JSON: "region", CSV: []string{"aws_region"}, Metric: []string{"region"}, key: true,
+	{Name: "region", Header: "REGION", JSON: "region", CSV: []string{"aws_region"}, Metric: []string{"region"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.Region }},
-	{Name: "prefix", Header: "PREFIX", JSON: "prefix", CSV: []string{"record_type", "record_value"}, Metric: []string{"prefix"}, key: true,
+	{Name: "prefix", Header: "PREFIX", JSON: "prefix", CSV: []string{"record_type", "record_value"}, Metric: []string{"prefix"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.Prefix },
-		has:   func(_ *Report, r *Row) bool { return r.HasPrefix && !r.Total },
+		has:   func(_ *Report, r *Row) bool { return r.HasPrefix },
 		shown: (*Report).hasPrefixes,
 		cell: func(_ *Report, r *Row) string {
 			if r.HasPrefix && r.Prefix == "" {
@@ -113,13 +120,13 @@ var columns = []Column{
 			return []string{"BUCKET", ""}
 		},
 		csvLead: 2},
-	{Name: "storage class", Header: "CLASS", JSON: "storage_class", CSV: []string{"storage_class"}, Metric: []string{"storage_class"}, key: true,
+	{Name: "storage class", Header: "CLASS", JSON: "storage_class", CSV: []string{"storage_class"}, Metric: []string{"storage_class"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.StorageClass },
-		has:   func(rep *Report, r *Row) bool { return rep.By.StorageClass && !r.Total },
+		has:   func(rep *Report, r *Row) bool { return rep.By.StorageClass },
 		shown: func(rep *Report) bool { return rep.By.StorageClass }},
-	{Name: "initiator", Header: "INITIATOR", JSON: "initiator", CSV: []string{"initiator"}, Metric: []string{"initiator"}, key: true,
+	{Name: "initiator", Header: "INITIATOR", JSON: "initiator", CSV: []string{"initiator"}, Metric: []string{"initiator"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.Initiator },
-		has:   func(rep *Report, r *Row) bool { return rep.By.Initiator && !r.Total },
+		has:   func(rep *Report, r *Row) bool { return rep.By.Initiator },
 		shown: func(rep *Report) bool { return rep.By.Initiator },
 		cell:  func(_ *Report, r *Row) string { return orDash(r.Initiator) }},
 	{Name: "uploads", Header: "UPLOADS", JSON: "uploads", CSV: []string{"incomplete_mpu_object_count"},
@@ -171,7 +178,7 @@ var columns = []Column{
 		value: func(rep *Report, _ *Row) any { return rep.Prices.Source() }},
 
 	// The error is last: it replaces a row's values in every format.
-	{Name: "error", JSON: "error", CSV: []string{"error"}, Metric: []string{"uploadfs_report_error"},
+	{Name: "error", JSON: "error", of: errorScope, CSV: []string{"error"}, Metric: []string{"uploadfs_report_error"},
 		Help: []string{"1 when the row could not be listed (its other metrics are absent), else 0."},
 		value: func(_ *Report, r *Row) any {
 			if r.Err == nil {
@@ -292,4 +299,10 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// hasKey reports whether row r has key column c: a grouping key of the
+// report's (c.has), and never the total.
+func (rep *Report) hasKey(c *Column, r *Row) bool {
+	return !r.Total && (c.has == nil || c.has(rep, r))
 }

@@ -56,7 +56,7 @@ func (rep *Report) csvNames(c *Column) []string {
 // empty (not zero) on an error row.
 func (rep *Report) csvCells(c *Column, r *Row) []string {
 	switch {
-	case c.of == reportScope && !r.Total && c.csvLead == 0, c.of == rowScope && !c.key && c.JSON != "error" && r.Err != nil:
+	case c.of == reportScope && !r.Total && c.csvLead == 0, c.of == rowScope && r.Err != nil:
 		return make([]string, len(rep.csvNames(c)))
 	case c.csvCells != nil:
 		return c.csvCells(rep, r)

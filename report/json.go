@@ -33,12 +33,9 @@ func stamp(t time.Time) string {
 // text or time not at all.
 func (rep *Report) jsonValue(c *Column, r *Row) (any, bool) {
 	switch {
-	case c.key:
-		if c.has != nil && !c.has(rep, r) || c.has == nil && r.Total {
-			return nil, false
-		}
-		return c.value(rep, r), true
-	case c.of == reportScope && !r.Total, c.JSON != "error" && r.Err != nil:
+	case c.of == keyScope:
+		return c.value(rep, r), rep.hasKey(c, r)
+	case c.of == reportScope && !r.Total, c.of == rowScope && r.Err != nil:
 		return nil, false
 	}
 	switch v := c.value(rep, r).(type) {

@@ -15,14 +15,14 @@ type gauge struct {
 	i int
 }
 
-// gauges are the columns' metrics of scope s in the table's order, a
-// column with metricAfter moved after that column's.
-func gauges(s scope) []gauge {
+// gauges are the metrics of the columns of scopes ss in the table's
+// order, a column with metricAfter moved after that column's.
+func gauges(ss ...scope) []gauge {
 	var gs []gauge
 	for i := range columns {
 		c := &columns[i]
 		for m := range c.Metric {
-			if !c.key && c.of == s {
+			if slices.Contains(ss, c.of) {
 				gs = append(gs, gauge{c, m})
 			}
 		}
@@ -48,7 +48,7 @@ func gauges(s scope) []gauge {
 // as node_exporter's own textfile metrics do.
 func (rep *Report) WriteMetrics(w io.Writer) error {
 	var b strings.Builder
-	for _, g := range gauges(rowScope) {
+	for _, g := range gauges(rowScope, errorScope) {
 		name := g.c.Metric[g.i]
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, g.c.Help[g.i], name)
 		for i := range rep.Rows {
@@ -74,9 +74,9 @@ func (rep *Report) WriteMetrics(w io.Writer) error {
 // but its error, none of an absent value.
 func (rep *Report) samples(c *Column, r *Row, emit func(metric int, labels string, v float64)) {
 	switch {
-	case c.samples != nil && (r.Err == nil || c.JSON == "error"):
+	case r.Err != nil && c.of != errorScope:
+	case c.samples != nil:
 		c.samples(rep, r, emit)
-	case c.samples != nil || r.Err != nil:
 	default:
 		switch v := c.value(rep, r).(type) {
 		case int64:
@@ -98,7 +98,7 @@ func (rep *Report) labels(r *Row) string {
 	var l []string
 	for i := range columns {
 		c := &columns[i]
-		if c.key && (c.has == nil || c.has(rep, r)) {
+		if c.of == keyScope && rep.hasKey(c, r) {
 			l = append(l, c.Metric[0]+`="`+escape(c.value(rep, r).(string))+`"`)
 		}
 	}

@@ -16,7 +16,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	var head []string
 	keys := 0
 	for _, c := range cols {
-		if c.key {
+		if c.of == keyScope {
 			keys++
 		}
 		if c.tableCells == nil {
@@ -30,7 +30,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	left := make([]bool, 0, len(head)) // keys, text and times; numbers go right
 	for _, c := range cols {
 		for range max(len(rep.Ages), 1) {
-			left = append(left, c.key || c.unit == unitText || c.unit == unitTime)
+			left = append(left, c.of == keyScope || c.unit == unitText || c.unit == unitTime)
 			if c.tableCells == nil {
 				break
 			}
@@ -105,7 +105,7 @@ func (rep *Report) tableRow(cols []*Column, r *Row) []string {
 	var cells []string
 	for _, c := range cols {
 		switch {
-		case r.Err != nil && !c.key:
+		case r.Err != nil && c.of != keyScope:
 			return append(cells, "error: "+r.Err.Error())
 		case c.tableCells != nil:
 			cells = append(cells, c.tableCells(rep, r)...)
