@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -305,4 +306,19 @@ func btoi(b bool) int {
 // report's (c.has), and never the total.
 func (rep *Report) hasKey(c *Column, r *Row) bool {
 	return !r.Total && (c.has == nil || c.has(rep, r))
+}
+
+// perAge is names with each name that holds AGE once per age, AGE
+// replaced by its label.
+func perAge(names []string, ages []Age, label func(Age) string) []string {
+	if !strings.Contains(strings.Join(names, ""), "AGE") {
+		return names
+	}
+	var out []string
+	for _, a := range ages {
+		for _, n := range names {
+			out = append(out, strings.ReplaceAll(n, "AGE", label(a)))
+		}
+	}
+	return out
 }

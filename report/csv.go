@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -39,16 +38,7 @@ func (rep *Report) csvHeader() []string {
 
 // csvNames are c's columns, those of a column per --age once per age.
 func (rep *Report) csvNames(c *Column) []string {
-	if !strings.Contains(c.CSV[0], "AGE") {
-		return c.CSV
-	}
-	var h []string
-	for _, a := range rep.Ages {
-		for _, name := range c.CSV {
-			h = append(h, strings.ReplaceAll(name, "AGE", a.csvLabel()))
-		}
-	}
-	return h
+	return perAge(c.CSV, rep.Ages, Age.csvLabel)
 }
 
 // csvCells are column c's cells on row r: every key on every row, the

@@ -14,26 +14,15 @@ import (
 func (rep *Report) WriteTable(w io.Writer) error {
 	cols := rep.tableColumns()
 	var head []string
+	var left []bool // keys, text and times; numbers go right
 	keys := 0
 	for _, c := range cols {
 		if c.of == keyScope {
 			keys++
 		}
-		if c.tableCells == nil {
-			head = append(head, c.Header)
-			continue
-		}
-		for _, a := range rep.Ages {
-			head = append(head, strings.Replace(c.Header, "AGE", a.Label, 1))
-		}
-	}
-	left := make([]bool, 0, len(head)) // keys, text and times; numbers go right
-	for _, c := range cols {
-		for range max(len(rep.Ages), 1) {
+		for _, h := range perAge([]string{c.Header}, rep.Ages, func(a Age) string { return a.Label }) {
+			head = append(head, h)
 			left = append(left, c.of == keyScope || c.unit == unitText || c.unit == unitTime)
-			if c.tableCells == nil {
-				break
-			}
 		}
 	}
 	lines := [][]string{head}
