@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,8 +25,8 @@ type Column struct {
 	// CSV are --format csv's columns; AGE stands for each --age's label
 	// (7d is 7_days, as Storage Lens writes it).
 	CSV []string
-	// Metric is --format openmetrics's gauges (Metrics[i] with Help[i]);
-	// a label of every sample for a Key column.
+	// Metric is --format openmetrics's gauges (Metric[i] with Help[i]);
+	// for a grouping key, its label on every sample.
 	Metric []string
 	Help   []string
 
@@ -45,8 +46,8 @@ type Column struct {
 	tableCells func(rep *Report, r *Row) []string
 	csvCells   func(rep *Report, r *Row) []string
 	samples    func(rep *Report, r *Row, emit func(metric int, labels string, v float64))
-	// csvLead places a column before the others in the CSV (1, then 2):
-	// Storage Lens's records begin with when and which.
+	// csvLead places a column before the others in the CSV (1, then 2),
+	// on every record: Storage Lens's records begin with when and which.
 	csvLead int
 	// metricAfter places the column's gauges after another column's (the
 	// order the metrics were first published in).
@@ -82,8 +83,9 @@ const (
 	unitFlag              // bool
 )
 
-// Columns returns the report's columns, for the docs' check.
-func Columns() []Column { return columns }
+// Columns returns the report's columns in the table's order (for the
+// docs' check; a copy).
+func Columns() []Column { return slices.Clone(columns) }
 
 var columns = []Column{
 	{Name: "bucket", Header: "BUCKET", JSON: "bucket", CSV: []string{"bucket_name"}, Metric: []string{"bucket"}, of: keyScope,

@@ -27,13 +27,21 @@ func gauges(ss ...scope) []gauge {
 			}
 		}
 	}
-	for i := 0; i < len(gs); i++ {
-		if after := gs[i].c.metricAfter; after != "" {
-			g := gs[i]
-			gs = slices.Delete(gs, i, i+1)
-			j := slices.IndexFunc(gs, func(o gauge) bool { return o.c.Name == after })
-			gs = slices.Insert(gs, j+1, g)
+	var moved []gauge
+	gs = slices.DeleteFunc(gs, func(g gauge) bool {
+		if g.c.metricAfter != "" {
+			moved = append(moved, g)
 		}
+		return g.c.metricAfter != ""
+	})
+	for _, g := range moved {
+		at := 0 // after the named column's gauges (and this one's placed)
+		for i, o := range gs {
+			if o.c.Name == g.c.metricAfter || o.c == g.c {
+				at = i + 1
+			}
+		}
+		gs = slices.Insert(gs, at, g)
 	}
 	return gs
 }
