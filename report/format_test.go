@@ -78,3 +78,38 @@ func TestFormatsGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnsTable checks what the formats take for granted of the table:
+// names unique in each format, a help for each metric, a value for each
+// column, metricAfter naming a column.
+func TestColumnsTable(t *testing.T) {
+	seen := map[string]string{}
+	once := func(format, name, col string) {
+		if prev, dup := seen[format+" "+name]; dup && name != "" {
+			t.Errorf("%s %q is both %q's and %q's", format, name, prev, col)
+		}
+		seen[format+" "+name] = col
+	}
+	for _, c := range Columns() {
+		once("column", c.Name, c.Name)
+		once("table", c.Header, c.Name)
+		once("json", c.JSON, c.Name)
+		for _, n := range c.CSV {
+			once("csv", n, c.Name)
+		}
+		for _, n := range c.Metric {
+			once("openmetrics", n, c.Name)
+		}
+		if c.value == nil {
+			t.Errorf("%q has no value", c.Name)
+		}
+		if c.of != keyScope && len(c.Help) != len(c.Metric) {
+			t.Errorf("%q has %d metrics and %d helps", c.Name, len(c.Metric), len(c.Help))
+		}
+	}
+	for _, c := range Columns() {
+		if c.metricAfter != "" && seen["column "+c.metricAfter] == "" {
+			t.Errorf("%q goes after %q, which is no column", c.Name, c.metricAfter)
+		}
+	}
+}
