@@ -324,3 +324,12 @@ func perAge(names []string, ages []Age, label func(Age) string) []string {
 	}
 	return out
 }
+
+// lines are the rows a format writes: every row, then the total.
+func (rep *Report) lines() []*Row {
+	ls := make([]*Row, 0, len(rep.Rows)+1)
+	for i := range rep.Rows {
+		ls = append(ls, &rep.Rows[i])
+	}
+	return append(ls, &rep.Total)
+}

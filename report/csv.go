@@ -71,7 +71,7 @@ func (rep *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write(rep.csvHeader())
 	cs := csvColumns()
-	for _, r := range append(slicesOf(rep.Rows), &rep.Total) {
+	for _, r := range rep.lines() {
 		var rec []string
 		for _, c := range cs {
 			rec = append(rec, rep.csvCells(c, r)...)
@@ -80,13 +80,4 @@ func (rep *Report) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// slicesOf is pointers to rows.
-func slicesOf(rows []Row) []*Row {
-	ps := make([]*Row, len(rows))
-	for i := range rows {
-		ps[i] = &rows[i]
-	}
-	return ps
 }

@@ -80,12 +80,12 @@ func (rep *Report) writeJSON(w io.Writer, r *Row) error {
 // WriteJSON writes one JSON object a line: every row, then the total
 // (total: true).
 func (rep *Report) WriteJSON(w io.Writer) error {
-	for i := range rep.Rows {
-		if err := rep.writeJSON(w, &rep.Rows[i]); err != nil {
+	for _, r := range rep.lines() {
+		if err := rep.writeJSON(w, r); err != nil {
 			return err
 		}
 	}
-	return rep.writeJSON(w, &rep.Total)
+	return nil
 }
 
 // round keeps a cost to 1e-10 USD: a sum of float products carries noise

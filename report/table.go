@@ -26,10 +26,9 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	lines := [][]string{head}
-	for i := range rep.Rows {
-		lines = append(lines, rep.tableRow(cols, &rep.Rows[i]))
+	for _, r := range rep.lines() {
+		lines = append(lines, rep.tableRow(cols, r))
 	}
-	lines = append(lines, rep.tableRow(cols, &rep.Total))
 	isErr := func(l []string) bool { return len(l) == keys+1 } // the error spans the sums' columns
 	width := make([]int, len(head))
 	for _, l := range lines {
