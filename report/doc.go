@@ -12,11 +12,26 @@
 //	ages.go      the --age thresholds ("24h", "7d")
 //	requests.go  the count of requests sent (an SDK middleware), for the
 //	             scan's own cost
+//	columns.go   the one table of columns: each one's name in every
+//	             format, its unit, how its value is read from a row
 //	table.go     --format table (aligned, human sizes)
-//	json.go      --format json and csv (SPEC's keys; Storage Lens's columns)
+//	json.go      --format json (SPEC's keys)
+//	csv.go       --format csv (Storage Lens's columns)
 //	metrics.go   --format openmetrics (node_exporter's textfile collector)
 //	progress.go  the progress line on a terminal
 //	vaults.go    Glacier vaults as a Lister
+//
+// # A new column
+//
+// A new column is one entry in columns (columns.go), where it is to stand
+// in every format: its Name, its table Header, JSON key, CSV columns,
+// metric and help, its scope (a grouping key, one of a row's sums, the
+// report's own, the error), unit and value; every format walks the table
+// and writes the value by its unit. A column shaped otherwise in some
+// format (a cell per --age, a count and bytes) gives that format's
+// function too (cell, tableCells, csvCells, samples). Then one line in
+// docs/report.md's column table, which TestDocsReportColumns holds to
+// Columns. Lifecycle coverage stays a Coverage until a format prints it.
 //
 // # Memory
 //

@@ -3,92 +3,114 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
+// gauge is one metric of a column: Metric[i] with Help[i].
+type gauge struct {
+	c *Column
+	i int
+}
+
+// gauges are the metrics of the columns of scopes ss in the table's
+// order, a column with metricAfter moved after that column's.
+func gauges(ss ...scope) []gauge {
+	var gs []gauge
+	for i := range columns {
+		c := &columns[i]
+		for m := range c.Metric {
+			if slices.Contains(ss, c.of) {
+				gs = append(gs, gauge{c, m})
+			}
+		}
+	}
+	var moved []gauge
+	gs = slices.DeleteFunc(gs, func(g gauge) bool {
+		if g.c.metricAfter != "" {
+			moved = append(moved, g)
+		}
+		return g.c.metricAfter != ""
+	})
+	for _, g := range moved {
+		at := 0 // after the named column's gauges (and this one's placed)
+		for i, o := range gs {
+			if o.c.Name == g.c.metricAfter || o.c == g.c {
+				at = i + 1
+			}
+		}
+		gs = slices.Insert(gs, at, g)
+	}
+	return gs
+}
+
 // WriteMetrics writes the rows as OpenMetrics gauges, one sample a row
-// and metric, labelled by bucket, region and the row's grouping keys, and
-// ends with "# EOF". The total row is left out (sum() gives it). The text
+// and metric, labelled by the row's keys (bucket and region, and its
+// grouping keys), and ends with "# EOF". The total row is left out (sum()
+// gives it); the report's own values are gauges of their own. The text
 // is also valid Prometheus text format, which node_exporter's textfile
 // collector reads; that collector refuses samples with timestamps, so
 // the report's time is a gauge of its own (uploadfs_report_timestamp_seconds),
 // as node_exporter's own textfile metrics do.
 func (rep *Report) WriteMetrics(w io.Writer) error {
 	var b strings.Builder
-	gauge := func(name, help string, each func(r *Row, emit func(extra string, v float64))) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+	for _, g := range gauges(rowScope, errorScope) {
+		name := g.c.Metric[g.i]
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, g.c.Help[g.i], name)
 		for i := range rep.Rows {
 			r := &rep.Rows[i]
-			each(r, func(extra string, v float64) {
-				fmt.Fprintf(&b, "%s{%s%s} %s\n", name, rep.labels(r), extra, number(v))
+			rep.samples(g.c, r, func(m int, extra string, v float64) {
+				if m == g.i {
+					fmt.Fprintf(&b, "%s{%s%s} %s\n", name, rep.labels(r), extra, number(v))
+				}
 			})
 		}
 	}
-	ok := func(f func(r *Row, emit func(string, float64))) func(r *Row, emit func(string, float64)) {
-		return func(r *Row, emit func(string, float64)) {
-			if r.Err == nil {
-				f(r, emit)
-			}
-		}
+	for _, g := range gauges(reportScope) {
+		name := g.c.Metric[g.i]
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, g.c.Help[g.i], name)
+		rep.samples(g.c, &rep.Total, func(_ int, _ string, v float64) { fmt.Fprintf(&b, "%s %s\n", name, number(v)) })
 	}
-	gauge("uploadfs_incomplete_uploads", "In-progress multipart uploads.", ok(func(r *Row, emit func(string, float64)) { emit("", float64(r.Uploads)) }))
-	gauge("uploadfs_incomplete_upload_parts", "Parts of in-progress multipart uploads.", ok(func(r *Row, emit func(string, float64)) { emit("", float64(r.Parts)) }))
-	gauge("uploadfs_incomplete_upload_bytes", "Bytes of in-progress multipart uploads.", ok(func(r *Row, emit func(string, float64)) { emit("", float64(r.Bytes)) }))
-	gauge("uploadfs_incomplete_uploads_older", "In-progress uploads initiated longer ago than age.", ok(func(r *Row, emit func(string, float64)) {
-		for i, c := range r.Older {
-			emit(`,age="`+escape(rep.Ages[i].Label)+`"`, float64(c.Uploads))
-		}
-	}))
-	gauge("uploadfs_incomplete_upload_bytes_older", "Bytes of in-progress uploads initiated longer ago than age.", ok(func(r *Row, emit func(string, float64)) {
-		for i, c := range r.Older {
-			emit(`,age="`+escape(rep.Ages[i].Label)+`"`, float64(c.Bytes))
-		}
-	}))
-	gauge("uploadfs_incomplete_upload_oldest_timestamp_seconds", "When the oldest in-progress upload was initiated.", ok(func(r *Row, emit func(string, float64)) {
-		if !r.Oldest.IsZero() {
-			emit("", float64(r.Oldest.Unix()))
-		}
-	}))
-	gauge("uploadfs_incomplete_upload_no_abort_rule_bytes", "Bytes of in-progress uploads that no lifecycle rule will abort.", ok(func(r *Row, emit func(string, float64)) {
-		if r.Lifecycle.State != "" && r.Lifecycle.State != "unknown" {
-			emit("", float64(r.NoAbortRule.Bytes))
-		}
-	}))
-	gauge("uploadfs_lifecycle_abort_days", "DaysAfterInitiation of the abort rule covering every key of the row (absent: none, partly or unknown).", ok(func(r *Row, emit func(string, float64)) {
-		if r.Lifecycle.State == "covered" {
-			emit("", float64(r.Lifecycle.Days))
-		}
-	}))
-	gauge("uploadfs_incomplete_upload_monthly_cost_usd", "Estimated monthly storage cost of in-progress uploads, in USD.", ok(func(r *Row, emit func(string, float64)) { emit("", r.MonthlyUSD) }))
-	gauge("uploadfs_report_error", "1 when the row could not be listed (its other metrics are absent), else 0.", func(r *Row, emit func(string, float64)) {
-		if r.Err != nil {
-			emit("", 1)
-		} else {
-			emit("", 0)
-		}
-	})
-	fmt.Fprintf(&b, "# HELP uploadfs_report_timestamp_seconds When the report was made.\n# TYPE uploadfs_report_timestamp_seconds gauge\nuploadfs_report_timestamp_seconds %d\n", rep.Time.Unix())
-	fmt.Fprintf(&b, "# HELP uploadfs_report_requests Requests the report sent.\n# TYPE uploadfs_report_requests gauge\nuploadfs_report_requests %d\n", rep.Requests.Total())
-	fmt.Fprintf(&b, "# HELP uploadfs_report_scan_cost_usd What the report's requests cost, in USD.\n# TYPE uploadfs_report_scan_cost_usd gauge\nuploadfs_report_scan_cost_usd %s\n", number(rep.ScanUSD))
 	b.WriteString("# EOF\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// labels are a row's labels: bucket and region, and its grouping keys.
+// samples emits c's samples of r: none of a row that could not be listed
+// but its error, none of an absent value.
+func (rep *Report) samples(c *Column, r *Row, emit func(metric int, labels string, v float64)) {
+	switch {
+	case r.Err != nil && c.of != errorScope:
+	case c.samples != nil:
+		c.samples(rep, r, emit)
+	default:
+		switch v := c.value(rep, r).(type) {
+		case int64:
+			emit(0, "", float64(v))
+		case int32:
+			emit(0, "", float64(v))
+		case float64:
+			emit(0, "", v)
+		case time.Time:
+			if !v.IsZero() {
+				emit(0, "", float64(v.Unix()))
+			}
+		}
+	}
+}
+
+// labels are a row's labels: its keys.
 func (rep *Report) labels(r *Row) string {
-	l := `bucket="` + escape(r.Bucket) + `",region="` + escape(r.Region) + `"`
-	if r.HasPrefix {
-		l += `,prefix="` + escape(r.Prefix) + `"`
+	var l []string
+	for i := range columns {
+		c := &columns[i]
+		if c.of == keyScope && rep.hasKey(c, r) {
+			l = append(l, c.Metric[0]+`="`+escape(c.value(rep, r).(string))+`"`)
+		}
 	}
-	if rep.By.StorageClass {
-		l += `,storage_class="` + escape(r.StorageClass) + `"`
-	}
-	if rep.By.Initiator {
-		l += `,initiator="` + escape(r.Initiator) + `"`
-	}
-	return l
+	return strings.Join(l, ",")
 }
 
 // escape escapes a label value as both formats require.

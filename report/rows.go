@@ -36,21 +36,40 @@ type Count struct {
 	Uploads, Bytes int64
 }
 
-// Coverage is what a bucket's lifecycle rules say of a row's keys: State
-// is "covered" (Days is the rule's DaysAfterInitiation), "partly", "none",
-// "unknown" (the configuration could not be read: AccessDenied, or an
-// error), or "" where lifecycle rules do not apply (Glacier vaults, the
-// total row).
+// Coverage is what a bucket's lifecycle rules say of a row's keys. The
+// zero Coverage is CoverageNotApplicable.
 type Coverage struct {
-	State string
-	Days  int32
+	Kind CoverageKind
+	// Days is the covering rule's DaysAfterInitiation (CoverageCovered
+	// only).
+	Days int32
+}
+
+// CoverageKind is how a row's keys are covered; its String is the word
+// the formats print.
+type CoverageKind int
+
+const (
+	// CoverageNotApplicable: lifecycle rules do not apply (Glacier
+	// vaults, the total row).
+	CoverageNotApplicable CoverageKind = iota
+	// CoverageUnknown: the configuration could not be read (AccessDenied,
+	// or an error).
+	CoverageUnknown
+	CoverageNone    // no rule covers any key of the row
+	CoveragePartly  // rules cover some keys below the row's prefix
+	CoverageCovered // a rule covers every key of the row
+)
+
+func (k CoverageKind) String() string {
+	return [...]string{"", "unknown", "none", "partly", "covered"}[k]
 }
 
 func (c Coverage) String() string {
-	if c.State == "covered" {
+	if c.Kind == CoverageCovered {
 		return fmt.Sprintf("covered (%d days)", c.Days)
 	}
-	return c.State
+	return c.Kind.String()
 }
 
 // Row is one line of the report. Its zero sums are real zeros: a row that
@@ -73,7 +92,7 @@ type Row struct {
 	Lifecycle Coverage
 	// NoAbortRule are the uploads no rule will ever abort (no AbortDate
 	// and no rule covering the key), counted only where the lifecycle
-	// configuration is known.
+	// configuration is known (noAbortRuleKnown).
 	NoAbortRule Count
 	// NextAbort is the earliest date an upload of the row will be
 	// aborted: ListParts's AbortDate, or computed from the rule where the
@@ -206,10 +225,20 @@ func coverage(lc *listing.Lifecycle, lcErr error, applies bool, prefix string) C
 	case !applies:
 		return Coverage{}
 	case lcErr != nil || lc == nil:
-		return Coverage{State: "unknown"}
+		return Coverage{Kind: CoverageUnknown}
 	}
 	cov, days := lc.Coverage(prefix)
-	return Coverage{State: cov.String(), Days: days}
+	kind := map[listing.Coverage]CoverageKind{listing.CoverageNone: CoverageNone,
+		listing.CoveragePartly: CoveragePartly, listing.CoverageFull: CoverageCovered}[cov]
+	return Coverage{Kind: kind, Days: days}
+}
+
+// noAbortRuleKnown reports whether r's NoAbortRule is a count: its
+// lifecycle was read, or it is the total (of the rows whose was). Where
+// it is not, every format leaves the count out.
+func (r *Row) noAbortRuleKnown() bool {
+	k := r.Lifecycle.Kind
+	return k != CoverageUnknown && (k != CoverageNotApplicable || r.Total)
 }
 
 // sortRows orders rows by bucket, prefix, class, initiator.

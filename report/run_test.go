@@ -115,7 +115,7 @@ func TestRun(t *testing.T) {
 	if old.Uploads != 2 || old.Parts != 5 || old.Bytes != 4000 || old.Older[0] != (Count{2, 4000}) || old.Older[1] != (Count{1, 3000}) {
 		t.Errorf("alpha old/: %+v", old)
 	}
-	if old.Lifecycle != (Coverage{"covered", 7}) || old.NoAbortRule != (Count{}) {
+	if old.Lifecycle != (Coverage{CoverageCovered, 7}) || old.NoAbortRule != (Count{}) {
 		t.Errorf("alpha old/ lifecycle %v, no rule %+v", old.Lifecycle, old.NoAbortRule)
 	}
 	// gofakes3 gives no AbortDate: computed from the rule, the oldest's.
@@ -131,16 +131,16 @@ func TestRun(t *testing.T) {
 	if n := rowOf(t, rep, "alpha", "new/"); n.Uploads != 1 || n.Bytes != 100 || n.Older[0] != (Count{}) {
 		t.Errorf("alpha new/: %+v", n)
 	}
-	if b := rowOf(t, rep, "beta", "tmp/"); b.Lifecycle != (Coverage{"covered", 3}) || b.NoAbortRule != (Count{}) || b.NextAbort.IsZero() {
+	if b := rowOf(t, rep, "beta", "tmp/"); b.Lifecycle != (Coverage{CoverageCovered, 3}) || b.NoAbortRule != (Count{}) || b.NextAbort.IsZero() {
 		t.Errorf("beta tmp/: %+v", b)
 	}
-	if b := rowOf(t, rep, "beta", ""); b.Lifecycle != (Coverage{"partly", 0}) || b.NoAbortRule != (Count{1, 32}) || !b.NextAbort.IsZero() {
+	if b := rowOf(t, rep, "beta", ""); b.Lifecycle != (Coverage{CoveragePartly, 0}) || b.NoAbortRule != (Count{1, 32}) || !b.NextAbort.IsZero() {
 		t.Errorf("beta top: %+v", b)
 	}
-	if g := rowOf(t, rep, "gamma", ""); g.Uploads != 0 || g.Lifecycle.State != "none" || g.Err != nil {
+	if g := rowOf(t, rep, "gamma", ""); g.Uploads != 0 || g.Lifecycle.Kind != CoverageNone || g.Err != nil {
 		t.Errorf("gamma: %+v", g)
 	}
-	if d := rowOf(t, rep, "delta", "d/"); d.Lifecycle.State != "unknown" || d.NoAbortRule != (Count{}) || d.Bytes != 5 || d.Err != nil {
+	if d := rowOf(t, rep, "delta", "d/"); d.Lifecycle.Kind != CoverageUnknown || d.NoAbortRule != (Count{}) || d.Bytes != 5 || d.Err != nil {
 		t.Errorf("delta d/ (lifecycle denied): %+v", d)
 	}
 	tot := rep.Total

@@ -12,27 +12,23 @@ import (
 // terminal, followed by the total row and what the prices and the scan
 // were.
 func (rep *Report) WriteTable(w io.Writer) error {
-	head := []string{"BUCKET", "REGION"}
-	if rep.hasPrefixes() {
-		head = append(head, "PREFIX")
+	cols := rep.tableColumns()
+	var head []string
+	var left []bool // keys, text and times; numbers go right
+	keys := 0
+	for _, c := range cols {
+		if c.of == keyScope {
+			keys++
+		}
+		for _, h := range perAge([]string{c.Header}, rep.Ages, func(a Age) string { return a.Label }) {
+			head = append(head, h)
+			left = append(left, c.of == keyScope || c.unit == unitText || c.unit == unitTime)
+		}
 	}
-	if rep.By.StorageClass {
-		head = append(head, "CLASS")
-	}
-	if rep.By.Initiator {
-		head = append(head, "INITIATOR")
-	}
-	keys := len(head)
-	head = append(head, "UPLOADS", "PARTS", "SIZE")
-	for _, a := range rep.Ages {
-		head = append(head, ">"+a.Label)
-	}
-	head = append(head, "OLDEST", "LIFECYCLE", "NO RULE", "USD/MONTH")
 	lines := [][]string{head}
-	for i := range rep.Rows {
-		lines = append(lines, rep.tableRow(&rep.Rows[i], keys))
+	for _, r := range rep.lines() {
+		lines = append(lines, rep.tableRow(cols, r))
 	}
-	lines = append(lines, rep.tableRow(&rep.Total, keys))
 	isErr := func(l []string) bool { return len(l) == keys+1 } // the error spans the sums' columns
 	width := make([]int, len(head))
 	for _, l := range lines {
@@ -49,7 +45,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 			switch {
 			case isErr(l) && i == keys:
 				b.WriteString(c)
-			case i < keys || head[i] == "OLDEST" || head[i] == "LIFECYCLE":
+			case left[i]:
 				b.WriteString(c + pad)
 			default:
 				b.WriteString(pad + c)
@@ -79,49 +75,33 @@ func (rep *Report) hasPrefixes() bool {
 	return false
 }
 
-// tableRow is r's cells: keys cells of keys, then the sums, or the error
-// as one last cell.
-func (rep *Report) tableRow(r *Row, keys int) []string {
-	cells := []string{r.Bucket, r.Region}
-	if r.Total {
-		cells = []string{"TOTAL", ""}
-		if rep.Failed > 0 {
-			cells[0] = "TOTAL (INCOMPLETE)"
+// tableColumns are the columns the table has.
+func (rep *Report) tableColumns() []*Column {
+	var cs []*Column
+	for i := range columns {
+		c := &columns[i]
+		if c.Header != "" && (c.shown == nil || c.shown(rep)) {
+			cs = append(cs, c)
 		}
 	}
-	if rep.hasPrefixes() {
-		p := r.Prefix
-		if r.HasPrefix && p == "" {
-			p = "(top)"
+	return cs
+}
+
+// tableRow is r's cells: its keys, then the sums, or the error as one
+// last cell.
+func (rep *Report) tableRow(cols []*Column, r *Row) []string {
+	var cells []string
+	for _, c := range cols {
+		switch {
+		case r.Err != nil && c.of != keyScope:
+			return append(cells, "error: "+r.Err.Error())
+		case c.tableCells != nil:
+			cells = append(cells, c.tableCells(rep, r)...)
+		default:
+			cells = append(cells, c.cellOf(rep, r))
 		}
-		cells = append(cells, p)
 	}
-	if rep.By.StorageClass {
-		cells = append(cells, r.StorageClass)
-	}
-	if rep.By.Initiator {
-		cells = append(cells, orDash(r.Initiator))
-	}
-	if r.Err != nil {
-		return append(cells[:keys], "error: "+r.Err.Error())
-	}
-	cells = append(cells, fmt.Sprint(r.Uploads), fmt.Sprint(r.Parts), humanBytes(r.Bytes))
-	for _, c := range r.Older {
-		cell := "0"
-		if c.Uploads > 0 {
-			cell = fmt.Sprintf("%d (%s)", c.Uploads, humanBytes(c.Bytes))
-		}
-		cells = append(cells, cell)
-	}
-	oldest := "-"
-	if !r.Oldest.IsZero() {
-		oldest = humanAge(rep.Time.Sub(r.Oldest))
-	}
-	noRule := "?"
-	if r.Lifecycle.State != "unknown" {
-		noRule = humanBytes(r.NoAbortRule.Bytes)
-	}
-	return append(cells, oldest, orDash(r.Lifecycle.String()), noRule, dollars(r.MonthlyUSD))
+	return cells
 }
 
 // dollars writes a monthly cost in cents, and a cost under a cent as such

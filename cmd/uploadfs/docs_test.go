@@ -4,12 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/uploadfs/uploadfs/report"
 )
 
 // docPages maps every command that has flags (by its path, as help shows
@@ -191,4 +194,81 @@ func TestHelpNamesManual(t *testing.T) {
 	if sub := cli(t, "mount", "--help"); strings.Contains(sub, "Manual:") {
 		t.Errorf("the manual line is the root's footer, not mount's:\n%s", sub)
 	}
+}
+
+// TestDocsReportColumns holds docs/report.md's column table to the
+// report's one table of columns (report.Columns): every column has its
+// line, named as the table header, the JSON key, the CSV columns and the
+// metrics (or labels) name it, and every line there is a column.
+func TestDocsReportColumns(t *testing.T) {
+	const page = "docs/report.md"
+	b, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(page)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type docColumn struct {
+		line  int
+		names [4][]string // table, json, csv, openmetrics: the backquoted names
+	}
+	doc := map[string]docColumn{}
+	in := false
+	for i, row := range strings.Split(string(b), "\n") {
+		if row == "| column | table | json | csv | openmetrics |" {
+			in = true
+			continue
+		}
+		if !in || strings.HasPrefix(row, "|---") {
+			continue
+		}
+		if !strings.HasPrefix(row, "|") {
+			break
+		}
+		cells := strings.Split(strings.Trim(row, "|"), "|")
+		if len(cells) != 5 {
+			t.Errorf("%s:%d: a column line has five cells, not %d", page, i+1, len(cells))
+			continue
+		}
+		name := strings.TrimSpace(cells[0])
+		if prev, dup := doc[name]; dup {
+			t.Errorf("%s:%d: the column %q has a line already (line %d)", page, i+1, name, prev.line)
+		}
+		c := docColumn{line: i + 1}
+		for f := range c.names {
+			for _, m := range backquoted.FindAllStringSubmatch(cells[f+1], -1) {
+				c.names[f] = append(c.names[f], m[1])
+			}
+		}
+		doc[name] = c
+	}
+	if len(doc) == 0 {
+		t.Fatalf("%s has no column table (the header \"| column | table | json | csv | openmetrics |\")", page)
+	}
+	formats := [4]string{"table", "json", "csv", "openmetrics"}
+	seen := map[string]bool{}
+	for _, c := range report.Columns() {
+		seen[c.Name] = true
+		d, ok := doc[c.Name]
+		if !ok {
+			t.Errorf("%s: no line for the report column %q in the column table", page, c.Name)
+			continue
+		}
+		for f, want := range [4][]string{nonEmpty(c.Header), nonEmpty(c.JSON), c.CSV, c.Metric} {
+			if !slices.Equal(d.names[f], want) {
+				t.Errorf("%s:%d: the column %q is %q in --format %s, the docs say %q", page, d.line, c.Name, want, formats[f], d.names[f])
+			}
+		}
+	}
+	for name, d := range doc {
+		if !seen[name] {
+			t.Errorf("%s:%d: %q is no report column: a stale line, remove it", page, d.line, name)
+		}
+	}
+}
+
+// nonEmpty is s as a list of one name, none when "".
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
