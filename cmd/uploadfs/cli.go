@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -205,5 +206,13 @@ func runCLI(args []string, stdout io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(os.Stderr)
-	return exitCode(root.Execute())
+	cmd, err := root.ExecuteC()
+	if errors.Is(err, errUsage) && cmd != root {
+		// The failing command's own usage, not the summary of all.
+		fmt.Fprintf(os.Stderr, "uploadfs: %v\n\n", err)
+		cmd.SetOut(os.Stderr)
+		cmd.Usage()
+		return 2
+	}
+	return exitCode(err)
 }

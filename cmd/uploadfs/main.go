@@ -34,6 +34,8 @@ S3 Glacier vault uploads) as a read-only file system.
 
 Usage:
   uploadfs mount [flags] MOUNTPOINT     mount; returns once the mount is ready
+  uploadfs report [flags] [BUCKET[/PREFIX]...]
+                                        sum every in-progress upload: bytes, age, lifecycle coverage, cost
   uploadfs unmount MOUNTPOINT           unmount, also a stale mount of a killed process
   uploadfs demo [--glacier] [MOUNTPOINT]
                                         mount a seeded demo tree (default ./mnt), no AWS account needed
@@ -41,7 +43,7 @@ Usage:
   uploadfs man                          print the manual page uploadfs(8)
   uploadfs completion bash|zsh|fish     print a shell completion script
 
-Run "uploadfs mount -h" for the mount flags.
+Run "uploadfs COMMAND -h" for a command's flags.
 `
 
 // errUsage marks an error whose message is followed by the usage text and
