@@ -55,7 +55,7 @@ func TestDurationFlagsTakeDays(t *testing.T) {
 // report takes the AWS CLI's s3://BUCKET[/PREFIX] as BUCKET[/PREFIX].
 func TestReportTakesS3URLs(t *testing.T) {
 	for arg, want := range map[string]report.Target{
-		"s3://media-uploads":             {Bucket: "media-uploads"},
+		"s3://media-uploads":              {Bucket: "media-uploads"},
 		"s3://media-uploads/videos/2026/": {Bucket: "media-uploads", Prefix: "videos/2026/"},
 		"media-uploads/videos":            {Bucket: "media-uploads", Prefix: "videos"},
 	} {
