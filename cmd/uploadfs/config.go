@@ -203,7 +203,7 @@ func (c *config) check(fs *pflag.FlagSet) error {
 		for _, opt := range strings.Split(o, ",") {
 			args, err := optionArgs(opt)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: -o %s: %v", errUsage, opt, err)
 			}
 			if err := fs.Parse(args); err != nil {
 				return fmt.Errorf("%w: -o %s: %v", errUsage, opt, err)

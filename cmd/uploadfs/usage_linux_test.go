@@ -22,6 +22,7 @@ func TestUsageErrorsShowTheirCommand(t *testing.T) {
 		{[]string{"mount", "--endpoint-url", "htp://x", "m"}, `want http:// or https://`, "Usage:\n  uploadfs mount"},
 		{[]string{"report", "--endpoint-url", "not a url"}, `want http:// or https://`, "Usage:\n  uploadfs report"},
 		{[]string{"demo", "--endpoint-url", ""}, `an empty endpoint URL: leave the flag out for AWS`, "Usage:\n  uploadfs demo"},
+		{[]string{"mount", "-o", "foo", "m"}, `-o foo: unknown option "foo"`, "Usage:\n  uploadfs mount"},
 		{[]string{"unmount"}, `unmount takes one MOUNTPOINT`, "Usage:\n  uploadfs unmount"},
 		{[]string{"bogus"}, `unknown command "bogus"`, "uploadfs report [flags]"},
 	} {
@@ -29,6 +30,9 @@ func TestUsageErrorsShowTheirCommand(t *testing.T) {
 		first, _, _ := strings.Cut(r.stderr, "\n")
 		if r.code != 2 || !strings.Contains(first, tc.line) || !strings.Contains(r.stderr, tc.tail) {
 			t.Errorf("%q: exit %d\n%s\nwant exit 2, %q and %q", tc.args, r.code, r.stderr, tc.line, tc.tail)
+		}
+		if strings.Contains(r.stderr, "mount.uploadfs") {
+			t.Errorf("%q: uploadfs named as mount(8)'s helper:\n%s", tc.args, r.stderr)
 		}
 		if tc.args[0] != "bogus" && strings.Contains(r.stderr, `"uploadfs mount -h"`) {
 			t.Errorf("%q: the summary of all commands:\n%s", tc.args, r.stderr)
