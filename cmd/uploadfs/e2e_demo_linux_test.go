@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -124,6 +126,21 @@ func TestDemoClearsItsStaleMount(t *testing.T) {
 		t.Fatalf("ls: %q", got)
 	}
 	second.stop(t)
+}
+
+// An upload with no parts has .upload.json but no .complete.json: S3
+// refuses to complete it ("Parts": [] is malformed).
+func TestDemoEmptyUploadHasNoCompletion(t *testing.T) {
+	d := startDemoRun(t, t.TempDir())
+	dir := shell(t, "echo "+q(filepath.Join(d.mnt, "data-lake", demo.EmptyKey))+"/*")
+	dir = strings.TrimSpace(dir)
+	if _, err := os.Stat(filepath.Join(dir, ".upload.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".complete.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf(".complete.json of an upload with no parts: %v, want none", err)
+	}
+	d.stop(t)
 }
 
 // The banner's report command, pasted as printed, reports on the demo's
