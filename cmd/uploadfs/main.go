@@ -5,6 +5,7 @@
 //	uploadfs report [--glacier] [flags] [BUCKET[/PREFIX]...]
 //	uploadfs unmount MOUNTPOINT
 //	uploadfs demo [--glacier] [MOUNTPOINT]
+//	uploadfs man
 //	uploadfs version
 //
 // Exit codes: 0 success (including an unmount on SIGINT, SIGTERM or SIGHUP), 1 a
@@ -13,8 +14,10 @@
 //
 // Files: main.go, the entry and exit codes; cli.go, the commands (help,
 // man page and completion come from them); config.go, the flags into one
-// config; services.go, what S3-compatible services refuse; client.go, the
-// AWS configuration and the S3 and Glacier clients; mount.go, mounting,
+// config; values.go, the flag values that check themselves (durations
+// with days, the endpoint URL); services.go, what S3-compatible services
+// refuse; client.go, the AWS configuration and the S3 and Glacier clients;
+// lastattempt.go, what a deadline hid; mount.go, mounting,
 // the background child and serving; report.go, uploadfs report; demo.go,
 // the demo; helper.go, mount(8)'s helper and -o options; logs.go, where
 // logs go; notify.go, systemd's notify protocol; mountpoint*.go and
