@@ -32,11 +32,9 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/uploadfs ./cmd/uploadfs
 
 demo: build apt-deps
-	@if [ -d "$(MNT)" ] && ! ls "$(MNT)" >/dev/null 2>&1; then $(BIN)/uploadfs unmount "$(MNT)"; fi
 	$(BIN)/uploadfs demo "$(MNT)"
 
 demo-glacier: build apt-deps
-	@if [ -d "$(MNT)" ] && ! ls "$(MNT)" >/dev/null 2>&1; then $(BIN)/uploadfs unmount "$(MNT)"; fi
 	$(BIN)/uploadfs demo --glacier "$(MNT)"
 
 # apt-deps installs the Debian packages that are missing (apt-get update

@@ -5,6 +5,7 @@
 //	uploadfs report [--glacier] [flags] [BUCKET[/PREFIX]...]
 //	uploadfs unmount MOUNTPOINT
 //	uploadfs demo [--glacier] [MOUNTPOINT]
+//	uploadfs man
 //	uploadfs version
 //
 // Exit codes: 0 success (including an unmount on SIGINT, SIGTERM or SIGHUP), 1 a
@@ -13,8 +14,10 @@
 //
 // Files: main.go, the entry and exit codes; cli.go, the commands (help,
 // man page and completion come from them); config.go, the flags into one
-// config; services.go, what S3-compatible services refuse; client.go, the
-// AWS configuration and the S3 and Glacier clients; mount.go, mounting,
+// config; values.go, the flag values that check themselves (durations
+// with days, the endpoint URL); services.go, what S3-compatible services
+// refuse; client.go, the AWS configuration and the S3 and Glacier clients;
+// lastattempt.go, what a deadline hid; mount.go, mounting,
 // the background child and serving; report.go, uploadfs report; demo.go,
 // the demo; helper.go, mount(8)'s helper and -o options; logs.go, where
 // logs go; notify.go, systemd's notify protocol; mountpoint*.go and
@@ -34,6 +37,8 @@ S3 Glacier vault uploads) as a read-only file system.
 
 Usage:
   uploadfs mount [flags] MOUNTPOINT     mount; returns once the mount is ready
+  uploadfs report [flags] [BUCKET[/PREFIX]...]
+                                        sum every in-progress upload: bytes, age, lifecycle coverage, cost
   uploadfs unmount MOUNTPOINT           unmount, also a stale mount of a killed process
   uploadfs demo [--glacier] [MOUNTPOINT]
                                         mount a seeded demo tree (default ./mnt), no AWS account needed
@@ -41,7 +46,7 @@ Usage:
   uploadfs man                          print the manual page uploadfs(8)
   uploadfs completion bash|zsh|fish     print a shell completion script
 
-Run "uploadfs mount -h" for the mount flags.
+Run "uploadfs COMMAND -h" for a command's flags.
 `
 
 // errUsage marks an error whose message is followed by the usage text and
