@@ -78,7 +78,7 @@ const (
 	unitCount             // int64
 	unitBytes             // int64; binary sizes in the table
 	unitTime              // time.Time, absent when zero; an age in the table
-	unitUSD               // float64, rounded (round) but in openmetrics
+	unitUSD               // float64, rounded (round)
 	unitDays              // int32
 	unitFlag              // bool
 )
