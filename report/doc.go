@@ -8,6 +8,7 @@
 //	walk.go      Run: every level and every upload's parts, through the
 //	             same listing code the mount uses, many listings at once
 //	rows.go      the rows: grouping keys, sums, ages, lifecycle coverage
+//	lifecycle.go each bucket's lifecycle, read once for all its targets
 //	prices.go    the embedded price table, --price overrides, the cost math
 //	ages.go      the --age thresholds ("24h", "7d")
 //	requests.go  the count of requests sent (an SDK middleware), for the

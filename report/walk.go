@@ -145,12 +145,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency)}
 	runs := make([]*targetRun, len(targets))
+	lcs := lifecycles(targets)
 	var all sync.WaitGroup
 	for i, t := range targets {
 		if ctx.Err() != nil {
 			break
 		}
-		runs[i] = &targetRun{Target: t, rows: map[Key]*Row{}, lcReady: make(chan struct{})}
+		runs[i] = &targetRun{Target: t, rows: map[Key]*Row{}, lc: lcs[i]}
 		w.spawn(&all, func() { w.target(ctx, runs[i]) })
 	}
 	all.Wait()
@@ -226,9 +227,7 @@ type targetRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup // its part listings and level walkers
 
-	lcReady chan struct{} // closed once lc and lcErr are set
-	lc      *listing.Lifecycle
-	lcErr   error
+	lc *bucketLifecycle // shared by the targets in its bucket
 
 	mu      sync.Mutex
 	rows    map[Key]*Row
@@ -274,19 +273,7 @@ func (t *targetRun) reaches(prefix string) bool {
 }
 
 func (w *walker) target(ctx context.Context, t *targetRun) {
-	if w.o.Lifecycles != nil {
-		go func() {
-			defer close(t.lcReady)
-			if !w.acquire(ctx) {
-				t.lcErr = ctx.Err()
-				return
-			}
-			t.lc, t.lcErr = w.o.Lifecycles.Lifecycle(ctx, t.Bucket)
-			<-w.sem
-		}()
-	} else {
-		close(t.lcReady)
-	}
+	w.start(ctx, t.lc)
 	level := t.Prefix[:strings.LastIndex(t.Prefix, listing.Delimiter)+1]
 	for again := true; again; again = t.startOver(w.o.Progress, w.o.Log) {
 		t.ctx, t.cancel = context.WithCancelCause(ctx)
@@ -294,7 +281,7 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 		t.wg.Wait()
 		t.cancel(nil)
 	}
-	<-t.lcReady
+	<-t.lc.ready
 	if w.o.Progress != nil {
 		w.o.Progress.done.Add(1)
 	}
@@ -393,12 +380,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 			t.fail(err)
 			return
 		}
-		<-t.lcReady
-		lc := t.lc
-		if t.lcErr != nil {
-			lc = nil
-		}
-		up := uploadOf(u, ps, lc)
+		up := uploadOf(u, ps, t.lc.rules())
 		k := w.o.By.key(t.Target, up)
 		t.mu.Lock()
 		r := t.rows[k]
@@ -436,7 +418,7 @@ func (t *targetRun) result(o Options) []Row {
 	var rows []Row
 	for _, r := range t.rows {
 		r.Region, r.HasPrefix = region, hasPrefix
-		r.Lifecycle = coverage(t.lc, t.lcErr, o.Lifecycles != nil, r.Prefix)
+		r.Lifecycle = coverage(t.lc.lc, t.lc.err, o.Lifecycles != nil, r.Prefix)
 		r.MonthlyUSD = o.Prices.Monthly(r.byClass)
 		rows = append(rows, *r)
 	}
