@@ -67,7 +67,7 @@
 //     by prefix;
 //   - an optional header the SDK cannot read (Wasabi's x-amz-abort-date in
 //     ISO 8601): read in either format, or left out and logged once
-//     (headers.go).
+//     (listing/internal/sdkdecode).
 //
 // What would lose or invent entries is an ErrBadResponse naming the
 // server's fault: a marker that repeats, a truncated page with neither next
@@ -109,10 +109,11 @@
 //
 // # Decoding
 //
-// ListParts answers are decoded by fastParts (fastparts.go), and
-// ListMultipartUploads answers by fastUploads (fastuploads.go): uploadfs
-// reads the <Part> (<Upload>) elements, the SDK the rest; whatever the reader is not sure of
-// goes to the SDK whole, and a fuzz test holds the two to the same result.
+// ListParts and ListMultipartUploads answers are decoded with the per-call
+// options of listing/internal/sdkdecode: a faster reader of the <Part>
+// (<Upload>) elements, the SDK the rest, and the repair of headers the SDK
+// would fail on. That package knows nothing of listing; a decoding bug is
+// fixed there, a server's listing quirk here.
 //
 // # Files
 //
@@ -133,10 +134,6 @@
 //   - part.go: the Part, Page and Parts types; parts.go: ListParts pages
 //     and single parts; ranges.go: the rest of an upload as ranges of part
 //     numbers;
-//   - fastdecode.go: the deserialize middleware of the fast decoders;
-//     fastxml.go: their XML scanner; fastparts.go, fastuploads.go: the
-//     <Part> and <Upload> readers; headers.go: repairing response headers
-//     the SDK would fail on;
 //   - glacier.go, treehash.go: S3 Glacier vaults, their uploads and parts,
 //     and an archive's tree hash;
 //   - abort.go: the one call that changes anything;

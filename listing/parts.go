@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/listing/internal/sdkdecode"
 )
 
 // partsPerPage is the most parts S3 returns in one ListParts page.
@@ -29,7 +31,7 @@ func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max
 	if marker > 0 {
 		in.PartNumberMarker = aws.String(strconv.Itoa(int(marker)))
 	}
-	out, err := c.api.ListParts(ctx, in, append([]func(*s3.Options){fastParts}, opts...)...)
+	out, err := c.api.ListParts(ctx, in, append([]func(*s3.Options){sdkdecode.ListParts}, opts...)...)
 	if err != nil {
 		return nil, c.wrap(err, op, bucket, key, uploadID)
 	}

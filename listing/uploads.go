@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/uploadfs/uploadfs/listing/internal/sdkdecode"
 )
 
 // Delimiter splits keys into directory levels.
@@ -186,7 +188,7 @@ func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMark
 			in.UploadIdMarker = aws.String(idMarker)
 		}
 	}
-	return c.api.ListMultipartUploads(ctx, in, fastUploads)
+	return c.api.ListMultipartUploads(ctx, in, sdkdecode.ListMultipartUploads)
 }
 
 // refusesMarker recognises versitygw's answer to its own upload-id marker:
