@@ -131,7 +131,7 @@
 //     pages gathered into a Level; levelranges.go: the rest of a level as
 //     ranges of keys at once; levelseams.go: checking where its pieces
 //     meet; levelscan.go: a level handed out page by page (ScanLevel);
-//   - part.go: the Part, Page and Parts types; parts.go: ListParts pages
+//   - part.go: the Part, PartsPage and Parts types; parts.go: ListParts pages
 //     and single parts; ranges.go: the rest of an upload as ranges of part
 //     numbers;
 //   - glacier.go, treehash.go: S3 Glacier vaults, their uploads and parts,

@@ -18,7 +18,7 @@ const partsPerPage = 1000
 // may send: part numbers outside 1..10000, parts out of order or repeated
 // within the page, a next marker that is not a part number or does not
 // advance past marker.
-func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max int32, opts ...func(*s3.Options)) (*Page, error) {
+func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max int32, opts ...func(*s3.Options)) (*PartsPage, error) {
 	const op = "ListParts"
 	in := &s3.ListPartsInput{
 		Bucket:              aws.String(bucket),
@@ -38,7 +38,7 @@ func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max
 	bad := func(format string, a ...any) error {
 		return badResponse(op, bucket, key, uploadID, fmt.Sprintf(format, a...))
 	}
-	pg := &Page{Info: uploadInfoOf(out), Truncated: aws.ToBool(out.IsTruncated), Parts: make([]Part, 0, len(out.Parts))}
+	pg := &PartsPage{Info: uploadInfoOf(out), Truncated: aws.ToBool(out.IsTruncated), Parts: make([]Part, 0, len(out.Parts))}
 	var last int32
 	for _, sp := range out.Parts {
 		p, err := partOf(sp)
@@ -62,9 +62,9 @@ func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max
 	return pg, nil
 }
 
-// FirstPage returns the first page of an upload's parts: all of them for
+// FirstPartsPage returns the first page of an upload's parts: all of them for
 // most uploads, and what `ls | head` needs of a large one.
-func (c *S3) FirstPage(ctx context.Context, bucket, key, uploadID string) (*Page, error) {
+func (c *S3) FirstPartsPage(ctx context.Context, bucket, key, uploadID string) (*PartsPage, error) {
 	return c.page(ctx, bucket, key, uploadID, 0, c.partsPageSize())
 }
 
@@ -110,13 +110,13 @@ func (c *S3) Part(ctx context.Context, bucket, key, uploadID string, n int32) (P
 	return Part{}, false, nil
 }
 
-// Parts lists every part of one upload (see Rest).
+// Parts lists every part of one upload (see RestOfParts).
 func (c *S3) Parts(ctx context.Context, bucket, key, uploadID string) (*Parts, error) {
-	first, err := c.FirstPage(ctx, bucket, key, uploadID)
+	first, err := c.FirstPartsPage(ctx, bucket, key, uploadID)
 	if err != nil {
 		return nil, err
 	}
-	return c.Rest(ctx, bucket, key, uploadID, first)
+	return c.RestOfParts(ctx, bucket, key, uploadID, first)
 }
 
 // parsePartNumberMarker parses a NextPartNumberMarker: a decimal in

@@ -106,7 +106,7 @@ type Parts struct {
 	// First is the first page the listing was built on (it shares its
 	// parts): what a reader of the first page saw is the start of this
 	// listing.
-	First *Page
+	First *PartsPage
 }
 
 // Find returns the part numbered n, or nil if it is not listed. The pointer
@@ -115,12 +115,12 @@ func (p *Parts) Find(n int32) *Part { return find(p.Parts, n) }
 
 // Covers reports whether the page answers for part n: n is in it, or it
 // would be if it existed.
-func (p *Page) Covers(n int32) bool {
+func (p *PartsPage) Covers(n int32) bool {
 	return !p.Truncated || (len(p.Parts) > 0 && n <= p.Parts[len(p.Parts)-1].Number)
 }
 
 // Find returns the part numbered n, or nil if the page does not list it.
-func (p *Page) Find(n int32) *Part { return find(p.Parts, n) }
+func (p *PartsPage) Find(n int32) *Part { return find(p.Parts, n) }
 
 // find searches parts, sorted by number, for n.
 func find(parts []Part, n int32) *Part {
@@ -131,9 +131,9 @@ func find(parts []Part, n int32) *Part {
 	return &parts[i]
 }
 
-// Page is one verified ListParts answer: parts in ascending order, and
+// PartsPage is one verified ListParts answer: parts in ascending order, and
 // whether the server has more after them.
-type Page struct {
+type PartsPage struct {
 	Info      UploadInfo
 	Parts     []Part
 	Truncated bool
@@ -149,7 +149,7 @@ type Page struct {
 
 // listing begins a complete listing with the page's parts. Appending to it
 // never writes into the page, which the mount caches and shares.
-func (p *Page) listing() *Parts {
+func (p *PartsPage) listing() *Parts {
 	return &Parts{Info: p.Info, Parts: slices.Clip(p.Parts), First: p}
 }
 
