@@ -142,7 +142,7 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 
 // RestOfLevel lists the rest of the level whose first page is first, and
 // returns the whole level. Directory buckets (unsorted), a Concurrency of
-// 1 and servers learned not to allow ranges (deviations.go, levelseams.go)
+// 1 and servers learned not to allow ranges (leveldeviations.go, levelseams.go)
 // go on one page after another; others as ranges of keys at once
 // (levelranges.go). first may be used again.
 func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) {
