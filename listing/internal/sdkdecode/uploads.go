@@ -13,8 +13,8 @@ import (
 // the SDK spends 25 to 30 ms of CPU on a page of 1,000 uploads, which is
 // most of the time of a level of many thousand uploads listed in ranges.
 // The decoder reads the <Upload> elements (their nested Initiator and
-// Owner included), the SDK the rest; anything it is not sure of goes to the SDK
-// whole, and FuzzFastUploads holds the two to the same result.
+// Owner included), the SDK the rest; anything it is not sure of goes to
+// the SDK whole, and FuzzFastUploads holds the two to the same result.
 
 // ListMultipartUploads is the per-call option that installs the decoder on a
 // ListMultipartUploads call.
