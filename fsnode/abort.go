@@ -83,7 +83,7 @@ func (m *mount) abort(bucket, level string, u listing.Upload, node *uploadNode) 
 	// mount's context to its end, bounded by the mount's timeout.
 	ctx, cancel := context.WithTimeout(m.ctx, m.timeout)
 	defer cancel()
-	before, err := m.partLister.FirstPage(ctx, bucket, u.Key, u.ID)
+	before, err := m.partLister.FirstPartsPage(ctx, bucket, u.Key, u.ID)
 	if err != nil {
 		m.forgetUpload(bucket, level, k)
 		return toErrno(m.logged(err))
@@ -106,7 +106,7 @@ func (m *mount) abortAndVerify(ctx context.Context, bucket string, u listing.Upl
 		if err := m.aborter.Abort(ctx, bucket, u.Key, u.ID); err != nil && !errors.Is(err, listing.ErrNotFound) {
 			return false, err
 		}
-		pg, err := m.partLister.FirstPage(ctx, bucket, u.Key, u.ID)
+		pg, err := m.partLister.FirstPartsPage(ctx, bucket, u.Key, u.ID)
 		switch {
 		case errors.Is(err, listing.ErrNotFound):
 			return true, nil
@@ -121,7 +121,7 @@ func (m *mount) abortAndVerify(ctx context.Context, bucket string, u listing.Upl
 
 // countParts returns the parts and bytes of an upload about to be aborted:
 // from its complete listing if in hand, else from its first page.
-func (m *mount) countParts(first *listing.Page, k uploadKey) (int, int64) {
+func (m *mount) countParts(first *listing.PartsPage, k uploadKey) (int, int64) {
 	if ps, ok := m.parts.Get(k); ok {
 		return len(ps.Parts), ps.TotalBytes
 	}

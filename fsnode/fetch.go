@@ -176,10 +176,10 @@ func (m *mount) indexLevel(bucket string, lv *listing.Level) *levelIndex {
 }
 
 // firstPage returns the first page of an upload's parts.
-func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, error) {
-	return get(ctx, m.firstPages, k, func(ctx context.Context) (*listing.Page, error) {
-		return fetch(m, ctx, func(ctx context.Context) (*listing.Page, error) {
-			return m.partLister.FirstPage(ctx, k.bucket, k.key, k.id)
+func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.PartsPage, error) {
+	return get(ctx, m.firstPages, k, func(ctx context.Context) (*listing.PartsPage, error) {
+		return fetch(m, ctx, func(ctx context.Context) (*listing.PartsPage, error) {
+			return m.partLister.FirstPartsPage(ctx, k.bucket, k.key, k.id)
 		})
 	})
 }
@@ -195,9 +195,9 @@ func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, erro
 		}
 		return fetch(m, ctx, func(ctx context.Context) (*listing.Parts, error) {
 			if old, ok := m.parts.Stale(k); ok && m.refresher != nil {
-				return m.refresher.RestKnown(ctx, k.bucket, k.key, k.id, first, old)
+				return m.refresher.RestOfPartsAgain(ctx, k.bucket, k.key, k.id, first, old)
 			}
-			return m.partLister.Rest(ctx, k.bucket, k.key, k.id, first)
+			return m.partLister.RestOfParts(ctx, k.bucket, k.key, k.id, first)
 		})
 	})
 }

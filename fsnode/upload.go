@@ -22,7 +22,7 @@ type uploadNode struct {
 	m      *mount
 	bucket string
 	up     atomic.Pointer[listing.Upload]
-	kept   keptDir[listing.Page] // what the kernel keeps of the directory
+	kept   keptDir[listing.PartsPage] // what the kernel keeps of the directory
 }
 
 var (
@@ -135,7 +135,7 @@ func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHa
 // streamFrom streams the parts: the first page at once, the rest (fetched
 // as parallel ranges) only if the reader asks for more, so `ls -f | head`
 // of a 10,000-part upload costs one request.
-func (n *uploadNode) streamFrom(first *listing.Page) fs.DirStream {
+func (n *uploadNode) streamFrom(first *listing.PartsPage) fs.DirStream {
 	k := n.key()
 	return &restStream{entries: n.entries(first.Parts), more: first.Truncated, rest: func() ([]fuse.DirEntry, error) {
 		// The kernel gives a READDIR no interrupt context that outlives
