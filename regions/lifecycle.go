@@ -1,0 +1,15 @@
+package regions
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// PutBucketLifecycleConfiguration sends the request to the bucket's region
+// (`uploadfs lifecycle --apply`, the one writer of a configuration).
+func (r *Router) PutBucketLifecycleConfiguration(ctx context.Context, in *s3.PutBucketLifecycleConfigurationInput, opts ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error) {
+	return route(ctx, r, deref(in.Bucket), func(c Client) (*s3.PutBucketLifecycleConfigurationOutput, error) {
+		return c.PutBucketLifecycleConfiguration(ctx, in, opts...)
+	})
+}
