@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
