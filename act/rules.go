@@ -15,7 +15,7 @@ func Describe(r types.LifecycleRule) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s", orNone(aws.ToString(r.ID)), r.Status, filterOf(r))
 	for _, t := range r.Transitions {
-		fmt.Fprintf(&b, " transition(%s%s)", when(t.Days, t.Date), t.StorageClass)
+		fmt.Fprintf(&b, " transition(%s %s)", when(t.Days, t.Date), t.StorageClass)
 	}
 	if e := r.Expiration; e != nil {
 		fmt.Fprintf(&b, " expire(%s", when(e.Days, e.Date))
@@ -75,9 +75,12 @@ func filterOf(r types.LifecycleRule) string {
 
 func when(days *int32, date *time.Time) string {
 	if date != nil {
-		return date.UTC().Format("2006-01-02") + " "
+		return date.UTC().Format("2006-01-02")
 	}
-	return fmt.Sprintf("%dd ", aws.ToInt32(days))
+	if days == nil {
+		return ""
+	}
+	return fmt.Sprintf("%dd", aws.ToInt32(days))
 }
 
 func orNone(s string) string {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -201,14 +200,16 @@ func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleCon
 		if !lc.Apply && len(plans) > 0 {
 			fmt.Fprintf(w, "dry run: nothing written (--apply writes %d configurations)\n", len(plans))
 		}
-		return errors.Join(problems...)
+		return failures(problems, len(buckets))
 	}
 	if err := confirm(lc.Yes, fmt.Sprintf("Write the lifecycle configuration of %d buckets?", len(plans))); err != nil {
 		return err
 	}
 	for _, e := range plans {
 		if ctx.Err() != nil {
-			return errors.Join(append(problems, errors.New("interrupted: later buckets not written"))...)
+			fmt.Fprintln(w, "interrupted: the buckets not said above were not written")
+			problems = append(problems, ctx.Err())
+			break
 		}
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Timeout)
 		err := e.Apply(bctx, l)
@@ -221,7 +222,16 @@ func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleCon
 		}
 		fmt.Fprintf(w, "%s: rule %s written and read back unchanged\n", e.Bucket, act.RuleID(days))
 	}
-	return errors.Join(problems...)
+	return failures(problems, len(buckets))
+}
+
+// failures is the exit error of --ensure-abort: each problem was said on
+// its bucket's line already.
+func failures(problems []error, buckets int) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d buckets refused or failed (each said above)", len(problems), buckets)
 }
 
 // writeEnsure writes one bucket's plan: covered, or the diff.
