@@ -58,6 +58,8 @@ func (c *S3) ReadLifecycle(ctx context.Context, bucket string) (*LifecycleConfig
 	switch {
 	case errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchLifecycleConfiguration":
 		return &LifecycleConfig{None: true}, nil
+	case notImplemented(err):
+		return nil, &Error{Op: op, Bucket: bucket, Kind: ErrInvalid, Err: fmt.Errorf("the server does not implement lifecycle configurations (or a header uploadfs sent): %w", err)}
 	case err != nil:
 		return nil, c.wrap(err, op, bucket, "", "")
 	}

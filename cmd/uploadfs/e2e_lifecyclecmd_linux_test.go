@@ -86,7 +86,6 @@ func rich() []types.LifecycleRule {
 		Filter:                      &types.LifecycleRuleFilter{ObjectSizeGreaterThan: aws.Int64(1 << 20)},
 		NoncurrentVersionExpiration: &types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(90)},
 	}, {
-		//lint:ignore SA1019 the legacy rule-level prefix is what the test carries over
 		ID: aws.String("legacy"), Status: types.ExpirationStatusEnabled, Prefix: aws.String("old/"),
 		Expiration: &types.LifecycleExpiration{Days: aws.Int32(10)},
 	}}
@@ -191,5 +190,16 @@ func TestLifecycleEnsureAbortRefusals(t *testing.T) {
 	}
 	if r := w.lifecycle(t, "lc-denied"); r.code != 1 || !strings.Contains(r.stdout, "lc-denied: unknown:") {
 		t.Fatalf("showing a configuration that cannot be read: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// versitygw implements no lifecycle configuration (501 NotImplemented):
+// --ensure-abort refuses and writes nothing.
+func TestLifecycleEnsureAbortNotImplemented(t *testing.T) {
+	g := startGateway(t)
+	g.aws(t, nil, "s3api", "create-bucket", "--bucket", "lc-versity")
+	r := uploadfs(t, g.env, "lifecycle", "--endpoint-url", g.url, "--path-style", "--ensure-abort", "7", "--apply", "--yes", "lc-versity")
+	if r.code != 1 || !strings.Contains(r.stdout, "lc-versity: refused:") || !strings.Contains(r.stdout, "does not implement lifecycle configurations") {
+		t.Fatalf("exit %d, want 1 and the refusal\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
