@@ -44,6 +44,30 @@ type Ensure struct {
 	Before  *listing.LifecycleConfig
 	After   *listing.LifecycleConfig
 	Covered *listing.AbortRule
+	// ManagedBy names the tool whose deployments own the bucket, as its
+	// tags show (CloudFormation, Terraform): the next one reverts the
+	// change. "" when the tags show none or cannot be read.
+	ManagedBy string
+}
+
+// TagReader reads a bucket's tags (*listing.S3); optional for PlanEnsure.
+type TagReader interface {
+	BucketTags(ctx context.Context, bucket string) (map[string]string, error)
+}
+
+// managedBy names the deployment tool tags show: CloudFormation's own
+// aws:cloudformation:* tags, or the usual Terraform markers (a key or value
+// naming terraform, as ManagedBy=Terraform or terraform=true).
+func managedBy(tags map[string]string) string {
+	for k, v := range tags {
+		switch {
+		case strings.HasPrefix(k, "aws:cloudformation:"):
+			return "CloudFormation"
+		case strings.Contains(strings.ToLower(k+"="+v), "terraform"):
+			return "Terraform"
+		}
+	}
+	return ""
 }
 
 // PlanEnsure reads bucket's configuration and plans the rule that aborts
@@ -78,6 +102,13 @@ func PlanEnsure(ctx context.Context, rw LifecycleRW, bucket string, days int32) 
 		AbortIncompleteMultipartUpload: &types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(days)},
 	})
 	e.After = &listing.LifecycleConfig{Rules: rules, TransitionDefaultMinimumObjectSize: before.TransitionDefaultMinimumObjectSize}
+	if tr, ok := rw.(TagReader); ok {
+		// Tags that cannot be read (no s3:GetBucketTagging) only cost
+		// the warning.
+		if tags, err := tr.BucketTags(ctx, bucket); err == nil {
+			e.ManagedBy = managedBy(tags)
+		}
+	}
 	return e, nil
 }
 

@@ -13,3 +13,11 @@ func (r *Router) PutBucketLifecycleConfiguration(ctx context.Context, in *s3.Put
 		return c.PutBucketLifecycleConfiguration(ctx, in, opts...)
 	})
 }
+
+// GetBucketTagging sends the request to the bucket's region (whether
+// CloudFormation or Terraform manages the bucket whose rules are changed).
+func (r *Router) GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, opts ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error) {
+	return route(ctx, r, deref(in.Bucket), func(c Client) (*s3.GetBucketTaggingOutput, error) {
+		return c.GetBucketTagging(ctx, in, opts...)
+	})
+}

@@ -91,19 +91,26 @@ func rich() []types.LifecycleRule {
 	}}
 }
 
-// --ensure-abort over a rich configuration: the dry run and a run without
-// a terminal send no PUT; --apply --yes leaves every rule as it was plus
+// --ensure-abort over a rich configuration: the dry run (warning of the
+// bucket Terraform's tags claim) and a run without a terminal send no PUT; --apply --yes leaves every rule as it was plus
 // the new one (GET before and after, compared); a second run is covered
 // and sends no PUT.
 func TestLifecycleEnsureAbortRoundTrip(t *testing.T) {
 	w := startLifecycleWorld(t, "lc-rich", "lc-empty")
 	w.put(t, "lc-rich", rich()...)
 	before := w.get(t, "lc-rich")
+	if _, err := w.c.PutBucketTagging(t.Context(), &s3.PutBucketTaggingInput{Bucket: aws.String("lc-empty"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("ManagedBy"), Value: aws.String("Terraform")}}}}); err != nil {
+		t.Fatal(err)
+	}
 
 	dry := w.lifecycle(t, "--ensure-abort", "7", "lc-rich", "lc-empty")
 	if dry.code != 0 || strings.Count(dry.stdout, "+ uploadfs-abort-incomplete-uploads-7d Enabled") != 2 ||
 		!strings.Contains(dry.stdout, `legacy Enabled prefix="old/"(rule-level) expire(10d)`) {
 		t.Fatalf("dry run: exit %d\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	if strings.Count(dry.stdout, "warning: its tags say Terraform manages this bucket") != 1 {
+		t.Fatalf("dry run: want the Terraform warning for lc-empty alone\n%s", dry.stdout)
 	}
 	if r := w.lifecycle(t, "--ensure-abort", "7", "--apply", "lc-rich"); r.code != 2 || !strings.Contains(r.stderr, "no terminal") {
 		t.Fatalf("--apply without a terminal or --yes: exit %d\n%s", r.code, r.stderr)

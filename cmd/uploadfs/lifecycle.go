@@ -241,6 +241,9 @@ func writeEnsure(w io.Writer, e *act.Ensure) {
 		return
 	}
 	fmt.Fprintf(w, "%s: add rule %s\n", e.Bucket, act.RuleID(e.Days))
+	if e.ManagedBy != "" {
+		fmt.Fprintf(w, "  warning: its tags say %s manages this bucket: the next deployment will remove the rule; add it there too\n", e.ManagedBy)
+	}
 	if e.Before.None {
 		fmt.Fprintln(w, "  --- before: no configuration")
 	} else {

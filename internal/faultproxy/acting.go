@@ -5,16 +5,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"net/url"
 )
 
-// lifecycleOp names a ?lifecycle request by its method.
-func lifecycleOp(method string) string {
-	switch method {
-	case http.MethodGet:
+// configOp names a ?lifecycle or ?tagging request of a bucket.
+func configOp(method string, q url.Values) string {
+	switch {
+	case q.Has("tagging") && method == http.MethodGet:
+		return "GetBucketTagging"
+	case q.Has("tagging"):
+		return "other" // a change: counted as one
+	case method == http.MethodGet:
 		return "GetBucketLifecycleConfiguration"
-	case http.MethodPut:
+	case method == http.MethodPut:
 		return "PutBucketLifecycleConfiguration"
-	case http.MethodDelete:
+	case method == http.MethodDelete:
 		return "DeleteBucketLifecycle"
 	}
 	return "other"

@@ -198,8 +198,8 @@ func opOf(r *http.Request) string {
 		return "ListMultipartUploads"
 	case r.Method == http.MethodGet && (r.URL.Path == "/" || r.URL.Path == ""):
 		return "ListBuckets"
-	case q.Has("lifecycle"):
-		return lifecycleOp(r.Method)
+	case q.Has("lifecycle") || q.Has("tagging"):
+		return configOp(r.Method, q)
 	}
 	return "other"
 }
