@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 )
@@ -266,5 +267,37 @@ func TestAbortCommandOutcomes(t *testing.T) {
 	}
 	if got, want := w.inProgress(t), w.sorted("bob", "std", "fresh"); !slices.Equal(got, want) {
 		t.Fatalf("in progress %v, want %v", got, want)
+	}
+}
+
+// --glacier: vault uploads of the demo (30, 9, 2 and 1 days old) older
+// than a week are aborted, the others kept.
+func TestAbortCommandGlacier(t *testing.T) {
+	srv, g := glacierGateway(t)
+	srv.SetAccessKey("")
+	if err := demo.SeedGlacier(t.Context(), srv.Client(), srv.Clock); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetAccessKey(testAccess)
+	run := func(args ...string) []abortJSON {
+		t.Helper()
+		r := uploadfs(t, g.env, append([]string{"abort", "--glacier", "--endpoint-url", g.url, "--format", "json", "--all-buckets"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("abort %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		return decodeLines(t, r.stdout)
+	}
+	count := func(rs []abortJSON) map[string]int {
+		m := map[string]int{}
+		for _, r := range rs {
+			m[r.Bucket+" "+r.Status]++
+		}
+		return m
+	}
+	if got, want := count(run("--older-than", "7d", "--yes")), map[string]int{demo.PhotoVault + " aborted": 1, "db-backups aborted": 1}; !maps.Equal(got, want) {
+		t.Fatalf("aborted %v, want %v", got, want)
+	}
+	if got, want := count(run("--older-than", "1h", "--dry-run")), map[string]int{"vm-images planned": 1, "db-backups planned": 1}; !maps.Equal(got, want) {
+		t.Fatalf("left %v, want %v", got, want)
 	}
 }
