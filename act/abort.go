@@ -27,7 +27,25 @@ type Result struct {
 	Reason  string
 }
 
-// Runner runs a plan. Aborter and Lister are required.
+// ConditionalAborter aborts an upload only if it began at initiated, where
+// the server offers that condition (*listing.S3: directory buckets).
+type ConditionalAborter interface {
+	AbortInitiated(ctx context.Context, bucket, key, uploadID string, initiated time.Time) error
+}
+
+// conditional is an Aborter that sends the condition of the planned
+// upload's Initiated time with every abort of it.
+type conditional struct {
+	ca        ConditionalAborter
+	initiated time.Time
+}
+
+func (c conditional) Abort(ctx context.Context, bucket, key, uploadID string) error {
+	return c.ca.AbortInitiated(ctx, bucket, key, uploadID, c.initiated)
+}
+
+// Runner runs a plan. Aborter and Lister are required; an Aborter that is
+// also a ConditionalAborter makes each abort conditional where it can.
 type Runner struct {
 	Aborter Aborter
 	Lister  FirstPager
@@ -102,7 +120,11 @@ func (r *Runner) one(ctx context.Context, it Item) Result {
 		log.Error("abort not sent: the upload could not be listed again", "err", err)
 		return Result{Item: it, Outcome: Failed, Reason: err.Error()}
 	}
-	gone, err := AbortAndVerify(ctx, r.Aborter, r.Lister, it.Bucket, u.Key, u.ID)
+	var a Aborter = r.Aborter
+	if ca, ok := r.Aborter.(ConditionalAborter); ok {
+		a = conditional{ca, u.Initiated}
+	}
+	gone, err := AbortAndVerify(ctx, a, r.Lister, it.Bucket, u.Key, u.ID)
 	switch {
 	case err != nil:
 		log.Error("abort failed", "err", err)

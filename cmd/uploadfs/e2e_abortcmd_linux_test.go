@@ -301,3 +301,41 @@ func TestAbortCommandGlacier(t *testing.T) {
 		t.Fatalf("left %v, want %v", got, want)
 	}
 }
+
+// In a directory bucket each abort is conditional on the planned upload's
+// Initiated time (x-amz-if-match-initiated-time); elsewhere it is not.
+func TestAbortCommandConditionalInDirectoryBuckets(t *testing.T) {
+	w, g := regionWorld(t)
+	const dir = "data--use1-az4--x-s3"
+	srv := w.Servers["us-east-1"]
+	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(dir)}); err != nil {
+		t.Fatal(err)
+	}
+	initiated := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	srv.Clock.Backdate(time.Since(initiated))
+	_, err := s3server.CreateUpload(t.Context(), c, dir, "old.bin", []int32{1}, func(int32) int { return 10 })
+	srv.Clock.Backdate(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Seen()
+	r := uploadfs(t, g.env, "abort", "--endpoint-url", g.url, "--yes", "--older-than", "1d", dir)
+	if r.code != 0 || !strings.Contains(r.stderr, "aborted 1 uploads") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	aborts := 0
+	for _, s := range w.Seen() {
+		if s.Method != http.MethodDelete {
+			continue
+		}
+		aborts++
+		got, err := http.ParseTime(s.Header.Get("X-Amz-If-Match-Initiated-Time"))
+		if err != nil || !got.Equal(initiated) {
+			t.Fatalf("abort of %s with If-Match-Initiated-Time %q, want %s", s.Bucket, s.Header.Get("X-Amz-If-Match-Initiated-Time"), initiated.UTC().Format(http.TimeFormat))
+		}
+	}
+	if aborts == 0 {
+		t.Fatal("no abort seen")
+	}
+}
