@@ -9,11 +9,13 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -337,5 +339,47 @@ func TestAbortCommandConditionalInDirectoryBuckets(t *testing.T) {
 	}
 	if aborts == 0 {
 		t.Fatal("no abort seen")
+	}
+}
+
+// Ctrl-C while aborting: the abort under way finishes, no other starts,
+// and the results say which were not started (exit 1).
+func TestAbortCommandInterrupted(t *testing.T) {
+	w := startAbortWorld(t)
+	w.fault.SlowBy = time.Second // each abort takes long enough to be interrupted
+	w.fault.SetRule(func(r faultproxy.Request) faultproxy.Fault {
+		if r.Op == "AbortMultipartUpload" {
+			return faultproxy.Slow
+		}
+		return faultproxy.None
+	})
+	cmd := exec.Command(uploadfsBin, "abort", "--endpoint-url", w.g.url, "--path-style", "--yes", "--format", "json",
+		"--concurrency", "1", "--older-than", "2d", abortBucket)
+	cmd.Env = w.g.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; w.fault.Count("AbortMultipartUpload") == 0; i++ {
+		if i == 3000 {
+			cmd.Process.Kill()
+			t.Fatalf("no abort sent:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := waitExit(t, cmd); code != 1 || !strings.Contains(stderr.String(), "interrupted: 2 uploads not aborted") {
+		t.Fatalf("exit %d, want 1 and what was not done\n%s", code, stderr.String())
+	}
+	got := map[string]int{}
+	for _, r := range decodeLines(t, stdout.String()) {
+		got[r.Status]++
+	}
+	if want := map[string]int{"aborted": 1, "not-started": 2}; !maps.Equal(got, want) {
+		t.Fatalf("results %v, want %v", got, want)
+	}
+	if n := w.fault.Count("AbortMultipartUpload"); n != 1 {
+		t.Fatalf("%d aborts sent, want the one under way", n)
 	}
 }
