@@ -70,6 +70,8 @@ func (lc *lifecycleConfig) check(c *config, args []string) error {
 		return fmt.Errorf("%w: --ensure-abort takes a number of days of at least 1", errUsage)
 	case (lc.Apply || lc.Yes) && lc.EnsureAbort == 0:
 		return fmt.Errorf("%w: --apply and --yes go with --ensure-abort DAYS", errUsage)
+	case lc.Format == "json" && lc.EnsureAbort > 0:
+		return fmt.Errorf("%w: --format json shows the rules; --ensure-abort prints its diff as text", errUsage)
 	case lc.Yes && !lc.Apply:
 		return fmt.Errorf("%w: --yes goes with --apply", errUsage)
 	case len(args) == 0 && !lc.AllBuckets:
