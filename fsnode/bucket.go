@@ -11,28 +11,28 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// container is what a bucket and a vault directory share: a name at the
-// root and a creation date.
-type container struct {
+// topDir is a directory at the mount's root, a bucket or a vault: what
+// the two share, a name and a creation date.
+type topDir struct {
 	m       *mount
 	name    string
 	created time.Time
 }
 
-func (c *container) ino() uint64 { return ino(levelBucket, c.name) }
+func (c *topDir) ino() uint64 { return ino(levelBucket, c.name) }
 
-func (c *container) attr(a *fuse.Attr) { c.m.dirAttr(a, c.ino(), c.created) }
+func (c *topDir) attr(a *fuse.Attr) { c.m.dirAttr(a, c.ino(), c.created) }
 
-func (c *container) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+func (c *topDir) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	c.attr(&out.Attr)
 	return 0
 }
 
-func (c *container) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+func (c *topDir) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	return getxattr(attr, dest, noXattrs)
 }
 
-func (c *container) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+func (c *topDir) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
 	return listxattr(dest, noXattrs)
 }
 
@@ -40,7 +40,7 @@ func (c *container) Listxattr(ctx context.Context, dest []byte) (uint32, syscall
 type bucketNode struct {
 	fs.Inode
 	noRmdir
-	container
+	topDir
 	// kept is what the kernel keeps of the top level, as for any level
 	// (pathNode.kept).
 	kept keptDir[listing.LevelPage]

@@ -20,7 +20,7 @@
 //	<upload-id>/  uploadNode   the same node as for S3
 //	00001 …       partNode     named by part index (range start / part size + 1)
 //
-// bucketNode and vaultNode share their attributes (container); upload and
+// bucketNode and vaultNode share their attributes (topDir); upload and
 // part nodes serve both backends, with attributes in the mount's namespace
 // (user.s3.* or user.glacier.*). A lister that cannot find one part alone
 // (Glacier, whose markers are opaque) lists the upload for a Lookup.
@@ -111,7 +111,7 @@
 //	fetch.go        listings through the mount's caches: one deadline, one
 //	                log line per failed fetch
 //	root.go         the mount point: buckets or vaults
-//	bucket.go       bucket and vault directories (container)
+//	bucket.go       bucket and vault directories (topDir)
 //	path.go         key-path directories (pathNode) and their open
 //	                level (levelDirFile)
 //	level.go        a listed level arranged for Lookup (levelIndex)

@@ -109,7 +109,7 @@ func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, erro
 
 // onePart looks part n up with one small request (m.finder is set).
 func (m *mount) onePart(ctx context.Context, k uploadKey, n int32) (partAnswer, error) {
-	return get(ctx, m.single, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
+	return get(ctx, m.partAnswers, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
 		return fetch(m, ctx, func(ctx context.Context) (partAnswer, error) {
 			p, ok, err := m.finder.Part(ctx, k.bucket, k.key, k.id, n)
 			return partAnswer{p, ok}, err
