@@ -149,7 +149,7 @@ func (p *pathNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) {
 		}
 		var x xattrs
 		if len(c.uploads) > 0 {
-			x.add("user.s3.key", p.key)
+			x.add(xattrKey, p.key)
 		}
 		return x, 0
 	}
