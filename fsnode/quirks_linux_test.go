@@ -28,11 +28,7 @@ func TestServerQuirks(t *testing.T) {
 	srv.Clock.Backdate(0)
 
 	tree := func(quirk faultproxy.Fault) (string, string, []string) {
-		p, err := faultproxy.New(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Close)
+		p := startProxy(t, srv.URL)
 		p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
 		l := listing.NewS3(through(c, p))
 		l.PageSize = 3 // every level pages, and their markers matter
@@ -85,11 +81,7 @@ func TestNoInitiatedInWaves(t *testing.T) {
 		oneUpload(t, c, "nin", fmt.Sprintf("u/%03d", i), 1)
 	}
 	srv.Clock.Backdate(0)
-	quirk, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(quirk.Close)
+	quirk := startProxy(t, srv.URL)
 	quirk.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.SeaweedUploads })
 	p := newSlowProxy(t, quirk.URL, 20*time.Millisecond)
 	const workers = 16

@@ -25,11 +25,7 @@ func TestSwiftTree(t *testing.T) {
 		oneUpload(t, c, "swf", k, 1)
 	}
 	tree := func(quirk faultproxy.Fault, pageSize int32) (string, string, []string) {
-		p, err := faultproxy.New(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Close)
+		p := startProxy(t, srv.URL)
 		p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
 		l := listing.NewS3(through(c, p))
 		l.PageSize = pageSize
