@@ -109,13 +109,16 @@
 //	doc.go          this overview
 //	mount.go        Options, Mount, and the state every node shares (mount)
 //	fetch.go        listings through the mount's caches: one deadline, one
-//	                log line per failed fetch
+//	                log line per failed fetch (a level's: level.go)
 //	root.go         the mount point: buckets or vaults
 //	bucket.go       bucket and vault directories (topDir)
-//	path.go         key-path directories (pathNode) and their open
-//	                level (levelDirFile)
-//	level.go        a listed level arranged for Lookup (levelIndex)
-//	levelstream.go  a large level's directory stream, first page first
+//	path.go         key-path directories (pathNode), and the node of a
+//	                name found in a level (lookupLevel)
+//	level.go        a level in memory: listed whole or by its first page,
+//	                indexed by name (levelIndex), and the lookups in it
+//	                (child, levelInHand, levelEntries)
+//	levelstream.go  an open level directory (levelDirFile) and its stream,
+//	                first page first (restStream, an upload's too)
 //	upload.go       an upload directory and its part listing
 //	uploadfiles.go  .complete.json and .upload.json
 //	part.go         a part file
@@ -123,7 +126,8 @@
 //	dirfile.go      an open directory, and what the kernel keeps of it
 //	                (keptDir)
 //	attr.go         attributes of directories and files
-//	xattr.go        extended attributes
+//	xattr.go        extended attributes: Getxattr, Listxattr, ENOTSUP
+//	xattrnames.go   the xattr vocabulary, one table (XattrNames)
 //	inode.go        inode numbers from identity
 //	names.go        the escape between key components and file names
 //	errno.go        remote errors to errno (the only mapping)

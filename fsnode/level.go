@@ -12,6 +12,11 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
+// A level in memory: listed whole (level) or by its first page
+// (levelFirst), each cached for the TTL; indexed by name (levelIndex); and
+// the lookups the nodes make in it (child, levelInHand, levelEntries). The
+// nodes that show it are bucketNode and pathNode, its stream levelstream.go.
+
 // levelIndex is one listed level of a bucket, arranged for the tree: one
 // entry per child name, sorted by name and found by a binary search
 // (Lookup is called for every entry of `ls -l`, so it must not scan).

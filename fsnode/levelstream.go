@@ -16,7 +16,7 @@ import (
 // trip: its directory stream starts with the level's first page and lists
 // the rest (in ranges, see listing) only when the reader gets past it, as
 // an upload's parts do (restStream). Lookup answers from the first page
-// what it says all about; anything else waits for the whole level.
+// what it says all about (mount.child, level.go).
 
 // levelKeep is a level directory the kernel may keep (see keptDir): its
 // inode and what it keeps.
