@@ -215,8 +215,8 @@ type mount struct {
 	vaults      *cache.Cache[string, *vaultIndex]
 	firstPages  *cache.Cache[uploadKey, *listing.PartsPage]
 	parts       *cache.Cache[uploadKey, *listing.Parts] // complete listings
-	single      *cache.Cache[partKey, partAnswer]
-	lifecycles  *cache.Cache[string, bucketLifecycle] // by bucket (lifecycle.go)
+	partAnswers *cache.Cache[partKey, partAnswer]       // one-part requests (onePart)
+	lifecycles  *cache.Cache[string, bucketLifecycle]   // by bucket (lifecycle.go)
 
 	prefetchQ *prefetchQueue // nil: prefetching is off
 
@@ -280,7 +280,7 @@ func newMount(o Options) (*mount, error) {
 	if m.parts, err = cache.New[uploadKey, *listing.Parts](cfg); err != nil {
 		return nil, err
 	}
-	if m.single, err = cache.New[partKey, partAnswer](cfg); err != nil {
+	if m.partAnswers, err = cache.New[partKey, partAnswer](cfg); err != nil {
 		return nil, err
 	}
 	if m.lifecycles, err = cache.New[string, bucketLifecycle](cfg); err != nil {
