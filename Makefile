@@ -79,10 +79,10 @@ fuzz:
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzLevelPages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzGlacierPages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastParts$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastUploads$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing/internal/sdkdecode -run '^$$' -fuzz '^FuzzFastParts$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing/internal/sdkdecode -run '^$$' -fuzz '^FuzzFastUploads$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzArchiveTreeHash$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./listing -run '^$$' -fuzz '^FuzzAbortDate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing/internal/sdkdecode -run '^$$' -fuzz '^FuzzAbortDate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzR2Token$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./regions -run '^$$' -fuzz '^FuzzZoneRegion$$' -fuzztime $(FUZZTIME)
 

@@ -16,31 +16,7 @@ import (
 // trip: its directory stream starts with the level's first page and lists
 // the rest (in ranges, see listing) only when the reader gets past it, as
 // an upload's parts do (restStream). Lookup answers from the first page
-// what it says all about; anything else waits for the whole level.
-
-// child finds name in the level of bucket at prefix: from the whole level
-// if it is in hand, else from its first page when that page says all about
-// the name, else from the whole level, listed.
-func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelChild, error) {
-	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
-		return idx.find(name), nil
-	}
-	first, err := m.levelFirst(ctx, bucket, prefix)
-	if err != nil {
-		return nil, err
-	}
-	if c := first.idx.find(name); c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
-		return c, nil
-	}
-	if !first.page.Truncated {
-		return nil, nil // the first page is the whole level
-	}
-	idx, err := m.level(ctx, bucket, prefix)
-	if err != nil {
-		return nil, err
-	}
-	return idx.find(name), nil
-}
+// what it says all about (mount.child, level.go).
 
 // levelKeep is a level directory the kernel may keep (see keptDir): its
 // inode and what it keeps.
@@ -102,10 +78,6 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		return sorted(entries(idx)), nil
 	}}, flags(first.page), 0
 }
-
-// shown reports whether the first page's names may be shown before the
-// rest of the level is listed (see listing.LevelPage.Undecided).
-func (f *firstLevel) shown() bool { return !f.page.Undecided }
 
 // sorted sorts es by name; a level's entries mostly come sorted already.
 func sorted(es []fuse.DirEntry) []fuse.DirEntry {
@@ -169,3 +141,33 @@ func (s *restStream) Next() (fuse.DirEntry, syscall.Errno) {
 }
 
 func (s *restStream) Close() {}
+
+// levelPlus is how many entries of an open level directory READDIRPLUS
+// gives with their attributes: a page's worth.
+const levelPlus = 1000
+
+// levelDirFile is an open level directory. The kernel reads directories with
+// READDIRPLUS, for which go-fuse looks every entry up: an inode and the
+// kernel's dentry for each of a million names that `ls` only prints. So
+// only the first levelPlus entries (what `ls -l` of most levels reads)
+// come with attributes; past them an entry is a name, inode number and
+// type, and a program that stats it sends a LOOKUP, answered from memory.
+// go-fuse calls Lookup with the directory's lock held, one at a time.
+type levelDirFile struct {
+	dirFile
+	lookup func(context.Context, string, *fuse.EntryOut) (*fs.Inode, syscall.Errno)
+	plus   int // entries still given with attributes
+}
+
+var _ fs.FileLookuper = (*levelDirFile)(nil)
+
+// Lookup gives an entry its attributes while plus lasts. Past it, the
+// error leaves the entry without a node id, which the kernel takes for
+// "no attributes", not for "absent" (fuse_direntplus_link).
+func (d *levelDirFile) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if d.plus <= 0 {
+		return nil, syscall.ENOTSUP
+	}
+	d.plus--
+	return d.lookup(ctx, name, out)
+}

@@ -39,7 +39,7 @@ Manual: docs/ in the source tree, or https://github.com/uploadfs/uploadfs/tree/m
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
-	root.AddCommand(newMountCmd(), newReportCmd(), newUnmountCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root), newCompletionCmd(root))
+	root.AddCommand(newMountCmd(), newReportCmd(), newAbortCmd(), newLifecycleCmd(), newUnmountCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root), newCompletionCmd(root))
 	return root
 }
 
