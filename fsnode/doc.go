@@ -50,7 +50,7 @@
 // entries for at most maxNegativeTTL. It also keeps what it read of an
 // upload directory whose whole part listing is in hand (FOPEN_CACHE_DIR),
 // for as long as that listing is the one in hand: an open after it changed
-// drops the kernel's copy first (keptDir).
+// drops the kernel's copy first (kernelCopy).
 //
 // A listing that has expired is fetched again whole on the next lookup of
 // any of its entries (cache.Held tells it from one never listed, for which
@@ -86,7 +86,7 @@
 // level's first 1,000 entries only (levelDirFile): `ls` of a million names
 // creates no million nodes, and what stats an entry past them sends a
 // LOOKUP answered from memory. The kernel keeps a level's directory as it
-// keeps an upload's (keptDir). A bucket's top level is opened the same way
+// keeps an upload's (kernelCopy). A bucket's top level is opened the same way
 // as a prefix's. A level's index holds windows of its
 // listing, sorted by name (level.go).
 //
@@ -124,7 +124,7 @@
 //	part.go         a part file
 //	vault.go        a Glacier vault's uploads
 //	dirfile.go      an open directory, and what the kernel keeps of it
-//	                (keptDir)
+//	                (kernelCopy)
 //	attr.go         attributes of directories and files
 //	xattr.go        extended attributes: Getxattr, Listxattr, ENOTSUP
 //	xattrnames.go   the xattr vocabulary, one table (XattrNames)
