@@ -120,7 +120,7 @@ func (m *mount) forgetUpload(bucket, level string, k uploadKey) {
 	}
 	for _, prefix := range []string{level, ""} {
 		m.levels.Delete(levelKey{bucket, prefix})
-		m.levelFirsts.Delete(levelKey{bucket, prefix})
+		m.levelFirstPages.Delete(levelKey{bucket, prefix})
 	}
 }
 

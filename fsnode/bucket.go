@@ -42,8 +42,8 @@ type bucketNode struct {
 	noRmdir
 	topDir
 	// kept is what the kernel keeps of the top level, as for any level
-	// (pathNode.kept).
-	kept keptDir[listing.LevelPage]
+	// (pathNode.kernelCopy).
+	kernelCopy kernelCopy[listing.LevelPage]
 }
 
 var (
@@ -61,15 +61,15 @@ var (
 // (levelDirFile: attributes for its first entries only, kept by the
 // kernel), and queues what a walk will need next.
 func (b *bucketNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	if _, err := b.m.levelFirst(ctx, b.name, ""); err != nil {
+	if _, err := b.m.levelFirstPage(ctx, b.name, ""); err != nil {
 		return nil, 0, toErrno(err)
 	}
-	ds, flags, errno := b.m.levelStream(ctx, b.name, "", nil, nil, &levelKeep{in: &b.Inode, kept: &b.kept})
+	ds, flags, errno := b.m.levelStream(ctx, b.name, "", nil, nil, &levelKeep{in: &b.Inode, kernelCopy: &b.kernelCopy})
 	if errno != 0 {
 		return nil, 0, errno
 	}
 	b.m.prefetchLevel(b.name, "", nil, true)
-	return &levelDirFile{dirFile: dirFile{ds}, lookup: b.Lookup, plus: levelPlus}, flags, 0
+	return &levelDirFile{dirFile: dirFile{ds}, lookup: b.Lookup, withAttrs: levelWithAttrs}, flags, 0
 }
 
 // Getxattr answers the bucket's lifecycle attributes (lifecycle.go),

@@ -50,7 +50,7 @@
 // entries for at most maxNegativeTTL. It also keeps what it read of an
 // upload directory whose whole part listing is in hand (FOPEN_CACHE_DIR),
 // for as long as that listing is the one in hand: an open after it changed
-// drops the kernel's copy first (keptDir).
+// drops the kernel's copy first (kernelCopy).
 //
 // A listing that has expired is fetched again whole on the next lookup of
 // any of its entries (cache.Held tells it from one never listed, for which
@@ -60,7 +60,10 @@
 // callers that shared the fetch as an errno (toErrno, the only mapping), is
 // logged once, and is answered again without a request for errorTTL (one
 // second), so that a walk of a level the server cannot list costs one
-// request, not one per entry it touches.
+// request, not one per entry it touches. An upload its level listed whose
+// parts are then not found vanished in between (completed, aborted, or a
+// server that lists what it cannot find): ENOENT, said at Warn for the
+// first of each level, at Info after (vanished.go).
 //
 // # Interrupts
 //
@@ -86,7 +89,7 @@
 // level's first 1,000 entries only (levelDirFile): `ls` of a million names
 // creates no million nodes, and what stats an entry past them sends a
 // LOOKUP answered from memory. The kernel keeps a level's directory as it
-// keeps an upload's (keptDir). A bucket's top level is opened the same way
+// keeps an upload's (kernelCopy). A bucket's top level is opened the same way
 // as a prefix's. A level's index holds windows of its
 // listing, sorted by name (level.go).
 //
@@ -124,13 +127,14 @@
 //	part.go         a part file
 //	vault.go        a Glacier vault's uploads
 //	dirfile.go      an open directory, and what the kernel keeps of it
-//	                (keptDir)
+//	                (kernelCopy)
 //	attr.go         attributes of directories and files
 //	xattr.go        extended attributes: Getxattr, Listxattr, ENOTSUP
 //	xattrnames.go   the xattr vocabulary, one table (XattrNames)
 //	inode.go        inode numbers from identity
 //	names.go        the escape between key components and file names
 //	errno.go        remote errors to errno (the only mapping)
+//	vanished.go     uploads listed, then not found: at Warn once a level
 //	caller.go       interrupts: is the caller being stopped
 //	                (caller_linux.go, caller_darwin.go)
 //	readonly.go     refusing every change but the opt-in rmdir

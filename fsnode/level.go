@@ -13,7 +13,7 @@ import (
 )
 
 // A level in memory: listed whole (level) or by its first page
-// (levelFirst), each cached for the TTL; indexed by name (levelIndex); and
+// (levelFirstPage), each cached for the TTL; indexed by name (levelIndex); and
 // the lookups the nodes make in it (child, levelInHand, levelEntries). The
 // nodes that show it are bucketNode and pathNode, its stream levelstream.go.
 
@@ -33,7 +33,7 @@ type levelIndex struct {
 	flat *listing.Level
 	// first is the first page the level was listed from (nil if it was
 	// taken from a flat listing): what the kernel keeps of its directory
-	// is told apart by it (keptDir).
+	// is told apart by it (kernelCopy).
 	first *listing.LevelPage
 }
 
@@ -142,7 +142,7 @@ func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, 
 		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
 			return idx, err
 		}
-		first, err := m.levelFirst(ctx, bucket, prefix)
+		first, err := m.levelFirstPage(ctx, bucket, prefix)
 		if err != nil {
 			return nil, err
 		}
@@ -173,27 +173,27 @@ func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, 
 // milliseconds, against seconds of listing).
 const bigLevel = 100000
 
-// firstLevel is the first page of a level and its index.
-type firstLevel struct {
+// levelFirstPage is the first page of a level and its index.
+type levelFirstPage struct {
 	page *listing.LevelPage
 	idx  *levelIndex
 }
 
-// levelFirst lists the first page of a level: what a directory shows
+// levelFirstPage lists the first page of a level: what a directory shows
 // first, after one round trip.
-func (m *mount) levelFirst(ctx context.Context, bucket, prefix string) (*firstLevel, error) {
-	return get(ctx, m.levelFirsts, levelKey{bucket, prefix}, func(ctx context.Context) (*firstLevel, error) {
+func (m *mount) levelFirstPage(ctx context.Context, bucket, prefix string) (*levelFirstPage, error) {
+	return get(ctx, m.levelFirstPages, levelKey{bucket, prefix}, func(ctx context.Context) (*levelFirstPage, error) {
 		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
-			return &firstLevel{page: &listing.LevelPage{}, idx: idx}, err
+			return &levelFirstPage{page: &listing.LevelPage{}, idx: idx}, err
 		}
-		return fetch(m, ctx, func(ctx context.Context) (*firstLevel, error) {
+		return fetch(m, ctx, func(ctx context.Context) (*levelFirstPage, error) {
 			pg, err := m.s3.FirstLevelPage(ctx, bucket, prefix)
 			if err != nil {
 				return nil, err
 			}
 			idx := m.indexLevel(bucket, pg.Level)
 			idx.first = pg
-			return &firstLevel{page: pg, idx: idx}, nil
+			return &levelFirstPage{page: pg, idx: idx}, nil
 		})
 	})
 }
@@ -228,7 +228,7 @@ func (m *mount) indexLevel(bucket string, lv *listing.Level) *levelIndex {
 
 // shown reports whether the first page's names may be shown before the
 // rest of the level is listed (see listing.LevelPage.Undecided).
-func (f *firstLevel) shown() bool { return !f.page.Undecided }
+func (f *levelFirstPage) shown() bool { return !f.page.Undecided }
 
 // child finds name in the level of bucket at prefix: from the whole level
 // if it is in hand, else from its first page when that page says all about
@@ -237,7 +237,7 @@ func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelC
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
 		return idx.find(name), nil
 	}
-	first, err := m.levelFirst(ctx, bucket, prefix)
+	first, err := m.levelFirstPage(ctx, bucket, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func (m *mount) levelInHand(bucket, prefix string) *levelIndex {
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
 		return idx
 	}
-	if first, ok := m.levelFirsts.Get(levelKey{bucket, prefix}); ok && first.shown() {
+	if first, ok := m.levelFirstPages.Get(levelKey{bucket, prefix}); ok && first.shown() {
 		return first.idx
 	}
 	return nil

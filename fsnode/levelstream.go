@@ -18,11 +18,11 @@ import (
 // an upload's parts do (restStream). Lookup answers from the first page
 // what it says all about (mount.child, level.go).
 
-// levelKeep is a level directory the kernel may keep (see keptDir): its
+// levelKeep is a level directory the kernel may keep (see kernelCopy): its
 // inode and what it keeps.
 type levelKeep struct {
-	in   *fs.Inode
-	kept *keptDir[listing.LevelPage]
+	in         *fs.Inode
+	kernelCopy *kernelCopy[listing.LevelPage]
 }
 
 // levelStream is the directory stream of a level whose first page was
@@ -35,7 +35,7 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		if keep == nil {
 			return 0
 		}
-		return keep.kept.flags(keep.in, first)
+		return keep.kernelCopy.flags(keep.in, first)
 	}
 	taken := make(map[string]bool, len(own))
 	for _, e := range own {
@@ -47,7 +47,7 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
 		return fs.NewListDirStream(sorted(entries(idx))), flags(idx.first), 0
 	}
-	first, err := m.levelFirst(ctx, bucket, prefix)
+	first, err := m.levelFirstPage(ctx, bucket, prefix)
 	if err != nil {
 		return nil, 0, toErrno(err)
 	}
@@ -72,7 +72,7 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		if keep != nil && idx.first != first.page {
 			// Built on a newer first page than the one being read: the
 			// kernel must not keep this mix.
-			keep.kept.drop(keep.in)
+			keep.kernelCopy.drop(keep.in)
 		}
 		m.levelGrown(bucket, prefix, ownUploads, idx)
 		return sorted(entries(idx)), nil
@@ -142,32 +142,32 @@ func (s *restStream) Next() (fuse.DirEntry, syscall.Errno) {
 
 func (s *restStream) Close() {}
 
-// levelPlus is how many entries of an open level directory READDIRPLUS
+// levelWithAttrs is how many entries of an open level directory READDIRPLUS
 // gives with their attributes: a page's worth.
-const levelPlus = 1000
+const levelWithAttrs = 1000
 
 // levelDirFile is an open level directory. The kernel reads directories with
 // READDIRPLUS, for which go-fuse looks every entry up: an inode and the
 // kernel's dentry for each of a million names that `ls` only prints. So
-// only the first levelPlus entries (what `ls -l` of most levels reads)
+// only the first levelWithAttrs entries (what `ls -l` of most levels reads)
 // come with attributes; past them an entry is a name, inode number and
 // type, and a program that stats it sends a LOOKUP, answered from memory.
 // go-fuse calls Lookup with the directory's lock held, one at a time.
 type levelDirFile struct {
 	dirFile
-	lookup func(context.Context, string, *fuse.EntryOut) (*fs.Inode, syscall.Errno)
-	plus   int // entries still given with attributes
+	lookup    func(context.Context, string, *fuse.EntryOut) (*fs.Inode, syscall.Errno)
+	withAttrs int // entries still given with attributes
 }
 
 var _ fs.FileLookuper = (*levelDirFile)(nil)
 
-// Lookup gives an entry its attributes while plus lasts. Past it, the
+// Lookup gives an entry its attributes while withAttrs lasts. Past it, the
 // error leaves the entry without a node id, which the kernel takes for
 // "no attributes", not for "absent" (fuse_direntplus_link).
 func (d *levelDirFile) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	if d.plus <= 0 {
+	if d.withAttrs <= 0 {
 		return nil, syscall.ENOTSUP
 	}
-	d.plus--
+	d.withAttrs--
 	return d.lookup(ctx, name, out)
 }

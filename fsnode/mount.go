@@ -209,14 +209,14 @@ type mount struct {
 	ctx    context.Context // ends at unmount; fetches run under it
 	cancel context.CancelFunc
 
-	buckets     *cache.Cache[struct{}, []listing.Bucket] // or vaults
-	levels      *cache.Cache[levelKey, *levelIndex]      // whole levels
-	levelFirsts *cache.Cache[levelKey, *firstLevel]      // their first pages
-	vaults      *cache.Cache[string, *vaultIndex]
-	firstPages  *cache.Cache[uploadKey, *listing.PartsPage]
-	parts       *cache.Cache[uploadKey, *listing.Parts] // complete listings
-	partAnswers *cache.Cache[partKey, partAnswer]       // one-part requests (onePart)
-	lifecycles  *cache.Cache[string, bucketLifecycle]   // by bucket (lifecycle.go)
+	buckets         *cache.Cache[struct{}, []listing.Bucket] // or vaults
+	levels          *cache.Cache[levelKey, *levelIndex]      // whole levels
+	levelFirstPages *cache.Cache[levelKey, *levelFirstPage]  // their first pages
+	vaults          *cache.Cache[string, *vaultIndex]
+	firstPages      *cache.Cache[uploadKey, *listing.PartsPage]
+	parts           *cache.Cache[uploadKey, *listing.Parts] // complete listings
+	partAnswers     *cache.Cache[partKey, partAnswer]       // one-part requests (onePart)
+	lifecycles      *cache.Cache[string, bucketLifecycle]   // by bucket (lifecycle.go)
 
 	prefetchQ *prefetchQueue // nil: prefetching is off
 
@@ -226,6 +226,9 @@ type mount struct {
 
 	// flat holds the buckets whose server ignored the delimiter (see level).
 	flat sync.Map
+	// vanished holds the levels (levelKey) of which an upload was listed
+	// and then not found (vanished.go).
+	vanished sync.Map
 }
 
 type levelKey struct{ bucket, prefix string }
@@ -268,7 +271,7 @@ func newMount(o Options) (*mount, error) {
 	if m.levels, err = cache.New[levelKey, *levelIndex](cfg); err != nil {
 		return nil, err
 	}
-	if m.levelFirsts, err = cache.New[levelKey, *firstLevel](cfg); err != nil {
+	if m.levelFirstPages, err = cache.New[levelKey, *levelFirstPage](cfg); err != nil {
 		return nil, err
 	}
 	if m.vaults, err = cache.New[string, *vaultIndex](cfg); err != nil {

@@ -24,7 +24,7 @@ type pathNode struct {
 	name         string // its escaped name in that level
 	// kept is what the kernel keeps of the directory: a second `ls` of a
 	// level of a million names reads it from the kernel's copy.
-	kept keptDir[listing.LevelPage]
+	kernelCopy kernelCopy[listing.LevelPage]
 }
 
 var (
@@ -70,7 +70,7 @@ func (p *pathNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, 
 		return nil, 0, errno
 	}
 	if c.hasChildren {
-		if _, err := p.m.levelFirst(ctx, p.bucket, p.key+listing.Delimiter); err != nil {
+		if _, err := p.m.levelFirstPage(ctx, p.bucket, p.key+listing.Delimiter); err != nil {
 			return nil, 0, toErrno(err)
 		}
 	}
@@ -78,7 +78,7 @@ func (p *pathNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, 
 	if errno != 0 {
 		return nil, 0, errno
 	}
-	return &levelDirFile{dirFile: dirFile{ds}, lookup: p.Lookup, plus: levelPlus}, flags, 0
+	return &levelDirFile{dirFile: dirFile{ds}, lookup: p.Lookup, withAttrs: levelWithAttrs}, flags, 0
 }
 
 // readdir lists the key's uploads, then streams the children of prefix
@@ -97,7 +97,7 @@ func (p *pathNode) readdir(ctx context.Context, c *levelChild) (fs.DirStream, ui
 			// The kernel keeps a level's directory only when all of it
 			// comes from the level: the key's own uploads come from the
 			// parent's listing, refreshed on its own.
-			keep = &levelKeep{in: &p.Inode, kept: &p.kept}
+			keep = &levelKeep{in: &p.Inode, kernelCopy: &p.kernelCopy}
 		}
 		if ds, flags, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own, keep); errno != 0 {
 			return nil, 0, errno

@@ -19,10 +19,10 @@ import (
 type uploadNode struct {
 	fs.Inode
 	noRmdir
-	m      *mount
-	bucket string
-	up     atomic.Pointer[listing.Upload]
-	kept   keptDir[listing.PartsPage] // what the kernel keeps of the directory
+	m          *mount
+	bucket     string
+	up         atomic.Pointer[listing.Upload]
+	kernelCopy kernelCopy[listing.PartsPage] // what the kernel keeps of the directory
 }
 
 var (
@@ -110,7 +110,7 @@ func (n *uploadNode) key() uploadKey {
 // one first page and the whole listing built on it; when the listing in
 // hand was built on another first page (refreshed after the TTL, or
 // evicted and fetched again), the kernel's copy is dropped before this open
-// lets it keep anything (keptDir). So what it shows is never older than the TTL
+// lets it keep anything (kernelCopy). So what it shows is never older than the TTL
 // allows.
 func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	n.m.uploadOpened(n.bucket, n.up.Load())
@@ -122,14 +122,14 @@ func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHa
 			return nil, 0, toErrno(err)
 		}
 		if first.Truncated {
-			return &dirFile{n.streamFrom(first)}, n.kept.flags(&n.Inode, first), 0
+			return &dirFile{n.streamFrom(first)}, n.kernelCopy.flags(&n.Inode, first), 0
 		}
 		// One page is the whole listing: made whole without a request.
 		if ps, err = n.m.partList(ctx, k); err != nil {
 			return nil, 0, toErrno(err)
 		}
 	}
-	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.kept.flags(&n.Inode, ps.First), 0
+	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.kernelCopy.flags(&n.Inode, ps.First), 0
 }
 
 // streamFrom streams the parts: the first page at once, the rest (fetched
@@ -147,7 +147,7 @@ func (n *uploadNode) streamFrom(first *listing.PartsPage) fs.DirStream {
 		if ps.First != first {
 			// Built on a newer first page than the one being read: the
 			// kernel must not keep this mix.
-			n.kept.drop(&n.Inode)
+			n.kernelCopy.drop(&n.Inode)
 		}
 		return n.entries(ps.Parts), nil
 	}}

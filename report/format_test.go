@@ -25,7 +25,7 @@ func goldenReports() map[string]*Report {
 		panic(err) // the embedded table prices STANDARD
 	}
 	grouped := &Report{Time: now, By: By{Prefix: true, Depth: 1, StorageClass: true, Initiator: true}, Ages: ages, Prices: prices,
-		Requests: RequestCounts{List: 41, Other: 4}, ScanUSD: 0.0002066, Failed: 1}
+		Requests: RequestCounts{List: 41, Other: 4}, ScanUSD: 0.0002066, Failed: 1, Vanished: 3}
 	grouped.Rows = []Row{
 		{Key: Key{"alpha", "", "STANDARD", ""}, Region: "us-east-1", HasPrefix: true, Uploads: 1, Parts: 0, Bytes: 0,
 			Older: []Count{{1, 0}, {0, 0}}, Oldest: now.Add(-30 * time.Hour), Lifecycle: Coverage{CoveragePartly, 0},

@@ -58,6 +58,9 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nprices: %s\n", rep.Prices.Source())
 	fmt.Fprintf(&b, "this scan: %s (%d LIST), $%.4f\n", plural(rep.Requests.Total(), "request"), rep.Requests.List, rep.ScanUSD)
+	if rep.Vanished > 0 {
+		fmt.Fprintf(&b, "vanished: %s listed, then not found by ListParts (completed or aborted during the scan?); not counted\n", plural(rep.Vanished, "upload"))
+	}
 	if rep.Failed > 0 {
 		fmt.Fprintf(&b, "INCOMPLETE: %d of %d rows could not be listed; the total leaves them out\n", rep.Failed, len(rep.Rows))
 	}

@@ -104,7 +104,10 @@ type Report struct {
 	Rows  []Row
 	Total Row
 	// Failed counts the rows with Err.
-	Failed   int
+	Failed int
+	// Vanished counts the uploads a level listed that ListParts then did
+	// not find (vanished.go): in no row.
+	Vanished int64
 	Requests RequestCounts
 	ScanUSD  float64
 }
@@ -169,6 +172,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Total = total(rep.Rows, o.Ages, o.Prices)
+	rep.Vanished = vanishedIn(runs, o.Log)
 	if o.Requests != nil {
 		rep.Requests = o.Requests.Counts()
 	}
@@ -233,6 +237,7 @@ type targetRun struct {
 	rows    map[Key]*Row
 	err     error
 	again   bool         // walked a second time (listing.ErrStartOver)
+	gone    vanished     // its uploads gone before their parts were listed
 	counted atomic.Int64 // uploads it added to the progress
 	bytes   atomic.Int64 // and their bytes
 }
@@ -254,7 +259,7 @@ func (t *targetRun) startOver(p *Progress, log *slog.Logger) bool {
 		return false
 	}
 	log.Info("listing: the server's keys proved not URL-encoded after some had been counted: walking the bucket again", "bucket", t.Bucket)
-	t.again, t.err, t.rows = true, nil, map[Key]*Row{}
+	t.again, t.err, t.rows, t.gone = true, nil, map[Key]*Row{}, vanished{}
 	if p != nil {
 		p.uploads.Add(-t.counted.Swap(0))
 		p.bytes.Add(-t.bytes.Swap(0))
@@ -375,7 +380,8 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		<-w.sem
 		switch {
 		case err != nil && errors.Is(err, listing.ErrNotFound) && t.ctx.Err() == nil:
-			return // completed or aborted since its level was listed
+			t.vanish(u) // completed or aborted since its level was listed?
+			return
 		case err != nil:
 			t.fail(err)
 			return
