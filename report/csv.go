@@ -51,17 +51,22 @@ func (rep *Report) csvCells(c *Column, r *Row) []string {
 	case c.csvCells != nil:
 		return c.csvCells(rep, r)
 	}
-	switch v := c.value(rep, r).(type) {
+	return []string{csvOf(c.value(rep, r))}
+}
+
+// csvOf is a value's CSV cell.
+func csvOf(v any) string {
+	switch v := v.(type) {
 	case nil:
-		return []string{""}
+		return ""
 	case int64:
-		return []string{itoa(v)}
+		return itoa(v)
 	case float64:
-		return []string{usd(v)}
+		return usd(v)
 	case time.Time:
-		return []string{stamp(v)}
+		return stamp(v)
 	default:
-		return []string{fmt.Sprint(v)}
+		return fmt.Sprint(v)
 	}
 }
 

@@ -38,7 +38,13 @@ func (rep *Report) jsonValue(c *Column, r *Row) (any, bool) {
 	case c.of == reportScope && !r.Total, c.of == rowScope && r.Err != nil:
 		return nil, false
 	}
-	switch v := c.value(rep, r).(type) {
+	return jsonOf(c.value(rep, r))
+}
+
+// jsonOf is what a value is in JSON, and whether it is there at all: an
+// empty text or time is not.
+func jsonOf(v any) (any, bool) {
+	switch v := v.(type) {
 	case nil:
 		return nil, false
 	case time.Time:

@@ -86,19 +86,25 @@ func (rep *Report) samples(c *Column, r *Row, emit func(metric int, labels strin
 	case c.samples != nil:
 		c.samples(rep, r, emit)
 	default:
-		switch v := c.value(rep, r).(type) {
-		case int64:
-			emit(0, "", float64(v))
-		case int32:
-			emit(0, "", float64(v))
-		case float64:
+		if v, ok := sampleOf(c.value(rep, r)); ok {
 			emit(0, "", v)
-		case time.Time:
-			if !v.IsZero() {
-				emit(0, "", float64(v.Unix()))
-			}
 		}
 	}
+}
+
+// sampleOf is a value's sample, if it has one (a number, a time).
+func sampleOf(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	case float64:
+		return v, true
+	case time.Time:
+		return float64(v.Unix()), !v.IsZero()
+	}
+	return 0, false
 }
 
 // labels are a row's labels: its keys.
