@@ -71,17 +71,24 @@ func csvOf(v any) string {
 }
 
 // WriteCSV writes a header line, every row, then the total (record_type
-// ACCOUNT).
+// ACCOUNT), then the top uploads (record_type UPLOAD), whose own columns
+// come last in every record.
 func (rep *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write(rep.csvHeader())
+	head := rep.csvHeader()
+	extra := rep.topCSVExtra(head)
+	head = append(head, extra...)
+	cw.Write(head)
 	cs := csvColumns()
 	for _, r := range rep.lines() {
 		var rec []string
 		for _, c := range cs {
 			rec = append(rec, rep.csvCells(c, r)...)
 		}
-		cw.Write(rec)
+		cw.Write(append(rec, make([]string, len(extra))...))
+	}
+	for i := range rep.Top {
+		cw.Write(rep.topCSV(head, &rep.Top[i]))
 	}
 	cw.Flush()
 	return cw.Error()

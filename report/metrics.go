@@ -73,6 +73,7 @@ func (rep *Report) WriteMetrics(w io.Writer) error {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, g.c.Help[g.i], name)
 		rep.samples(g.c, &rep.Total, func(_ int, _ string, v float64) { fmt.Fprintf(&b, "%s %s\n", name, number(v)) })
 	}
+	rep.writeTopMetrics(&b)
 	b.WriteString("# EOF\n")
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -25,6 +25,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	if rep.Failed > 0 {
 		fmt.Fprintf(&b, "INCOMPLETE: %d of %d rows could not be listed; the total leaves them out\n", rep.Failed, len(rep.Rows))
 	}
+	rep.writeTopTable(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

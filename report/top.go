@@ -36,6 +36,7 @@ func ParseTopBy(s string) (TopBy, error) {
 
 // Upload is one in-progress upload as --top lists it.
 type Upload struct {
+	Rank                    int // 1 for the highest
 	Bucket, Region, Key, ID string
 	// Initiated is zero when the server gave no time.
 	Initiated               time.Time
@@ -159,10 +160,12 @@ func (t *top) sorted() []Upload {
 	return us
 }
 
-// topResult is the report's top uploads, each with its bucket's region.
+// topResult is the report's top uploads, each with its rank and its
+// bucket's region.
 func topResult(t *top, region func(string) string) []Upload {
 	us := t.sorted()
 	for i := range us {
+		us[i].Rank = i + 1
 		if region != nil {
 			us[i].Region = region(us[i].Bucket)
 		}

@@ -113,9 +113,10 @@ type Report struct {
 	ScanUSD  float64
 	// Elapsed is how long the walk took.
 	Elapsed time.Duration
-	// Top are the Options.Top highest-ranked uploads by TopBy, the
-	// highest first; none of a row with Err.
+	// Top are the TopN highest-ranked uploads by TopBy (Options.Top),
+	// the highest first; none of a row with Err.
 	Top   []Upload
+	TopN  int
 	TopBy TopBy
 }
 
@@ -167,7 +168,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep := &Report{Time: now, By: o.By, Ages: o.Ages, Prices: o.Prices, Elapsed: o.Now().Sub(now), Top: topResult(w.top, o.Region), TopBy: o.TopBy}
+	rep := &Report{Time: now, By: o.By, Ages: o.Ages, Prices: o.Prices, Elapsed: o.Now().Sub(now), Top: topResult(w.top, o.Region), TopN: o.Top, TopBy: o.TopBy}
 	for _, t := range runs {
 		rep.Rows = append(rep.Rows, t.result(o)...)
 	}
