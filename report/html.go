@@ -30,7 +30,7 @@ type htmlPage struct {
 	Bytes, Uploads, Parts    string
 	BytesValue, UploadsValue int64
 	Monthly                  string
-	MonthlyValue             float64
+	MonthlyValue             string
 	NoRule                   string
 	Incomplete               string
 	Requests, List, Other    int64
@@ -62,9 +62,9 @@ type htmlBar struct {
 }
 
 type htmlCell struct {
-	Text       string
-	Num, Total bool
-	Span       int
+	Text             string
+	Num, Total, Wrap bool // Wrap: a key or an ARN, broken anywhere
+	Span             int
 }
 
 type htmlUpload struct {
@@ -81,7 +81,7 @@ func (rep *Report) WriteHTML(w io.Writer) error {
 	p := htmlPage{
 		Time: rep.Time.UTC().Format("2006-01-02 15:04:05 UTC"), Stamp: stamp(rep.Time),
 		Bytes: humanBytes(t.Bytes), BytesValue: t.Bytes, Uploads: itoa(t.Uploads), UploadsValue: t.Uploads, Parts: itoa(t.Parts),
-		Monthly: "$" + dollars(t.MonthlyUSD), MonthlyValue: round(t.MonthlyUSD), NoRule: humanBytes(t.NoAbortRule.Bytes),
+		Monthly: "$" + dollars(t.MonthlyUSD), MonthlyValue: usd(t.MonthlyUSD), NoRule: humanBytes(t.NoAbortRule.Bytes),
 		Requests: rep.Requests.Total(), List: rep.Requests.List, Other: rep.Requests.Other,
 		ScanCost: fmt.Sprintf("$%.4f", rep.ScanUSD), Elapsed: rep.Elapsed.Round(time.Millisecond).String(),
 		PriceSource: rep.Prices.Source(), ListPrice: usd(rep.Prices.ListPer1000), GetPrice: usd(rep.Prices.GetPer1000),
@@ -131,7 +131,8 @@ func (rep *Report) htmlTop() ([]string, []htmlUpload) {
 	for i, l := range lines[1:] {
 		var cs []htmlCell
 		for j, c := range l {
-			cs = append(cs, htmlCell{Text: c, Num: !left[j], Span: 1})
+			wrap := lines[0][j] == "KEY" || lines[0][j] == "INITIATOR"
+			cs = append(cs, htmlCell{Text: c, Num: !left[j], Wrap: wrap, Span: 1})
 		}
 		us = append(us, htmlUpload{Cells: cs, Command: abortCommand(&rep.Top[i])})
 	}
