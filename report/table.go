@@ -64,8 +64,10 @@ func align(b *strings.Builder, lines [][]string, left []bool, keys int) {
 			switch {
 			case isErr(l) && i == keys:
 				b.WriteString(c)
-			case left[i]:
+			case left[i] && i < len(l)-1:
 				b.WriteString(c + pad)
+			case left[i]:
+				b.WriteString(c) // no trailing blanks
 			default:
 				b.WriteString(pad + c)
 			}

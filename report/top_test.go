@@ -172,3 +172,14 @@ func TestTopMemoryBound(t *testing.T) {
 		t.Error("--top 0 keeps a heap")
 	}
 }
+
+// topGoldenReport has --top 3 over rows covered, not covered and unknown,
+// with a key to escape in every format.
+func topGoldenReport() *Report {
+	b := newBuilder(time.Date(2026, 12, 2, 4, 34, 30, 0, time.UTC), DefaultAges, 3)
+	b.add("alpha", "videos/", Coverage{CoverageCovered, 7}, "videos/a \"b\",c\n.mov", 3*day, 5<<30, 500, "STANDARD")
+	b.add("alpha", "videos/", Coverage{CoverageCovered, 7}, "videos/small", 2*time.Hour, 1<<20, 1, "STANDARD")
+	b.add("beta", "db/", Coverage{Kind: CoverageNone}, "db/dump", 40*day, 5<<30, 50, "STANDARD_IA")
+	b.add("gamma", "x/", Coverage{Kind: CoverageUnknown}, "x/y", 9*day, 7<<30, 70, "GLACIER")
+	return b.report()
+}
