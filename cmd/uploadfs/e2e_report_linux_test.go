@@ -133,8 +133,8 @@ func (s *reportServer) report(t *testing.T, args ...string) result {
 // from list-parts.
 type cliRecord struct {
 	bucket, key, id, class, initiator string
-	initiated                     time.Time
-	parts, bytes                  int64
+	initiated                         time.Time
+	parts, bytes                      int64
 }
 
 // cliRecords lists every upload of buckets with the AWS CLI:

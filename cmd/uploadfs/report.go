@@ -49,6 +49,7 @@ func newReportCmd() *cobra.Command {
 		Example: `  uploadfs report
   uploadfs report --by prefix --depth 2 --by storage-class media-bucket
   uploadfs report --format openmetrics --quiet > uploadfs.prom
+  uploadfs report --format html --output report.html --top 20
   uploadfs report --glacier --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := rc.options(c, args)
