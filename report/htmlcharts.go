@@ -24,7 +24,7 @@ type htmlMap struct {
 
 type htmlBucket struct {
 	Name, Size string
-	Label      bool // its name fits on its strip
+	Label      string // on its strip, cut to fit ("": no strip)
 	X, Y, W, H float64
 }
 
@@ -89,9 +89,11 @@ func (rep *Report) treemap() htmlMap {
 	}
 	for i, b := range squarify(sizes, box{0, 0, mapW, mapH}) {
 		hb := htmlBucket{Name: printable(buckets[i]), Size: humanBytes(int64(sizes[i])), X: b.X, Y: b.Y, W: b.W, H: b.H}
-		hb.Label = b.H > 3*bucketStrip && b.W > 8*charW
+		if b.H > 3*bucketStrip && b.W > 8*charW {
+			hb.Label = clip(hb.Name+" · "+hb.Size, int((b.W-10)/charW))
+		}
 		inner := box{b.X + 1, b.Y + 1, b.W - 2, b.H - 2}
-		if hb.Label {
+		if hb.Label != "" {
 			inner.Y, inner.H = inner.Y+bucketStrip, inner.H-bucketStrip
 		}
 		m.Buckets = append(m.Buckets, hb)
@@ -123,12 +125,17 @@ func (rep *Report) area(r *Row, a box) htmlArea {
 		if float64(i+1)*lineH+4 > a.H {
 			break
 		}
-		if r := []rune(l); len(r) > fit {
-			l = string(r[:fit-1]) + "…"
-		}
-		ha.Lines = append(ha.Lines, htmlLine{l, a.X + 4, a.Y + float64(i+1)*lineH})
+		ha.Lines = append(ha.Lines, htmlLine{clip(l, fit), a.X + 4, a.Y + float64(i+1)*lineH})
 	}
 	return ha
+}
+
+// clip cuts s to n characters, the last an ellipsis where it is cut.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:max(n-1, 0)]) + "…"
+	}
+	return s
 }
 
 // Bar charts: a label column, then bars scaled to the widest.
