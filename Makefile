@@ -15,9 +15,10 @@ VERSITYGW := $(BIN)/versitygw
 
 # Debian packages: the AWS CLI (a third-party client for the end-to-end
 # tests), getfattr (attr), fusermount3 (fuse3, for non-root mounts) and
-# python3 (programs with their own signal handling, in the tests) and jq
-# (scripts reading JSON attributes, in the tests).
-APT_PACKAGES := awscli attr fuse3 python3 jq
+# python3 (programs with their own signal handling, in the tests), jq
+# (scripts reading JSON attributes, in the tests) and chromium (headless:
+# the HTML report in a real browser, in the tests).
+APT_PACKAGES := awscli attr fuse3 python3 jq chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Fuzz budgets are counts of executions, not durations: with a duration,
@@ -46,6 +47,7 @@ apt-deps:
 	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
 	command -v jq >/dev/null || missing="$$missing jq"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \
@@ -85,6 +87,7 @@ fuzz:
 	$(GO) test ./listing/internal/sdkdecode -run '^$$' -fuzz '^FuzzAbortDate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzR2Token$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./regions -run '^$$' -fuzz '^FuzzZoneRegion$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzHTMLKey$$' -fuzztime $(FUZZTIME)
 
 # bench prints uploadfs against the AWS CLI, the SDK's paginator and tmpfs,
 # measured in one run (several minutes: it creates 60,000 parts). Flags go

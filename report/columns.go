@@ -280,9 +280,14 @@ func (c *Column) cellOf(rep *Report, r *Row) string {
 	if c.cell != nil {
 		return c.cell(rep, r)
 	}
-	switch v := c.value(rep, r).(type) {
+	return rep.cellOfValue(c.unit, c.value(rep, r))
+}
+
+// cellOfValue writes v, a value of unit u, as a table cell.
+func (rep *Report) cellOfValue(u unit, v any) string {
+	switch v := v.(type) {
 	case int64:
-		if c.unit == unitBytes {
+		if u == unitBytes {
 			return humanBytes(v)
 		}
 		return fmt.Sprint(v)

@@ -51,32 +51,44 @@ func (rep *Report) csvCells(c *Column, r *Row) []string {
 	case c.csvCells != nil:
 		return c.csvCells(rep, r)
 	}
-	switch v := c.value(rep, r).(type) {
+	return []string{csvOf(c.value(rep, r))}
+}
+
+// csvOf is a value's CSV cell.
+func csvOf(v any) string {
+	switch v := v.(type) {
 	case nil:
-		return []string{""}
+		return ""
 	case int64:
-		return []string{itoa(v)}
+		return itoa(v)
 	case float64:
-		return []string{usd(v)}
+		return usd(v)
 	case time.Time:
-		return []string{stamp(v)}
+		return stamp(v)
 	default:
-		return []string{fmt.Sprint(v)}
+		return fmt.Sprint(v)
 	}
 }
 
 // WriteCSV writes a header line, every row, then the total (record_type
-// ACCOUNT).
+// ACCOUNT), then the top uploads (record_type UPLOAD), whose own columns
+// come last in every record.
 func (rep *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write(rep.csvHeader())
+	head := rep.csvHeader()
+	extra := rep.topCSVExtra(head)
+	head = append(head, extra...)
+	cw.Write(head)
 	cs := csvColumns()
 	for _, r := range rep.lines() {
 		var rec []string
 		for _, c := range cs {
 			rec = append(rec, rep.csvCells(c, r)...)
 		}
-		cw.Write(rec)
+		cw.Write(append(rec, make([]string, len(extra))...))
+	}
+	for i := range rep.Top {
+		cw.Write(rep.topCSV(head, &rep.Top[i]))
 	}
 	cw.Flush()
 	return cw.Error()

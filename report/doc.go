@@ -19,6 +19,13 @@
 //	json.go      --format json (SPEC's keys)
 //	csv.go       --format csv (Storage Lens's columns)
 //	metrics.go   --format openmetrics (node_exporter's textfile collector)
+//	top.go       --top: the bounded heap of the highest-ranked uploads
+//	topcolumns.go --top's one table of columns, and each format's share
+//	             of it (a second table, objects, records, gauges)
+//	html.go      --format html: the page's data, the abort commands
+//	htmlcharts.go the treemap's areas and the bar charts, laid out
+//	treemap.go   the squarified treemap layout
+//	html/report.html the page's template: styles and SVG inline, no script
 //	progress.go  the progress line on a terminal
 //	vanished.go  the uploads listed, then not found by ListParts: counted
 //	             and logged once
@@ -50,6 +57,10 @@
 // page, which is then held while it is handed out. Goroutines are bounded
 // too: at most Concurrency listings and Concurrency level walkers at once
 // (a walker with no spare goroutine walks a sub-level itself).
+//
+// With --top, each target keeps its N highest-ranked uploads (a heap,
+// never more than N) until it is walked whole, then merges them into the
+// report's N: at most N for each target in flight, and N.
 //
 // A bucket whose keys prove not URL-encoded only after some of its pages
 // were counted (listing.ErrStartOver: SeaweedFS claims the encoding) is

@@ -38,7 +38,13 @@ func (rep *Report) jsonValue(c *Column, r *Row) (any, bool) {
 	case c.of == reportScope && !r.Total, c.of == rowScope && r.Err != nil:
 		return nil, false
 	}
-	switch v := c.value(rep, r).(type) {
+	return jsonOf(c.value(rep, r))
+}
+
+// jsonOf is what a value is in JSON, and whether it is there at all: an
+// empty text or time is not.
+func jsonOf(v any) (any, bool) {
+	switch v := v.(type) {
 	case nil:
 		return nil, false
 	case time.Time:
@@ -54,22 +60,35 @@ func (rep *Report) jsonValue(c *Column, r *Row) (any, bool) {
 
 // writeJSON writes r as one object, its keys in the columns' order.
 func (rep *Report) writeJSON(w io.Writer, r *Row) error {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	var vs []keyValue
 	for i := range columns {
 		c := &columns[i]
-		v, ok := rep.jsonValue(c, r)
-		if !ok {
-			continue
+		if v, ok := rep.jsonValue(c, r); ok {
+			vs = append(vs, keyValue{c.JSON, v})
 		}
-		j, err := json.Marshal(v)
+	}
+	return writeObject(w, vs)
+}
+
+// keyValue is one key of a JSON object and its value.
+type keyValue struct {
+	key   string
+	value any
+}
+
+// writeObject writes vs as one object on a line, in their order.
+func writeObject(w io.Writer, vs []keyValue) error {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, kv := range vs {
+		j, err := json.Marshal(kv.value)
 		if err != nil {
 			return err
 		}
-		if b.Len() > 1 {
+		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(strconv.Quote(c.JSON) + ":")
+		b.WriteString(strconv.Quote(kv.key) + ":")
 		b.Write(j)
 	}
 	b.WriteString("}\n")
@@ -78,14 +97,14 @@ func (rep *Report) writeJSON(w io.Writer, r *Row) error {
 }
 
 // WriteJSON writes one JSON object a line: every row, then the total
-// (total: true).
+// (total: true), then the top uploads (upload: true).
 func (rep *Report) WriteJSON(w io.Writer) error {
 	for _, r := range rep.lines() {
 		if err := rep.writeJSON(w, r); err != nil {
 			return err
 		}
 	}
-	return nil
+	return rep.writeTopJSON(w)
 }
 
 // round keeps a cost to 1e-10 USD: a sum of float products carries noise

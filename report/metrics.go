@@ -73,6 +73,7 @@ func (rep *Report) WriteMetrics(w io.Writer) error {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, g.c.Help[g.i], name)
 		rep.samples(g.c, &rep.Total, func(_ int, _ string, v float64) { fmt.Fprintf(&b, "%s %s\n", name, number(v)) })
 	}
+	rep.writeTopMetrics(&b)
 	b.WriteString("# EOF\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -86,19 +87,25 @@ func (rep *Report) samples(c *Column, r *Row, emit func(metric int, labels strin
 	case c.samples != nil:
 		c.samples(rep, r, emit)
 	default:
-		switch v := c.value(rep, r).(type) {
-		case int64:
-			emit(0, "", float64(v))
-		case int32:
-			emit(0, "", float64(v))
-		case float64:
-			emit(0, "", round(v)) // a cost, rounded as in every format: 0.0001812, not 0.00018119999999999999
-		case time.Time:
-			if !v.IsZero() {
-				emit(0, "", float64(v.Unix()))
-			}
+		if v, ok := sampleOf(c.value(rep, r)); ok {
+			emit(0, "", v)
 		}
 	}
+}
+
+// sampleOf is a value's sample, if it has one (a number, a time).
+func sampleOf(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	case float64:
+		return round(v), true // a cost, rounded as in every format: 0.0001812, not 0.00018119999999999999
+	case time.Time:
+		return float64(v.Unix()), !v.IsZero()
+	}
+	return 0, false
 }
 
 // labels are a row's labels: its keys.

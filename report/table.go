@@ -13,9 +13,29 @@ import (
 // were.
 func (rep *Report) WriteTable(w io.Writer) error {
 	cols := rep.tableColumns()
-	var head []string
-	var left []bool // keys, text and times; numbers go right
-	keys := 0
+	head, left, keys := rep.tableHead(cols)
+	lines := [][]string{head}
+	for _, r := range rep.lines() {
+		lines = append(lines, rep.tableRow(cols, r))
+	}
+	var b strings.Builder
+	align(&b, lines, left, keys)
+	fmt.Fprintf(&b, "\nprices: %s\n", rep.Prices.Source())
+	fmt.Fprintf(&b, "this scan: %s (%d LIST), $%.4f\n", plural(rep.Requests.Total(), "request"), rep.Requests.List, rep.ScanUSD)
+	if rep.Vanished > 0 {
+		fmt.Fprintf(&b, "vanished: %s listed, then not found by ListParts (completed or aborted during the scan?); not counted\n", plural(rep.Vanished, "upload"))
+	}
+	if rep.Failed > 0 {
+		fmt.Fprintf(&b, "INCOMPLETE: %d of %d rows could not be listed; the total leaves them out\n", rep.Failed, len(rep.Rows))
+	}
+	rep.writeTopTable(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// tableHead is the table's header cells, whether each goes left (keys,
+// text and times; numbers go right), and how many are keys.
+func (rep *Report) tableHead(cols []*Column) (head []string, left []bool, keys int) {
 	for _, c := range cols {
 		if c.of == keyScope {
 			keys++
@@ -25,12 +45,15 @@ func (rep *Report) WriteTable(w io.Writer) error {
 			left = append(left, c.of == keyScope || c.unit == unitText || c.unit == unitTime)
 		}
 	}
-	lines := [][]string{head}
-	for _, r := range rep.lines() {
-		lines = append(lines, rep.tableRow(cols, r))
-	}
-	isErr := func(l []string) bool { return len(l) == keys+1 } // the error spans the sums' columns
-	width := make([]int, len(head))
+	return head, left, keys
+}
+
+// align writes lines as columns padded to their widest cell, left[i]
+// saying which go left. A line of keys+1 cells is an error row: its last
+// cell spans the sums' columns, and widens none (keys < 0: no such line).
+func align(b *strings.Builder, lines [][]string, left []bool, keys int) {
+	isErr := func(l []string) bool { return len(l) == keys+1 }
+	width := make([]int, len(left))
 	for _, l := range lines {
 		for i, c := range l {
 			if !isErr(l) || i < keys {
@@ -38,15 +61,16 @@ func (rep *Report) WriteTable(w io.Writer) error {
 			}
 		}
 	}
-	var b strings.Builder
 	for _, l := range lines {
 		for i, c := range l {
 			pad := strings.Repeat(" ", max(width[i]-utf8.RuneCountInString(c), 0))
 			switch {
 			case isErr(l) && i == keys:
 				b.WriteString(c)
-			case left[i]:
+			case left[i] && i < len(l)-1:
 				b.WriteString(c + pad)
+			case left[i]:
+				b.WriteString(c) // no trailing blanks
 			default:
 				b.WriteString(pad + c)
 			}
@@ -56,16 +80,6 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\nprices: %s\n", rep.Prices.Source())
-	fmt.Fprintf(&b, "this scan: %s (%d LIST), $%.4f\n", plural(rep.Requests.Total(), "request"), rep.Requests.List, rep.ScanUSD)
-	if rep.Vanished > 0 {
-		fmt.Fprintf(&b, "vanished: %s listed, then not found by ListParts (completed or aborted during the scan?); not counted\n", plural(rep.Vanished, "upload"))
-	}
-	if rep.Failed > 0 {
-		fmt.Fprintf(&b, "INCOMPLETE: %d of %d rows could not be listed; the total leaves them out\n", rep.Failed, len(rep.Rows))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // hasPrefixes reports whether any row is of a prefix.

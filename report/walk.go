@@ -87,6 +87,10 @@ type Options struct {
 	Progress *Progress
 	// Now is the report's clock; nil means time.Now.
 	Now func() time.Time
+	// Top is how many uploads the report lists by name (--top), ranked
+	// by TopBy; 0: none.
+	Top   int
+	TopBy TopBy
 	// Log, if set, is told at Info what the listing absorbed of a
 	// server's deviations (listing.Level.Notes) and which buckets were
 	// walked twice (listing.ErrStartOver): nothing was lost by either.
@@ -110,6 +114,13 @@ type Report struct {
 	Vanished int64
 	Requests RequestCounts
 	ScanUSD  float64
+	// Elapsed is how long the walk took.
+	Elapsed time.Duration
+	// Top are the TopN highest-ranked uploads by TopBy (Options.Top),
+	// the highest first; none of a row with Err.
+	Top   []Upload
+	TopN  int
+	TopBy TopBy
 }
 
 // Run walks every target and sums its uploads. It returns an error only
@@ -146,7 +157,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Progress != nil {
 		o.Progress.targets.Store(int64(len(targets)))
 	}
-	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency)}
+	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency), top: newTop(o.Top, o.TopBy)}
 	runs := make([]*targetRun, len(targets))
 	lcs := lifecycles(targets)
 	var all sync.WaitGroup
@@ -154,14 +165,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		runs[i] = &targetRun{Target: t, rows: map[Key]*Row{}, lc: lcs[i]}
+		runs[i] = &targetRun{Target: t, rows: map[Key]*Row{}, lc: lcs[i], top: newTop(o.Top, o.TopBy)}
 		w.spawn(&all, func() { w.target(ctx, runs[i]) })
 	}
 	all.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep := &Report{Time: now, By: o.By, Ages: o.Ages, Prices: o.Prices}
+	rep := &Report{Time: now, By: o.By, Ages: o.Ages, Prices: o.Prices, Elapsed: o.Now().Sub(now), Top: topResult(w.top, o.Region), TopN: o.Top, TopBy: o.TopBy}
 	for _, t := range runs {
 		rep.Rows = append(rep.Rows, t.result(o)...)
 	}
@@ -207,6 +218,7 @@ type walker struct {
 	now   time.Time
 	sem   chan struct{}
 	spare chan struct{}
+	top   *top // the targets' top uploads, each merged once walked
 }
 
 // spawn runs f on a spare goroutine if there is one, else on this one: a
@@ -235,6 +247,7 @@ type targetRun struct {
 
 	mu      sync.Mutex
 	rows    map[Key]*Row
+	top     *top // its own until walked whole: a second walk starts it over
 	err     error
 	again   bool         // walked a second time (listing.ErrStartOver)
 	gone    vanished     // its uploads gone before their parts were listed
@@ -260,6 +273,7 @@ func (t *targetRun) startOver(p *Progress, log *slog.Logger) bool {
 	}
 	log.Info("listing: the server's keys proved not URL-encoded after some had been counted: walking the bucket again", "bucket", t.Bucket)
 	t.again, t.err, t.rows, t.gone = true, nil, map[Key]*Row{}, vanished{}
+	t.top.reset()
 	if p != nil {
 		p.uploads.Add(-t.counted.Swap(0))
 		p.bytes.Add(-t.bytes.Swap(0))
@@ -287,6 +301,9 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 		t.cancel(nil)
 	}
 	<-t.lc.ready
+	if t.err == nil {
+		w.top.merge(t.top)
+	}
 	if w.o.Progress != nil {
 		w.o.Progress.done.Add(1)
 	}
@@ -396,6 +413,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		}
 		r.add(up, w.now, w.o.Ages)
 		t.mu.Unlock()
+		t.top.add(newUpload(t.Bucket, u, up, w.o.Prices))
 		if p := w.o.Progress; p != nil {
 			p.uploads.Add(1)
 			p.bytes.Add(up.bytes)

@@ -198,24 +198,25 @@ func TestHelpNamesManual(t *testing.T) {
 	}
 }
 
-// TestDocsReportColumns holds docs/report.md's column table to the
-// report's one table of columns (report.Columns): every column has its
-// line, named as the table header, the JSON key, the CSV columns and the
-// metrics (or labels) name it, and every line there is a column.
-func TestDocsReportColumns(t *testing.T) {
-	const page = "docs/report.md"
+// docColumn is a line of a column table of docs/report.md: the
+// backquoted names in its table, json, csv and openmetrics cells.
+type docColumn struct {
+	line  int
+	names [4][]string
+}
+
+// readColumnTable reads the column table of page under header, by the
+// name in its first cell.
+func readColumnTable(t *testing.T, page, header string) map[string]docColumn {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(page)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	type docColumn struct {
-		line  int
-		names [4][]string // table, json, csv, openmetrics: the backquoted names
-	}
 	doc := map[string]docColumn{}
 	in := false
 	for i, row := range strings.Split(string(b), "\n") {
-		if row == "| column | table | json | csv | openmetrics |" {
+		if row == header {
 			in = true
 			continue
 		}
@@ -243,28 +244,65 @@ func TestDocsReportColumns(t *testing.T) {
 		doc[name] = c
 	}
 	if len(doc) == 0 {
-		t.Fatalf("%s has no column table (the header \"| column | table | json | csv | openmetrics |\")", page)
+		t.Fatalf("%s has no column table (the header %q)", page, header)
 	}
-	formats := [4]string{"table", "json", "csv", "openmetrics"}
+	return doc
+}
+
+// checkColumnTable holds doc to the columns, each by its name and its
+// names in the four formats.
+func checkColumnTable(t *testing.T, page string, doc map[string]docColumn, names []string, formats [][4][]string) {
+	t.Helper()
+	kinds := [4]string{"table", "json", "csv", "openmetrics"}
 	seen := map[string]bool{}
-	for _, c := range report.Columns() {
-		seen[c.Name] = true
-		d, ok := doc[c.Name]
+	for i, name := range names {
+		seen[name] = true
+		d, ok := doc[name]
 		if !ok {
-			t.Errorf("%s: no line for the report column %q in the column table", page, c.Name)
+			t.Errorf("%s: no line for the column %q in its column table", page, name)
 			continue
 		}
-		for f, want := range [4][]string{nonEmpty(c.Header), nonEmpty(c.JSON), c.CSV, c.Metric} {
+		for f, want := range formats[i] {
 			if !slices.Equal(d.names[f], want) {
-				t.Errorf("%s:%d: the column %q is %q in --format %s, the docs say %q", page, d.line, c.Name, want, formats[f], d.names[f])
+				t.Errorf("%s:%d: the column %q is %q in --format %s, the docs say %q", page, d.line, name, want, kinds[f], d.names[f])
 			}
 		}
 	}
 	for name, d := range doc {
 		if !seen[name] {
-			t.Errorf("%s:%d: %q is no report column: a stale line, remove it", page, d.line, name)
+			t.Errorf("%s:%d: %q is no column: a stale line, remove it", page, d.line, name)
 		}
 	}
+}
+
+// TestDocsReportColumns holds docs/report.md's column table to the
+// report's one table of columns (report.Columns): every column has its
+// line, named as the table header, the JSON key, the CSV columns and the
+// metrics (or labels) name it, and every line there is a column.
+func TestDocsReportColumns(t *testing.T) {
+	const page = "docs/report.md"
+	doc := readColumnTable(t, page, "| column | table | json | csv | openmetrics |")
+	var names []string
+	var formats [][4][]string
+	for _, c := range report.Columns() {
+		names = append(names, c.Name)
+		formats = append(formats, [4][]string{nonEmpty(c.Header), nonEmpty(c.JSON), c.CSV, c.Metric})
+	}
+	checkColumnTable(t, page, doc, names, formats)
+}
+
+// TestDocsTopColumns holds docs/report.md's table of --top's columns to
+// report.TopColumns in the same way.
+func TestDocsTopColumns(t *testing.T) {
+	const page = "docs/report.md"
+	doc := readColumnTable(t, page, "| upload column | table | json | csv | openmetrics |")
+	var names []string
+	var formats [][4][]string
+	for _, c := range report.TopColumns() {
+		names = append(names, c.Name)
+		formats = append(formats, [4][]string{nonEmpty(c.Header), nonEmpty(c.JSON), nonEmpty(c.CSV), nonEmpty(c.Metric)})
+	}
+	checkColumnTable(t, page, doc, names, formats)
 }
 
 // nonEmpty is s as a list of one name, none when "".

@@ -132,9 +132,9 @@ func (s *reportServer) report(t *testing.T, args ...string) result {
 // cliUpload is one upload as the AWS CLI lists it, with its parts summed
 // from list-parts.
 type cliRecord struct {
-	bucket, key, class, initiator string
-	initiated                     time.Time
-	parts, bytes                  int64
+	bucket, key, id, class, initiator string
+	initiated                         time.Time
+	parts, bytes                      int64
 }
 
 // cliRecords lists every upload of buckets with the AWS CLI:
@@ -154,7 +154,7 @@ func cliRecords(t *testing.T, at *gateway, buckets []string) []cliRecord {
 		for _, u := range lm.Uploads {
 			var lp struct{ Parts []cliPart }
 			at.aws(t, &lp, "s3api", "list-parts", "--bucket", b, "--key", u.Key, "--upload-id", u.UploadId)
-			r := cliRecord{bucket: b, key: u.Key, class: u.StorageClass, initiator: u.Initiator.ID, initiated: u.Initiated, parts: int64(len(lp.Parts))}
+			r := cliRecord{bucket: b, key: u.Key, id: u.UploadId, class: u.StorageClass, initiator: u.Initiator.ID, initiated: u.Initiated, parts: int64(len(lp.Parts))}
 			for _, p := range lp.Parts {
 				r.bytes += p.Size
 			}

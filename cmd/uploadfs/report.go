@@ -30,9 +30,15 @@ type reportConfig struct {
 	Format      string
 	Quiet       bool
 	Concurrency int
+	// Top is --top: how many uploads to list by name (0: none); TopBy is
+	// --top-by (bytes, age or cost).
+	Top   int
+	TopBy string
+	// Output is --output: the file to write ("": stdout).
+	Output string
 }
 
-var reportFormats = []string{"table", "json", "csv", "openmetrics"}
+var reportFormats = []string{"table", "json", "csv", "openmetrics", "html"}
 
 func newReportCmd() *cobra.Command {
 	c := &config{Timeout: fsnode.DefaultTimeout}
@@ -43,6 +49,7 @@ func newReportCmd() *cobra.Command {
 		Example: `  uploadfs report
   uploadfs report --by prefix --depth 2 --by storage-class media-bucket
   uploadfs report --format openmetrics --quiet > uploadfs.prom
+  uploadfs report --format html --output report.html --top 20
   uploadfs report --glacier --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := rc.options(c, args)
@@ -64,7 +71,10 @@ func newReportCmd() *cobra.Command {
 	a.in("age")
 	fs.StringArrayVar(&rc.Prices, "price", nil, "CLASS=USD_PER_GB_MONTH: override the embedded price of a storage class (repeatable)")
 	a.in("price")
-	a.str(&rc.Format, "format", "table", "table, json (one object a line), csv or openmetrics")
+	a.str(&rc.Format, "format", "table", "table, json (one object a line), csv, openmetrics or html (one self-contained page)")
+	a.str(&rc.Output, "output", "", "write the report to this file instead of stdout (replaced whole once written)")
+	a.num(&rc.Top, "top", 0, "also list the N uploads that rank highest by --top-by, by name")
+	a.str(&rc.TopBy, "top-by", "bytes", "with --top: bytes (largest first), age (oldest first) or cost (costliest a month first)")
 	a.boolean(&rc.Quiet, "quiet", "q", "no progress on stderr")
 	a.num(&rc.Concurrency, "concurrency", report.DefaultConcurrency, "listings at once (levels and upload part listings)")
 	a.group = groupProcess
@@ -77,7 +87,8 @@ func newReportCmd() *cobra.Command {
 // report.Options (without the lister, which needs the connection).
 func (rc *reportConfig) options(c *config, args []string) (report.Options, error) {
 	var o report.Options
-	if err := c.checkConnection(); err != nil {
+	var err error
+	if err = c.checkConnection(); err != nil {
 		return o, err
 	}
 	if !slices.Contains(reportFormats, rc.Format) {
@@ -124,6 +135,16 @@ func (rc *reportConfig) options(c *config, args []string) (report.Options, error
 		return o, fmt.Errorf("%w: --concurrency must be positive", errUsage)
 	}
 	o.Concurrency = rc.Concurrency
+	if rc.Top < 0 {
+		return o, fmt.Errorf("%w: --top must not be negative", errUsage)
+	}
+	o.Top = rc.Top
+	if o.TopBy, err = report.ParseTopBy(rc.TopBy); err != nil {
+		return o, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if rc.Format == "html" && o.Ages == nil {
+		o.Ages = report.HTMLAges
+	}
 	for _, arg := range args {
 		t, err := parseTarget(arg, c.Glacier)
 		if err != nil {
@@ -191,17 +212,7 @@ func runReport(c *config, rc *reportConfig, o report.Options, stdout io.Writer) 
 	if err != nil {
 		return explain(err, c, "")
 	}
-	switch rc.Format {
-	case "json":
-		err = rep.WriteJSON(stdout)
-	case "csv":
-		err = rep.WriteCSV(stdout)
-	case "openmetrics":
-		err = rep.WriteMetrics(stdout)
-	default:
-		err = rep.WriteTable(stdout)
-	}
-	if err != nil {
+	if err := rc.write(rep, stdout); err != nil {
 		return err
 	}
 	if rep.Failed > 0 {
