@@ -1,0 +1,33 @@
+package s3server
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// StartT starts a server for a test, with the given buckets, and closes it
+// when the test ends. A server that does not start fails the test.
+func StartT(t testing.TB, buckets ...string) *Server {
+	t.Helper()
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	CreateBuckets(t, s.Client(), buckets...)
+	return s
+}
+
+// CreateBuckets creates buckets through c, a client of any S3 server (this
+// one, a proxy in front of it, versitygw), and fails the test if one
+// cannot be created.
+func CreateBuckets(t testing.TB, c *s3.Client, buckets ...string) {
+	t.Helper()
+	for _, b := range buckets {
+		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatalf("create bucket %s: %v", b, err)
+		}
+	}
+}
