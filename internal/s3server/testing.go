@@ -31,3 +31,9 @@ func CreateBuckets(t testing.TB, c *s3.Client, buckets ...string) {
 		}
 	}
 }
+
+// Via returns a client like c that sends its requests to url: a proxy in
+// front of c's server.
+func Via(c *s3.Client, url string) *s3.Client {
+	return s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(url) })
+}
