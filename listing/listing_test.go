@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/internal/s3server"
@@ -18,18 +17,7 @@ import (
 // server starts an in-process gofakes3 with the given buckets.
 func server(t *testing.T, buckets ...string) *s3.Client {
 	t.Helper()
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c := srv.Client()
-	for _, b := range buckets {
-		if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return c
+	return s3server.StartT(t, buckets...).Client()
 }
 
 func upload(t *testing.T, c *s3.Client, bucket, key string, parts ...int32) string {
