@@ -37,3 +37,12 @@ func CreateBuckets(t testing.TB, c *s3.Client, buckets ...string) {
 func Via(c *s3.Client, url string) *s3.Client {
 	return s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(url) })
 }
+
+// OddKeys returns keys whose listing trips servers and encoders: keys that
+// are also a level's name (videos, a), two uploads of one key (a), keys
+// that sort just before the delimiter (a!, a.b), a space, a plus sign and
+// an escape (%41) in a key and in a level's name.
+func OddKeys() []string {
+	return []string{"a!", "a.b", "a/2026/x", "a", "a", "a/x.bin", "videos", "videos/clip.mp4", "with space/z.bin",
+		"odd+key%41.bin", "p%41q/r.bin", "top.bin", "a/b/y.bin"}
+}
