@@ -20,6 +20,20 @@ func server(t *testing.T, buckets ...string) *s3.Client {
 	return s3server.StartT(t, buckets...).Client()
 }
 
+// bucketNames lists the buckets l sees, by name.
+func bucketNames(t *testing.T, l *listing.S3) []string {
+	t.Helper()
+	bs, err := l.Buckets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range bs {
+		names = append(names, b.Name)
+	}
+	return names
+}
+
 func upload(t *testing.T, c *s3.Client, bucket, key string, parts ...int32) string {
 	t.Helper()
 	id, err := s3server.CreateUpload(context.Background(), c, bucket, key, parts, func(n int32) int { return int(n) * 10 })
@@ -218,15 +232,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestBuckets(t *testing.T) {
-	c := server(t, "zeta", "alpha", "mid")
-	bs, err := listing.NewS3(c).Buckets(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, b := range bs {
-		names = append(names, b.Name)
-	}
+	names := bucketNames(t, listing.NewS3(server(t, "zeta", "alpha", "mid")))
 	if !slices.Equal(names, []string{"alpha", "mid", "zeta"}) {
 		t.Fatalf("buckets %v", names)
 	}

@@ -31,14 +31,7 @@ func r2Proxy(t *testing.T, fault faultproxy.Fault) (*faultproxy.Proxy, *s3.Clien
 // SDK's token alone ends the listing after the first page).
 func TestR2BucketPages(t *testing.T) {
 	p, c := r2Proxy(t, faultproxy.R2Buckets)
-	bs, err := listing.NewS3(c).Buckets(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, b := range bs {
-		names = append(names, b.Name)
-	}
+	names := bucketNames(t, listing.NewS3(c))
 	if want := []string{"alpha", "bravo", "charlie", "delta", "echo"}; !slices.Equal(names, want) {
 		t.Fatalf("buckets %v, want %v", names, want)
 	}
