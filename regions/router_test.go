@@ -32,9 +32,7 @@ func world(t *testing.T) (*regionproxy.World, *regions.Router, *logs) {
 	t.Cleanup(w.Close)
 	for region, bucket := range map[string]string{"us-east-1": "east", "eu-west-1": "west", "ap-south-1": "south"} {
 		c := w.Servers[region].Client()
-		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-			t.Fatal(err)
-		}
+		s3server.CreateBuckets(t, c, bucket)
 		if _, err := s3server.CreateUpload(t.Context(), c, bucket, "k", []int32{1}, func(int32) int { return 10 }); err != nil {
 			t.Fatal(err)
 		}
