@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -43,7 +44,7 @@ func kernelCache(t *testing.T, pageSize int32) {
 		logs.mu.Lock()
 		logs.b.Reset()
 		logs.mu.Unlock()
-		parts = strings.Count(mustSh(t, "ls "+dir), "\n")
+		parts = strings.Count(shelltest.Sh(t, "ls "+dir), "\n")
 		logs.mu.Lock()
 		defer logs.mu.Unlock()
 		for _, l := range strings.Split(logs.b.String(), "\n") {
@@ -71,7 +72,7 @@ func kernelCache(t *testing.T, pageSize int32) {
 	// Refreshed by a lookup, while the kernel holds the old listing.
 	addPart(51)
 	time.Sleep(ttl + 200*time.Millisecond)
-	mustSh(t, "stat "+join(dir, "00051")+" >/dev/null")
+	shelltest.Sh(t, "stat "+join(dir, "00051")+" >/dev/null")
 	if parts, _ := ls(); parts != 51 {
 		t.Fatalf("ls after a lookup refreshed the listing: %d parts, want 51", parts)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -265,13 +266,13 @@ func TestBucketDeletedWhileMounted(t *testing.T) {
 	createBucket(t, c, "doomed")
 	oneUpload(t, c, "keep", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"doomed", "keep"}, TTL: 200 * time.Millisecond})
-	mustSh(t, "ls "+join(mnt, "doomed"))
+	shelltest.Sh(t, "ls "+join(mnt, "doomed"))
 	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("doomed")}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond)
 	expectErr(t, "ls "+join(mnt, "doomed"), "No such file or directory")
-	if got := mustSh(t, "ls "+join(mnt, "keep")); got != "k\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "keep")); got != "k\n" {
 		t.Fatalf("other bucket: %q", got)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -117,40 +116,5 @@ func startProxy(t *testing.T, url string) *faultproxy.Proxy {
 	t.Cleanup(p.Close)
 	return p
 }
-
-// sh runs a shell command line the way a user would and returns its
-// combined output and exit error.
-func sh(t *testing.T, cmdline string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "sh", "-c", cmdline).CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("%s: hung", cmdline)
-	}
-	return string(out), err
-}
-
-// mustSh is sh for commands that must succeed.
-func mustSh(t *testing.T, cmdline string) string {
-	t.Helper()
-	out, err := sh(t, cmdline)
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", cmdline, err, out)
-	}
-	return out
-}
-
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("UPLOADFS_E2E") != "" {
-			t.Fatalf("%s is not installed (make test installs it)", name)
-		}
-		t.Skipf("%s is not installed; make test installs it", name)
-	}
-}
-
-func quote(p string) string { return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'" }
 
 func join(elem ...string) string { return filepath.Join(elem...) }

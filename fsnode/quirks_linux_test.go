@@ -9,6 +9,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -44,8 +45,8 @@ func TestServerQuirks(t *testing.T) {
 		mnt, logs := quirkMount(t, srv, quirk, "qrk", 3) // every level pages, and their markers matter
 		// The recipe for old uploads first, on a fresh mount: no part
 		// listing in hand yet.
-		old := mustSh(t, "cd "+mnt+" && find qrk -mindepth 2 -type d -mtime +1 | wc -l")
-		files := mustSh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort | md5sum")
+		old := shelltest.Sh(t, "cd "+mnt+" && find qrk -mindepth 2 -type d -mtime +1 | wc -l")
+		files := shelltest.Sh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort | md5sum")
 		return files, old, logs.lines()
 	}
 	want, wantOld, _ := tree(faultproxy.None)
@@ -94,7 +95,7 @@ func TestNoInitiatedInWaves(t *testing.T) {
 	p := newSlowProxy(t, quirk.URL, 20*time.Millisecond)
 	const workers = 16
 	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"nin"}, Prefetch: workers})
-	if n := strings.Count(mustSh(t, "cd "+join(mnt, "nin")+" && ls -l u/*"), "total"); n != keys {
+	if n := strings.Count(shelltest.Sh(t, "cd "+join(mnt, "nin")+" && ls -l u/*"), "total"); n != keys {
 		t.Fatalf("ls -l listed %d key directories, want %d", n, keys)
 	}
 	waves, inFlight := p.Waves()
@@ -102,7 +103,7 @@ func TestNoInitiatedInWaves(t *testing.T) {
 	if waves*4 > keys || inFlight > workers+2 {
 		t.Fatalf("%d waves, %d at once: want a quarter of %d or fewer, at most %d at once", waves, inFlight, keys, workers+2)
 	}
-	if got := mustSh(t, "cd "+join(mnt, "nin")+" && find u -mindepth 2 -type d -mtime +1 | wc -l"); got != fmt.Sprintf("%d\n", keys) {
+	if got := shelltest.Sh(t, "cd "+join(mnt, "nin")+" && find u -mindepth 2 -type d -mtime +1 | wc -l"); got != fmt.Sprintf("%d\n", keys) {
 		t.Fatalf("upload directories older than a day: %s, want %d", got, keys)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -136,7 +137,7 @@ func TestHarmlessSignalsNoEINTR(t *testing.T) {
 	walkBucket(t, srv)
 	p := newSlowProxy(t, srv.URL, 50*time.Millisecond)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(through(srv.Client(), p)), Buckets: []string{"walk"}, TTL: 300 * time.Millisecond})
-	paths := strings.Fields(mustSh(t, "find "+join(mnt, "walk")+" -mindepth 3 -maxdepth 3 -type d | head -12"))
+	paths := strings.Fields(shelltest.Sh(t, "find "+join(mnt, "walk")+" -mindepth 3 -maxdepth 3 -type d | head -12"))
 	if len(paths) != 12 {
 		t.Fatalf("found %d upload directories, want 12", len(paths))
 	}
@@ -236,7 +237,7 @@ func TestCtrlCOnHungServer(t *testing.T) {
 // A Python program whose SIGALRM timer has already used the request's one
 // INTERRUPT still ends at once on Ctrl-C, with KeyboardInterrupt.
 func TestCtrlCAfterTimerSignal(t *testing.T) {
-	requireTool(t, "python3")
+	shelltest.Need(t, "python3")
 	b := hungBed(t)
 	py := exec.Command("python3", "-c", `
 import os, signal, sys

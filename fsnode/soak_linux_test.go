@@ -15,6 +15,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -22,7 +23,7 @@ import (
 // connections: every walker sees the same tree, and after unmount the
 // goroutines and the heap are back where they were.
 func TestSoak(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	srv := startServer(t)
 	if err := demo.Seed(t.Context(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
@@ -70,14 +71,14 @@ func TestSoak(t *testing.T) {
 	walkers := []func() (string, error){}
 	for range 3 {
 		walkers = append(walkers, func() (string, error) {
-			out, err := sh(t, "find "+dir+" -mindepth 1 -printf '%P %s %i %m\\n' | LC_ALL=C sort")
+			out, err := shelltest.Run(t, "find "+dir+" -mindepth 1 -printf '%P %s %i %m\\n' | LC_ALL=C sort")
 			return "find:" + out, err
 		})
 		walkers = append(walkers, func() (string, error) { return walkGo(dir) })
 	}
 	for range 2 {
 		walkers = append(walkers, func() (string, error) {
-			out, err := sh(t, "cd "+dir+" && getfattr -R -d . 2>&1 | LC_ALL=C sort")
+			out, err := shelltest.Run(t, "cd "+dir+" && getfattr -R -d . 2>&1 | LC_ALL=C sort")
 			return "getfattr:" + out, err
 		})
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // OpenStack Swift's s3api (faultproxy.Swift), mounted: the level videos/
@@ -24,8 +25,8 @@ func TestSwiftTree(t *testing.T) {
 	}
 	tree := func(quirk faultproxy.Fault, pageSize int32) (string, string, []string) {
 		mnt, logs := quirkMount(t, srv, quirk, "swf", pageSize)
-		videos := mustSh(t, "cd "+mnt+"/swf/videos && find . -mindepth 1 -maxdepth 1 -printf '%y %P\\n' | LC_ALL=C sort")
-		files := mustSh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort")
+		videos := shelltest.Sh(t, "cd "+mnt+"/swf/videos && find . -mindepth 1 -maxdepth 1 -printf '%y %P\\n' | LC_ALL=C sort")
+		files := shelltest.Sh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort")
 		return files, videos, logs.lines()
 	}
 	// The tree in one page a level (gofakes3 drops the common prefixes
