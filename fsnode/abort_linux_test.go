@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -35,7 +36,7 @@ type abortBed struct {
 
 func newAbortBed(t *testing.T, allow bool) *abortBed {
 	t.Helper()
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	b := &abortBed{c: srv.Client(), logs: &syncBuffer{}}
 	srv.Clock.Backdate(72 * time.Hour)
 	var ids []string
@@ -44,9 +45,9 @@ func newAbortBed(t *testing.T, allow bool) *abortBed {
 	}
 	srv.Clock.Backdate(0)
 	young := "a/young.bin/" + oneUpload(t, b.c, "abt", "a/young.bin", 2)
-	p := startProxy(t, srv.URL)
+	p := faultproxy.NewT(t, srv.URL)
 	b.proxy = p
-	b.mnt = mountTest(t, Options{Lister: listing.NewS3(through(b.c, p)), Buckets: []string{"abt"}, AllowAbort: allow,
+	b.mnt = mountTest(t, Options{Lister: listing.NewS3(s3server.Via(b.c, p.URL)), Buckets: []string{"abt"}, AllowAbort: allow,
 		Logger: slog.New(slog.NewTextHandler(b.logs, nil))})
 	for _, id := range ids {
 		b.old = append(b.old, join(b.mnt, "abt", id))

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -29,7 +30,7 @@ func TestUploadDirCachedByKernel(t *testing.T) {
 }
 
 func kernelCache(t *testing.T, pageSize int32) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	id := oneUpload(t, c, "kcache", "big", 50)
 	logs := &syncBuffer{}

@@ -48,7 +48,7 @@ func expectErr(t *testing.T, cmdline, msg string) {
 }
 
 func TestMissingBucket(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	oneUpload(t, srv.Client(), "real", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(srv.Client()), Buckets: []string{"nope", "real"}})
 	if got := shelltest.Sh(t, "ls "+mnt); got != "nope\nreal\n" {
@@ -73,7 +73,7 @@ func TestAccessDenied(t *testing.T) {
 }
 
 func TestServerGoneGivesEIO(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	oneUpload(t, srv.Client(), "bkt", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(srv.Client()), Buckets: []string{"bkt"}})
 	srv.Close()
@@ -87,7 +87,7 @@ func TestServerGoneGivesEIO(t *testing.T) {
 // parts is simply gone: ENOENT, not EIO. (With prefetching, its parts may
 // have been fetched with the key's listing and are shown for the TTL.)
 func TestUploadAbortedAfterListing(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	id := oneUpload(t, c, "bkt", "k", 2)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Prefetch: -1})
@@ -135,7 +135,7 @@ func TestNoRequestPerEntry(t *testing.T) {
 
 // After the TTL, a listing is read again and shows new uploads.
 func TestTTLRefresh(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	first := oneUpload(t, c, "bkt", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), TTL: 300 * time.Millisecond})

@@ -63,13 +63,13 @@ const faultParts = 2500
 
 func newFaultBed(t *testing.T, o Options) *faultBed {
 	t.Helper()
-	b := &faultBed{srv: startServer(t), logs: &syncBuffer{}}
+	b := &faultBed{srv: s3server.StartT(t), logs: &syncBuffer{}}
 	c := b.srv.Client()
 	id := oneUpload(t, c, "bkt", "big", faultParts)
 	oneUpload(t, c, "bkt", "dir/small", 3)
-	p := startProxy(t, b.srv.URL)
+	p := faultproxy.NewT(t, b.srv.URL)
 	b.proxy = p
-	o.Lister = listing.NewS3(through(c, p))
+	o.Lister = listing.NewS3(s3server.Via(c, p.URL))
 	o.Buckets = []string{"bkt"}
 	o.Logger = slog.New(slog.NewTextHandler(b.logs, nil))
 	b.mnt = mountTest(t, o)
@@ -260,7 +260,7 @@ func TestFailingLevelIsNotAStorm(t *testing.T) {
 // A bucket deleted while mounted disappears (ENOENT) once its listing
 // expires; the rest of the mount is unaffected.
 func TestBucketDeletedWhileMounted(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	ctx := context.Background()
 	createBucket(t, c, "doomed")
@@ -275,9 +275,4 @@ func TestBucketDeletedWhileMounted(t *testing.T) {
 	if got := shelltest.Sh(t, "ls "+join(mnt, "keep")); got != "k\n" {
 		t.Fatalf("other bucket: %q", got)
 	}
-}
-
-// through returns a client like c that sends its requests through p.
-func through(c *s3.Client, p *faultproxy.Proxy) *s3.Client {
-	return s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
 }

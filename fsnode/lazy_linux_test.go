@@ -20,7 +20,7 @@ import (
 // returns the 2,600-part upload's directory, already looked up.
 func bigUpload(t *testing.T) (*s3server.Server, string) {
 	t.Helper()
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	if err := demo.Seed(t.Context(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
@@ -15,7 +16,7 @@ import (
 // the first page does not cover lists the level.
 func TestLevelFirstNames(t *testing.T) {
 	shelltest.Need(t, "python3")
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	createBucket(t, c, "wide")
 	const n = 2500
@@ -26,8 +27,8 @@ func TestLevelFirstNames(t *testing.T) {
 	if err := s3server.StartUploads(t.Context(), c, "wide", keys); err != nil {
 		t.Fatal(err)
 	}
-	p := startProxy(t, srv.URL) // counts the requests
-	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"wide"}, Prefetch: -1})
+	p := faultproxy.NewT(t, srv.URL) // counts the requests
+	mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(c, p.URL)), Buckets: []string{"wide"}, Prefetch: -1})
 	dir := join(mnt, "wide", "uploads")
 	shelltest.Sh(t, "stat "+dir+" >/dev/null") // the bucket's top level
 	before, _ := p.Stats()

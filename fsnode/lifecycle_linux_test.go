@@ -12,6 +12,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/regionproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -28,9 +29,9 @@ var lifecycleBuckets = []string{"wide", "some", "none", "denied"}
 
 func newLifecycleBed(t *testing.T) *lifecycleBed {
 	t.Helper()
-	srv := startServer(t)
-	front := startLifecycleFront(t, srv.URL)
-	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(front.URL) })
+	srv := s3server.StartT(t)
+	front := faultproxy.NewLifecycleT(t, srv.URL)
+	c := s3server.Via(srv.Client(), front.URL)
 	for _, b := range lifecycleBuckets {
 		oneUpload(t, c, b, "logs/app.log", 2)
 	}
@@ -41,18 +42,6 @@ func newLifecycleBed(t *testing.T) *lifecycleBed {
 	b.mnt = mountTest(t, Options{Lister: listing.NewS3(c), TTL: time.Minute,
 		Now: func() time.Time { return time.Now().Add(time.Duration(b.clock.Load())) }})
 	return b
-}
-
-// startLifecycleFront puts the lifecycle front in front of url, closed when
-// the test ends.
-func startLifecycleFront(t *testing.T, url string) *faultproxy.Lifecycle {
-	t.Helper()
-	front, err := faultproxy.NewLifecycle(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
-	return front
 }
 
 func (b *lifecycleBed) requests() int {
@@ -156,12 +145,12 @@ func TestLifecycleFetchedOncePerTTL(t *testing.T) {
 func TestDirectoryBucketComputedAbortDate(t *testing.T) {
 	shelltest.Need(t, "getfattr")
 	const bucket = "data--use1-az4--x-s3"
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	direct := s3.New(srv.Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
 	createBucket(t, direct, bucket)
 	covered := oneUpload(t, direct, bucket, "logs/a.bin", 1)
 	uncovered := oneUpload(t, direct, bucket, "k1", 1)
-	front := startLifecycleFront(t, srv.URL)
+	front := faultproxy.NewLifecycleT(t, srv.URL)
 	front.SetRules(bucket, faultproxy.AbortRule("logs-2d", "logs/", 2))
 	rp, err := regionproxy.New(map[string]string{"us-east-1": front.URL})
 	if err != nil {

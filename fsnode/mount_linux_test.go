@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/demo"
-	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -80,22 +79,11 @@ func mountTest(t *testing.T, o Options) string {
 // seeded starts a demo server with the demo tree and mounts it.
 func seeded(t *testing.T) (*s3server.Server, string) {
 	t.Helper()
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	if err := demo.Seed(context.Background(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
 	}
 	return srv, mountTest(t, Options{Lister: listing.NewS3(srv.Client())})
-}
-
-// startServer starts an in-process S3 server, closed when the test ends.
-func startServer(t *testing.T) *s3server.Server {
-	t.Helper()
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
 }
 
 // createBucket creates bucket; one that exists already is no error.
@@ -104,17 +92,6 @@ func createBucket(t *testing.T, c *s3.Client, bucket string) {
 	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: &bucket}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyExists") {
 		t.Fatal(err)
 	}
-}
-
-// startProxy puts a fault proxy in front of url, closed when the test ends.
-func startProxy(t *testing.T, url string) *faultproxy.Proxy {
-	t.Helper()
-	p, err := faultproxy.New(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
 }
 
 func join(elem ...string) string { return filepath.Join(elem...) }

@@ -44,7 +44,7 @@ func walkBucket(t *testing.T, srv *s3server.Server) {
 // A walk with prefetching sees exactly what a walk without it sees, with
 // no more than the bound of requests at once.
 func TestPrefetchSameResult(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	// (Directory times are the mount's start, so only files show theirs.)
 	find := func(mnt string) string {
@@ -71,11 +71,11 @@ func TestPrefetchSameResult(t *testing.T) {
 // another into a few: counted as waves of requests at the proxy (a request
 // that starts while none is in flight begins a wave), not timed.
 func TestPrefetchMakesWalksFast(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	walk := func(prefetch int) (waves, inFlight int) {
 		p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
-		mnt := mountTest(t, Options{Lister: listing.NewS3(through(srv.Client(), p)), Buckets: []string{"walk"}, Prefetch: prefetch})
+		mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(srv.Client(), p.URL)), Buckets: []string{"walk"}, Prefetch: prefetch})
 		shelltest.Sh(t, "find "+join(mnt, "walk")+" -type f -printf '%s\\n' >/dev/null")
 		return p.Waves()
 	}
@@ -93,7 +93,7 @@ func TestPrefetchMakesWalksFast(t *testing.T) {
 // listed. Counted in waves, as above. `ls -l` of the level, which goes
 // into no upload, prefetches nothing.
 func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	createBucket(t, c, "wide")
 	keys := make([]string, 150)
@@ -112,7 +112,7 @@ func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 			}
 			return faultproxy.Slow
 		})
-		l := listing.NewS3(through(c, p))
+		l := listing.NewS3(s3server.Via(c, p.URL))
 		l.PageSize = 25 // the level streams: a first page, then the rest
 		// A cache of 32 listings: a window of 8, far below the level's 150.
 		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"wide"}, Prefetch: prefetch, CacheEntries: 32})
@@ -136,10 +136,10 @@ func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 
 // Unmounting in the middle of a prefetch leaves nothing running.
 func TestPrefetchStopsAtUnmount(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	p := newSlowProxy(t, srv.URL, 200*time.Millisecond)
-	c := through(srv.Client(), p)
+	c := s3server.Via(srv.Client(), p.URL)
 	settle()
 	before := runtime.NumGoroutine()
 	dir := t.TempDir()
@@ -175,7 +175,7 @@ func TestPrefetchStopsAtUnmount(t *testing.T) {
 // url.
 func newSlowProxy(t *testing.T, url string, delay time.Duration) *faultproxy.Proxy {
 	t.Helper()
-	p := startProxy(t, url)
+	p := faultproxy.NewT(t, url)
 	p.SlowBy = delay
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.Slow })
 	return p

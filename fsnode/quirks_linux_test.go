@@ -17,9 +17,9 @@ import (
 // in pages of pageSize, and returns the mount and its log.
 func quirkMount(t *testing.T, srv *s3server.Server, quirk faultproxy.Fault, bucket string, pageSize int32) (string, *syncBuffer) {
 	t.Helper()
-	p := startProxy(t, srv.URL)
+	p := faultproxy.NewT(t, srv.URL)
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
-	l := listing.NewS3(through(srv.Client(), p))
+	l := listing.NewS3(s3server.Via(srv.Client(), p.URL))
 	l.PageSize = pageSize
 	logs := &syncBuffer{}
 	return mountTest(t, Options{Lister: l, Buckets: []string{bucket}, Logger: slog.New(slog.NewTextHandler(logs, nil))}), logs
@@ -29,7 +29,7 @@ func quirkMount(t *testing.T, srv *s3server.Server, quirk faultproxy.Fault, buck
 // in the fault proxy: each gives the same tree as a correct server, or
 // says what it cannot give, never a silently partial tree.
 func TestServerQuirks(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	srv.Clock.Backdate(72 * time.Hour) // uploads three days old
 	for _, k := range []string{"top.bin", "top.bin", "a/x.bin", "a/b/y.bin", "odd+key%41.bin", "pct/100%.bin", "with space.bin"} {
@@ -82,7 +82,7 @@ func TestServerQuirks(t *testing.T) {
 // keys fetches them a window ahead, in a few round-trip waves rather than
 // one a key; the times are the parts' (three days old here).
 func TestNoInitiatedInWaves(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	srv.Clock.Backdate(72 * time.Hour)
 	const keys = 100
@@ -90,11 +90,11 @@ func TestNoInitiatedInWaves(t *testing.T) {
 		oneUpload(t, c, "nin", fmt.Sprintf("u/%03d", i), 1)
 	}
 	srv.Clock.Backdate(0)
-	quirk := startProxy(t, srv.URL)
+	quirk := faultproxy.NewT(t, srv.URL)
 	quirk.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.SeaweedUploads })
 	p := newSlowProxy(t, quirk.URL, 20*time.Millisecond)
 	const workers = 16
-	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"nin"}, Prefetch: workers})
+	mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(c, p.URL)), Buckets: []string{"nin"}, Prefetch: workers})
 	if n := strings.Count(shelltest.Sh(t, "cd "+join(mnt, "nin")+" && ls -l u/*"), "total"); n != keys {
 		t.Fatalf("ls -l listed %d key directories, want %d", n, keys)
 	}

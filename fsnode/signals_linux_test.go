@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -133,10 +134,10 @@ func helper(t *testing.T, args ...string) *exec.Cmd {
 // Handled signals (the Go runtime's SIGURG, a SIGALRM timer) that reach
 // threads waiting on slow listings fail no call: 0 EINTR.
 func TestHarmlessSignalsNoEINTR(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	p := newSlowProxy(t, srv.URL, 50*time.Millisecond)
-	mnt := mountTest(t, Options{Lister: listing.NewS3(through(srv.Client(), p)), Buckets: []string{"walk"}, TTL: 300 * time.Millisecond})
+	mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(srv.Client(), p.URL)), Buckets: []string{"walk"}, TTL: 300 * time.Millisecond})
 	paths := strings.Fields(shelltest.Sh(t, "find "+join(mnt, "walk")+" -mindepth 3 -maxdepth 3 -type d | head -12"))
 	if len(paths) != 12 {
 		t.Fatalf("found %d upload directories, want 12", len(paths))

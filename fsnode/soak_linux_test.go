@@ -15,6 +15,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -24,15 +25,11 @@ import (
 // goroutines and the heap are back where they were.
 func TestSoak(t *testing.T) {
 	shelltest.Need(t, "getfattr")
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	if err := demo.Seed(t.Context(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := faultproxy.NewT(t, srv.URL)
 	// The first attempt of about one request in three fails; retries pass.
 	var mu sync.Mutex
 	tried := map[string]bool{}
@@ -51,7 +48,7 @@ func TestSoak(t *testing.T) {
 		}
 		return faultproxy.None
 	})
-	c := through(srv.Client(), p)
+	c := s3server.Via(srv.Client(), p.URL)
 
 	settle()
 	goroutines := runtime.NumGoroutine()

@@ -15,7 +15,7 @@ import (
 // common prefixes not. The tree `find` shows is the one a correct server
 // gives, and videos/ lists (it was Input/output error).
 func TestSwiftTree(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	for _, k := range s3server.OddKeys() {
 		oneUpload(t, c, "swf", k, 2)
