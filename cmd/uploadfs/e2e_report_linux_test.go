@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -417,7 +418,7 @@ func TestReport(t *testing.T) {
 	})
 
 	t.Run("progress only on a terminal", func(t *testing.T) {
-		script := need(t, "script") // util-linux: runs the command on a pseudo-terminal
+		script := shelltest.Need(t, "script") // util-linux: runs the command on a pseudo-terminal
 		s.fault.SlowBy = 300 * time.Millisecond
 		s.fault.SetRule(func(r faultproxy.Request) faultproxy.Fault {
 			if r.Op == "ListParts" {
@@ -434,10 +435,10 @@ func TestReport(t *testing.T) {
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%v: %s", err, b)
 		}
-		if got := shell(t, "cat "+q(tty)); !strings.Contains(got, "uploads") || !strings.Contains(got, "requests") {
+		if got := shelltest.Sh(t, "cat "+shelltest.Quote(tty)); !strings.Contains(got, "uploads") || !strings.Contains(got, "requests") {
 			t.Errorf("no progress on the terminal: %q", got)
 		}
-		if rows := parseJSONLines(t, shell(t, "cat "+q(out))); len(rows) != 2 || rows[1]["total"] != true {
+		if rows := parseJSONLines(t, shelltest.Sh(t, "cat "+shelltest.Quote(out))); len(rows) != 2 || rows[1]["total"] != true {
 			t.Errorf("stdout %v", rows)
 		}
 		line = fmt.Sprintf("%s report --endpoint-url %s --path-style --quiet rpt-main > %s", uploadfsBin, s.at.url, out)
@@ -446,7 +447,7 @@ func TestReport(t *testing.T) {
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%v: %s", err, b)
 		}
-		if got := shell(t, "cat "+q(tty)); strings.Contains(got, "requests") {
+		if got := shelltest.Sh(t, "cat "+shelltest.Quote(tty)); strings.Contains(got, "requests") {
 			t.Errorf("--quiet, and progress on the terminal: %q", got)
 		}
 	})
@@ -544,13 +545,13 @@ func TestReportGlacier(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	lines := parseJSONLines(t, r.stdout)
-	vaults := strings.Fields(shell(t, "ls "+mnt))
+	vaults := strings.Fields(shelltest.Sh(t, "ls "+mnt))
 	if len(lines) != len(vaults)+1 {
 		t.Fatalf("%d lines for vaults %v: %s", len(lines), vaults, r.stdout)
 	}
 	for i, v := range vaults {
 		j := lines[i]
-		du := strings.Fields(shell(t, "du -sb "+q(filepath.Join(mnt, v))))[0]
+		du := strings.Fields(shelltest.Sh(t, "du -sb "+shelltest.Quote(filepath.Join(mnt, v))))[0]
 		if j.str("bucket") != v || fmt.Sprint(j.num("bytes")) != du || j["lifecycle"] != nil {
 			t.Errorf("vault %s: %v; du -sb %s", v, j, du)
 		}
