@@ -39,9 +39,7 @@ func regionWorld(t *testing.T) (*regionproxy.World, *gateway) {
 		for path := range objects {
 			bucket, key, _ := strings.Cut(path, "/")
 			if key == "" {
-				if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-					t.Fatal(err)
-				}
+				s3server.CreateBuckets(t, c, bucket)
 			}
 		}
 		for path, parts := range objects {
@@ -257,9 +255,7 @@ func TestDirectoryBucketsEndToEnd(t *testing.T) {
 	var want []string
 	for region, bucket := range dirs {
 		c := s3.New(w.Servers[region].Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
-		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-			t.Fatal(err)
-		}
+		s3server.CreateBuckets(t, c, bucket)
 		keys := []string{"logs/a.bin", "logs/b.bin", "twice"}
 		for i := range 8 {
 			keys = append(keys, fmt.Sprintf("k%d", 7-i))

@@ -110,16 +110,8 @@ type reportServer struct {
 func startReportServer(t *testing.T) *reportServer {
 	t.Helper()
 	g := startGateway(t)
-	front, err := faultproxy.NewLifecycle(classProxy(t, g.url))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
-	fault, err := faultproxy.New(front.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fault.Close)
+	front := faultproxy.NewLifecycleT(t, classProxy(t, g.url))
+	fault := faultproxy.NewT(t, front.URL)
 	at := *g
 	at.url = fault.URL
 	return &reportServer{g: g, at: &at, front: front, fault: fault}
