@@ -3,16 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os/exec"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,26 +65,9 @@ func startAbortWorld(t *testing.T) *abortWorld {
 // classProxy fills in (gofakes3 sends none).
 func withInitiators(t *testing.T, target string) string {
 	t.Helper()
-	u, _ := url.Parse(target)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ModifyResponse = func(res *http.Response) error {
-		if !res.Request.URL.Query().Has("uploads") || res.Request.Method != http.MethodGet {
-			return nil
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			return err
-		}
-		body = bytes.ReplaceAll(body, []byte("<StorageClass>"), []byte("<Initiator><ID></ID></Initiator><StorageClass>"))
-		res.Body = io.NopCloser(bytes.NewReader(body))
-		res.ContentLength = int64(len(body))
-		res.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return rewritingProxy(t, target, func(_ *http.Request, body []byte) []byte {
+		return bytes.ReplaceAll(body, []byte("<StorageClass>"), []byte("<Initiator><ID></ID></Initiator><StorageClass>"))
+	}, "uploads")
 }
 
 func (w *abortWorld) abort(t *testing.T, args ...string) result {

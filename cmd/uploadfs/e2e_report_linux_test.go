@@ -5,11 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -37,44 +34,25 @@ import (
 // and uploadfs see the same answers.
 func classProxy(t *testing.T, target string) string {
 	t.Helper()
-	u, _ := url.Parse(target)
-	rp := httputil.NewSingleHostReverseProxy(u)
 	upload := regexp.MustCompile(`(?s)<Upload>.*?</Upload>`)
 	keyElem := regexp.MustCompile(`<Key>([^<]*)</Key>`)
-	rp.ModifyResponse = func(res *http.Response) error {
-		q := res.Request.URL.Query()
-		if res.StatusCode != http.StatusOK || res.Request.Method != http.MethodGet || !(q.Has("uploads") || q.Has("uploadId")) {
-			return nil
+	return rewritingProxy(t, target, func(req *http.Request, body []byte) []byte {
+		if req.URL.Query().Has("uploadId") {
+			_, key, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
+			return dress(body, key)
 		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if q.Has("uploadId") {
-			_, key, _ := strings.Cut(strings.TrimPrefix(res.Request.URL.Path, "/"), "/")
-			body = dress(body, key)
-		} else {
-			body = upload.ReplaceAllFunc(body, func(u []byte) []byte {
-				m := keyElem.FindSubmatch(u)
-				if m == nil {
-					return u
-				}
-				key, err := url.QueryUnescape(string(m[1]))
-				if err != nil {
-					key = string(m[1])
-				}
-				return dress(u, key)
-			})
-		}
-		res.Body = io.NopCloser(bytes.NewReader(body))
-		res.ContentLength = int64(len(body))
-		res.Header.Set("Content-Length", fmt.Sprint(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	return srv.URL
+		return upload.ReplaceAllFunc(body, func(u []byte) []byte {
+			m := keyElem.FindSubmatch(u)
+			if m == nil {
+				return u
+			}
+			key, err := url.QueryUnescape(string(m[1]))
+			if err != nil {
+				key = string(m[1])
+			}
+			return dress(u, key)
+		})
+	}, "uploads", "uploadId")
 }
 
 var (
