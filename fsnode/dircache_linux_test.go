@@ -42,13 +42,9 @@ func kernelCache(t *testing.T, pageSize int32) {
 	dir := join(mnt, "kcache", "big", id)
 	// ls returns how many parts it listed and how many READDIRs it sent.
 	ls := func() (parts, readdirs int) {
-		logs.mu.Lock()
-		logs.b.Reset()
-		logs.mu.Unlock()
+		logs.Reset()
 		parts = strings.Count(shelltest.Sh(t, "ls "+dir), "\n")
-		logs.mu.Lock()
-		defer logs.mu.Unlock()
-		for _, l := range strings.Split(logs.b.String(), "\n") {
+		for _, l := range strings.Split(logs.String(), "\n") {
 			if strings.Contains(l, "rx ") && strings.Contains(l, "READDIR") {
 				readdirs++
 			}

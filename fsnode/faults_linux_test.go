@@ -1,7 +1,6 @@
 package fsnode
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -20,27 +19,17 @@ import (
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
+	"github.com/uploadfs/uploadfs/internal/testlog"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
+type syncBuffer struct{ testlog.Buffer }
 
 // lines returns the log lines at INFO and above.
 func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []string
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(s.String()), "\n") {
 		if l != "" && !strings.Contains(l, "level=DEBUG") {
 			out = append(out, l)
 		}

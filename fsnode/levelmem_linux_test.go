@@ -58,13 +58,9 @@ func testLevelDirCachedByKernel(t *testing.T, prefix string) {
 	shelltest.Sh(t, "stat "+dir+" >/dev/null")
 	// run runs a shell command and counts the READDIRs and LOOKUPs it sent.
 	run := func(cmd string) (out string, readdirs, lookups int) {
-		logs.mu.Lock()
-		logs.b.Reset()
-		logs.mu.Unlock()
+		logs.Reset()
 		out = shelltest.Sh(t, cmd)
-		logs.mu.Lock()
-		defer logs.mu.Unlock()
-		for _, l := range strings.Split(logs.b.String(), "\n") {
+		for _, l := range strings.Split(logs.String(), "\n") {
 			switch {
 			case !strings.Contains(l, "rx "):
 			case strings.Contains(l, "READDIR"):
