@@ -2,19 +2,18 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/shelltest"
+	"github.com/uploadfs/uploadfs/internal/testlog"
 )
 
 // demoRun is a running `uploadfs demo`: its mount point, what it printed
@@ -23,29 +22,18 @@ type demoRun struct {
 	cmd    *exec.Cmd
 	mnt    string
 	banner string // stdout up to "Press Ctrl-C"
-	mu     sync.Mutex
-	stderr bytes.Buffer
-}
-
-func (d *demoRun) Write(p []byte) (int, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stderr.Write(p)
+	stderr testlog.Buffer
 }
 
 // log returns what the demo has logged so far.
-func (d *demoRun) log() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stderr.String()
-}
+func (d *demoRun) log() string { return d.stderr.String() }
 
 // startDemoRun runs `uploadfs demo ARGS… MNT` as the README tells a new
 // user to, and returns once it has printed its tour.
 func startDemoRun(t *testing.T, mnt string, args ...string) *demoRun {
 	t.Helper()
 	d := &demoRun{mnt: mnt, cmd: exec.Command(uploadfsBin, append(append([]string{"demo"}, args...), mnt)...)}
-	d.cmd.Stderr = d
+	d.cmd.Stderr = &d.stderr
 	out, err := d.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
