@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploadfs/uploadfs/act"
@@ -17,15 +16,8 @@ import (
 // An interrupt stops starting aborts: a plan run after it sends no abort
 // and says each upload was not started; the uploads stay.
 func TestRunInterruptedStartsNothing(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, "act")
 	c := srv.Client()
-	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("act")}); err != nil {
-		t.Fatal(err)
-	}
 	srv.Clock.Backdate(48 * time.Hour)
 	if err := s3server.StartUploads(t.Context(), c, "act", []string{"a", "b/c", "d"}); err != nil {
 		t.Fatal(err)

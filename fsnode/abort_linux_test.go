@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -34,7 +36,7 @@ type abortBed struct {
 
 func newAbortBed(t *testing.T, allow bool) *abortBed {
 	t.Helper()
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	b := &abortBed{c: srv.Client(), logs: &syncBuffer{}}
 	srv.Clock.Backdate(72 * time.Hour)
 	var ids []string
@@ -43,9 +45,9 @@ func newAbortBed(t *testing.T, allow bool) *abortBed {
 	}
 	srv.Clock.Backdate(0)
 	young := "a/young.bin/" + oneUpload(t, b.c, "abt", "a/young.bin", 2)
-	p := startProxy(t, srv.URL)
+	p := faultproxy.NewT(t, srv.URL)
 	b.proxy = p
-	b.mnt = mountTest(t, Options{Lister: listing.NewS3(through(b.c, p)), Buckets: []string{"abt"}, AllowAbort: allow,
+	b.mnt = mountTest(t, Options{Lister: listing.NewS3(s3server.Via(b.c, p.URL)), Buckets: []string{"abt"}, AllowAbort: allow,
 		Logger: slog.New(slog.NewTextHandler(b.logs, nil))})
 	for _, id := range ids {
 		b.old = append(b.old, join(b.mnt, "abt", id))
@@ -86,7 +88,7 @@ func TestAbortRefusedByDefault(t *testing.T) {
 // every other change is EROFS.
 func TestAbortByRmdir(t *testing.T) {
 	b := newAbortBed(t, true)
-	mustSh(t, "ls -R "+join(b.mnt, "abt")+" >/dev/null")
+	shelltest.Sh(t, "ls -R "+join(b.mnt, "abt")+" >/dev/null")
 	if err := rmdir(b.old[0]); err != nil {
 		t.Fatalf("rmdir of an old upload: %v", err)
 	}
@@ -94,7 +96,7 @@ func TestAbortByRmdir(t *testing.T) {
 		t.Fatalf("left on the server: %s", got)
 	}
 	// Its key had no other upload: the key directory is gone too.
-	if out := mustSh(t, "ls "+join(b.mnt, "abt", "a")); out != "old2.bin\nyoung.bin\n" {
+	if out := shelltest.Sh(t, "ls "+join(b.mnt, "abt", "a")); out != "old2.bin\nyoung.bin\n" {
 		t.Fatalf("after the abort, a/ lists %q", out)
 	}
 	logs := strings.Join(b.logs.lines(), "\n")
@@ -118,7 +120,7 @@ func TestAbortByRmdir(t *testing.T) {
 		"touch " + join(b.old[1], "00001"),
 		"sh -c 'echo x >> " + join(b.old[1], ".complete.json") + "'",
 	} {
-		if out, err := sh(t, cmd); err == nil || !strings.Contains(out, "Read-only file system") {
+		if out, err := shelltest.Run(t, cmd); err == nil || !strings.Contains(out, "Read-only file system") {
 			t.Errorf("%s: %v %q, want Read-only file system", cmd, err, out)
 		}
 	}
@@ -131,7 +133,7 @@ func TestAbortByRmdir(t *testing.T) {
 // it gone (ENOENT); an upload aborted behind the mount's back is ENOENT.
 func TestAbortConcurrentAndGone(t *testing.T) {
 	b := newAbortBed(t, true)
-	mustSh(t, "ls -R "+join(b.mnt, "abt")+" >/dev/null")
+	shelltest.Sh(t, "ls -R "+join(b.mnt, "abt")+" >/dev/null")
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range errs {
@@ -184,16 +186,16 @@ func TestAbortErrors(t *testing.T) {
 // than a day; the young one stays, and the tree is right afterwards.
 func TestAbortCleanupRecipe(t *testing.T) {
 	b := newAbortBed(t, true)
-	list := mustSh(t, "cd "+b.mnt+" && find abt -mindepth 3 -type d -mtime +1 | sort")
+	list := shelltest.Sh(t, "cd "+b.mnt+" && find abt -mindepth 3 -type d -mtime +1 | sort")
 	if strings.Count(list, "\n") != 3 {
 		t.Fatalf("dry run lists:\n%s", list)
 	}
-	mustSh(t, "cd "+b.mnt+" && find abt -mindepth 3 -type d -mtime +1 -exec rmdir {} +")
+	shelltest.Sh(t, "cd "+b.mnt+" && find abt -mindepth 3 -type d -mtime +1 -exec rmdir {} +")
 	left := b.uploads(t)
 	if len(left) != 1 || !strings.HasPrefix(left[0], "a/young.bin/") {
 		t.Fatalf("left after the cleanup: %v", left)
 	}
-	if got := mustSh(t, "cd "+b.mnt+" && find abt -type f | wc -l"); got != "2\n" {
+	if got := shelltest.Sh(t, "cd "+b.mnt+" && find abt -type f | wc -l"); got != "2\n" {
 		t.Fatalf("parts left in the tree: %q, want the young upload's 2", got)
 	}
 	if _, err := os.Stat(b.old[2]); !errors.Is(err, os.ErrNotExist) {
@@ -219,7 +221,7 @@ func TestOnlyUploadDirectoriesAreOld(t *testing.T) {
 		want = append(want, strings.TrimPrefix(dir, b.mnt+"/"))
 	}
 	slices.Sort(want)
-	got := mustSh(t, "cd "+b.mnt+" && find abt -mindepth 1 -type d ! -newer "+ref+" | LC_ALL=C sort")
+	got := shelltest.Sh(t, "cd "+b.mnt+" && find abt -mindepth 1 -type d ! -newer "+ref+" | LC_ALL=C sort")
 	if got != strings.Join(want, "\n")+"\n" {
 		t.Fatalf("directories older than the mount's first minutes:\n%s\nwant the upload directories:\n%s", got, strings.Join(want, "\n"))
 	}
@@ -244,7 +246,7 @@ func TestAbortGlacier(t *testing.T) {
 	if err != nil || len(out.UploadsList) != 1 || aws.ToString(out.UploadsList[0].MultipartUploadId) != keep {
 		t.Fatalf("uploads left: %+v, %v", out, err)
 	}
-	if got := mustSh(t, "ls "+join(mnt, "v")); got != escapeName(keep)+"\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "v")); got != escapeName(keep)+"\n" {
 		t.Fatalf("ls after the abort: %q", got)
 	}
 }

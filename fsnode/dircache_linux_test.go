@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -28,7 +30,7 @@ func TestUploadDirCachedByKernel(t *testing.T) {
 }
 
 func kernelCache(t *testing.T, pageSize int32) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	id := oneUpload(t, c, "kcache", "big", 50)
 	logs := &syncBuffer{}
@@ -40,13 +42,9 @@ func kernelCache(t *testing.T, pageSize int32) {
 	dir := join(mnt, "kcache", "big", id)
 	// ls returns how many parts it listed and how many READDIRs it sent.
 	ls := func() (parts, readdirs int) {
-		logs.mu.Lock()
-		logs.b.Reset()
-		logs.mu.Unlock()
-		parts = strings.Count(mustSh(t, "ls "+dir), "\n")
-		logs.mu.Lock()
-		defer logs.mu.Unlock()
-		for _, l := range strings.Split(logs.b.String(), "\n") {
+		logs.Reset()
+		parts = strings.Count(shelltest.Sh(t, "ls "+dir), "\n")
+		for _, l := range strings.Split(logs.String(), "\n") {
 			if strings.Contains(l, "rx ") && strings.Contains(l, "READDIR") {
 				readdirs++
 			}
@@ -71,7 +69,7 @@ func kernelCache(t *testing.T, pageSize int32) {
 	// Refreshed by a lookup, while the kernel holds the old listing.
 	addPart(51)
 	time.Sleep(ttl + 200*time.Millisecond)
-	mustSh(t, "stat "+join(dir, "00051")+" >/dev/null")
+	shelltest.Sh(t, "stat "+join(dir, "00051")+" >/dev/null")
 	if parts, _ := ls(); parts != 51 {
 		t.Fatalf("ls after a lookup refreshed the listing: %d parts, want 51", parts)
 	}

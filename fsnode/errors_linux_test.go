@@ -13,6 +13,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -37,7 +38,7 @@ func oneUpload(t *testing.T, c *s3.Client, bucket, key string, n int32) string {
 func expectErr(t *testing.T, cmdline, msg string) {
 	t.Helper()
 	start := time.Now()
-	out, err := sh(t, cmdline)
+	out, err := shelltest.Run(t, cmdline)
 	if err == nil || !strings.Contains(out, msg) {
 		t.Fatalf("%s: %q, %v; want an error %q", cmdline, out, err, msg)
 	}
@@ -47,14 +48,14 @@ func expectErr(t *testing.T, cmdline, msg string) {
 }
 
 func TestMissingBucket(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	oneUpload(t, srv.Client(), "real", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(srv.Client()), Buckets: []string{"nope", "real"}})
-	if got := mustSh(t, "ls "+mnt); got != "nope\nreal\n" {
+	if got := shelltest.Sh(t, "ls "+mnt); got != "nope\nreal\n" {
 		t.Fatalf("ls root = %q", got)
 	}
 	expectErr(t, "ls "+join(mnt, "nope"), "No such file or directory")
-	if got := mustSh(t, "ls "+join(mnt, "real")); got != "k\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "real")); got != "k\n" {
 		t.Fatalf("mount not usable after an error: %q", got)
 	}
 	expectErr(t, "ls "+join(mnt, "not-listed"), "No such file or directory")
@@ -72,12 +73,12 @@ func TestAccessDenied(t *testing.T) {
 }
 
 func TestServerGoneGivesEIO(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	oneUpload(t, srv.Client(), "bkt", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(srv.Client()), Buckets: []string{"bkt"}})
 	srv.Close()
 	expectErr(t, "ls "+join(mnt, "bkt"), "Input/output error")
-	if got := mustSh(t, "ls "+mnt); got != "bkt\n" {
+	if got := shelltest.Sh(t, "ls "+mnt); got != "bkt\n" {
 		t.Fatalf("mount not alive after EIO: %q", got)
 	}
 }
@@ -86,18 +87,18 @@ func TestServerGoneGivesEIO(t *testing.T) {
 // parts is simply gone: ENOENT, not EIO. (With prefetching, its parts may
 // have been fetched with the key's listing and are shown for the TTL.)
 func TestUploadAbortedAfterListing(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	id := oneUpload(t, c, "bkt", "k", 2)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Prefetch: -1})
-	if got := mustSh(t, "ls "+join(mnt, "bkt", "k")); got != id+"\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "bkt", "k")); got != id+"\n" {
 		t.Fatalf("ls key = %q", got)
 	}
 	if _, err := c.AbortMultipartUpload(context.Background(), &s3.AbortMultipartUploadInput{Bucket: aws.String("bkt"), Key: aws.String("k"), UploadId: &id}); err != nil {
 		t.Fatal(err)
 	}
 	expectErr(t, "ls "+join(mnt, "bkt", "k", id), "No such file or directory")
-	if got := mustSh(t, "ls "+join(mnt, "bkt")); got != "k\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "bkt")); got != "k\n" {
 		t.Fatalf("mount not alive: %q", got)
 	}
 }
@@ -105,11 +106,11 @@ func TestUploadAbortedAfterListing(t *testing.T) {
 // Attributes come from the listing: once a directory is listed, ls -l,
 // stat, du, find and getfattr of its entries send no request.
 func TestNoRequestPerEntry(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	srv, mnt := seeded(t)
-	keyDir := quote(join(mnt, "media-uploads", demo.BigKey))
+	keyDir := shelltest.Quote(join(mnt, "media-uploads", demo.BigKey))
 	before := srv.Requests()
-	mustSh(t, "ls -l "+keyDir+"/*/")
+	shelltest.Sh(t, "ls -l "+keyDir+"/*/")
 	listed := srv.Requests() - before
 	// Four levels and two part listings. On gofakes3 the 2,600-part one
 	// costs more than on S3 (its markers are off by one: two requests for
@@ -125,7 +126,7 @@ func TestNoRequestPerEntry(t *testing.T) {
 		"find " + keyDir + " -printf '%s %T@ %i\\n' >/dev/null",
 		"getfattr --absolute-names -d " + keyDir + "/*/0000* >/dev/null",
 	} {
-		mustSh(t, cmd)
+		shelltest.Sh(t, cmd)
 	}
 	if n := srv.Requests() - before; n != 0 {
 		t.Fatalf("listed entries cost %d more requests", n)
@@ -134,12 +135,12 @@ func TestNoRequestPerEntry(t *testing.T) {
 
 // After the TTL, a listing is read again and shows new uploads.
 func TestTTLRefresh(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	first := oneUpload(t, c, "bkt", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), TTL: 300 * time.Millisecond})
 	dir := join(mnt, "bkt", "k")
-	if got := mustSh(t, "ls "+dir); got != first+"\n" {
+	if got := shelltest.Sh(t, "ls "+dir); got != first+"\n" {
 		t.Fatalf("ls = %q", got)
 	}
 	second := oneUpload(t, c, "bkt", "k", 1)

@@ -1,7 +1,6 @@
 package fsnode
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,27 +18,18 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
+	"github.com/uploadfs/uploadfs/internal/testlog"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
 // syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
+type syncBuffer struct{ testlog.Buffer }
 
 // lines returns the log lines at INFO and above.
 func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []string
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(s.String()), "\n") {
 		if l != "" && !strings.Contains(l, "level=DEBUG") {
 			out = append(out, l)
 		}
@@ -62,13 +52,13 @@ const faultParts = 2500
 
 func newFaultBed(t *testing.T, o Options) *faultBed {
 	t.Helper()
-	b := &faultBed{srv: startServer(t), logs: &syncBuffer{}}
+	b := &faultBed{srv: s3server.StartT(t), logs: &syncBuffer{}}
 	c := b.srv.Client()
 	id := oneUpload(t, c, "bkt", "big", faultParts)
 	oneUpload(t, c, "bkt", "dir/small", 3)
-	p := startProxy(t, b.srv.URL)
+	p := faultproxy.NewT(t, b.srv.URL)
 	b.proxy = p
-	o.Lister = listing.NewS3(through(c, p))
+	o.Lister = listing.NewS3(s3server.Via(c, p.URL))
 	o.Buckets = []string{"bkt"}
 	o.Logger = slog.New(slog.NewTextHandler(b.logs, nil))
 	b.mnt = mountTest(t, o)
@@ -259,24 +249,19 @@ func TestFailingLevelIsNotAStorm(t *testing.T) {
 // A bucket deleted while mounted disappears (ENOENT) once its listing
 // expires; the rest of the mount is unaffected.
 func TestBucketDeletedWhileMounted(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	ctx := context.Background()
 	createBucket(t, c, "doomed")
 	oneUpload(t, c, "keep", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"doomed", "keep"}, TTL: 200 * time.Millisecond})
-	mustSh(t, "ls "+join(mnt, "doomed"))
+	shelltest.Sh(t, "ls "+join(mnt, "doomed"))
 	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("doomed")}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond)
 	expectErr(t, "ls "+join(mnt, "doomed"), "No such file or directory")
-	if got := mustSh(t, "ls "+join(mnt, "keep")); got != "k\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "keep")); got != "k\n" {
 		t.Fatalf("other bucket: %q", got)
 	}
-}
-
-// through returns a client like c that sends its requests through p.
-func through(c *s3.Client, p *faultproxy.Proxy) *s3.Client {
-	return s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
 }

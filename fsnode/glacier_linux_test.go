@@ -23,6 +23,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/glacierserver"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -151,7 +152,7 @@ func patternBytes(n int32, size int) []byte {
 }
 
 func TestGlacierTree(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	const mib = 1 << 20
 	b := newGlacierBed(t)
 	b.vault(t, "alpha-empty")
@@ -168,14 +169,14 @@ func TestGlacierTree(t *testing.T) {
 	empty := b.upload(t, "beta", "nothing yet", 8*mib, nil, nil)
 
 	mnt := b.mount(t, Options{Prefetch: -1})
-	if got := mustSh(t, "ls "+mnt); got != "alpha-empty\nbeta\n" {
+	if got := shelltest.Sh(t, "ls "+mnt); got != "alpha-empty\nbeta\n" {
 		t.Fatalf("ls root: %q", got)
 	}
-	if got := mustSh(t, "ls "+join(mnt, "alpha-empty")); got != "" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "alpha-empty")); got != "" {
 		t.Fatalf("ls of a vault with no uploads: %q", got)
 	}
 	// ls -U: uploadfs's order, not the locale's.
-	ids := strings.Fields(mustSh(t, "ls -U "+join(mnt, "beta")))
+	ids := strings.Fields(shelltest.Sh(t, "ls -U "+join(mnt, "beta")))
 	want := []string{big, hashed, empty}
 	slices.Sort(want)
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
@@ -185,7 +186,7 @@ func TestGlacierTree(t *testing.T) {
 	// The big upload: 1,205 parts named by index, sizes from the ranges,
 	// in two ListParts requests.
 	before := b.requests("ListParts")
-	out := mustSh(t, "ls -l --time-style=+%s "+join(mnt, "beta", big))
+	out := shelltest.Sh(t, "ls -l --time-style=+%s "+join(mnt, "beta", big))
 	if n := b.requests("ListParts") - before; n != 2 {
 		t.Fatalf("ls -l of 1,205 parts sent %d ListParts, want 2 (limit 1,000)", n)
 	}
@@ -203,7 +204,7 @@ func TestGlacierTree(t *testing.T) {
 			t.Fatalf("part %d size %s, want %d", n, size, bigSize(n))
 		}
 	}
-	if got := mustSh(t, "du -sb --apparent-size "+join(mnt, "beta", big)); !strings.HasPrefix(got, strconv.Itoa(1205*100+1205*1206/2)+"\t") {
+	if got := shelltest.Sh(t, "du -sb --apparent-size "+join(mnt, "beta", big)); !strings.HasPrefix(got, strconv.Itoa(1205*100+1205*1206/2)+"\t") {
 		t.Fatalf("du: %q", got)
 	}
 
@@ -238,12 +239,12 @@ func TestGlacierTree(t *testing.T) {
 		if !maps.Equal(px, wantPart) {
 			t.Fatalf("part %d xattrs\n%v\nwant\n%v", n, px, wantPart)
 		}
-		st := strings.Fields(mustSh(t, "stat -c '%s %Y %a' "+part))
+		st := strings.Fields(shelltest.Sh(t, "stat -c '%s %Y %a' "+part))
 		if st[0] != strconv.Itoa(hashSize(n)) || st[1] != strconv.FormatInt(created.Unix(), 10) || st[2] != "444" {
 			t.Fatalf("stat part %d: %v (size %d, mtime %d)", n, st, hashSize(n), created.Unix())
 		}
 	}
-	if got := mustSh(t, "ls "+join(mnt, "beta", empty)); got != "" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "beta", empty)); got != "" {
 		t.Fatalf("upload with no parts: %q", got)
 	}
 	expectErr(t, "cat "+join(dir, "00001"), "Operation not supported")
@@ -261,7 +262,7 @@ func TestGlacierStatLists(t *testing.T) {
 	id := b.upload(t, "v", "d", 1<<20, indexes(1100), func(n int32) int { return int(n) })
 	mnt := b.mount(t, Options{Prefetch: -1, Buckets: []string{"v"}})
 	for _, n := range []int{1100, 7, 1050} {
-		if got := mustSh(t, fmt.Sprintf("stat -c %%s %s/%05d", join(mnt, "v", id), n)); got != strconv.Itoa(n)+"\n" {
+		if got := shelltest.Sh(t, fmt.Sprintf("stat -c %%s %s/%05d", join(mnt, "v", id), n)); got != strconv.Itoa(n)+"\n" {
 			t.Fatalf("stat part %d: %q", n, got)
 		}
 	}
@@ -330,7 +331,7 @@ func TestGlacierErrors(t *testing.T) {
 			// The mount lives on, and answers once the server does.
 			b.faults(nil, nil)
 			time.Sleep(5 * time.Millisecond)
-			if got := mustSh(t, "ls "+upDir(mnt)); got != "00001\n00002\n00003\n" {
+			if got := shelltest.Sh(t, "ls "+upDir(mnt)); got != "00001\n00002\n00003\n" {
 				t.Fatalf("after the fault: %q", got)
 			}
 		})
@@ -339,7 +340,7 @@ func TestGlacierErrors(t *testing.T) {
 	t.Run("upload aborted after listing", func(t *testing.T) {
 		id := b.upload(t, "v", "doomed", 1<<20, indexes(2), func(int32) int { return 1 })
 		mnt := b.mount(t, Options{Prefetch: -1})
-		mustSh(t, "ls "+join(mnt, "v"))
+		shelltest.Sh(t, "ls "+join(mnt, "v"))
 		if _, err := b.c.AbortMultipartUpload(context.Background(), &glacier.AbortMultipartUploadInput{VaultName: aws.String("v"), UploadId: &id}); err != nil {
 			t.Fatal(err)
 		}
@@ -348,7 +349,7 @@ func TestGlacierErrors(t *testing.T) {
 	t.Run("missing vault", func(t *testing.T) {
 		mnt := b.mount(t, Options{Buckets: []string{"nope", "v"}})
 		expectErr(t, "ls "+join(mnt, "nope"), "No such file or directory")
-		mustSh(t, "ls "+join(mnt, "v"))
+		shelltest.Sh(t, "ls "+join(mnt, "v"))
 	})
 	t.Run("bad credentials", func(t *testing.T) {
 		b.srv.SetAccessKey("someone-else")

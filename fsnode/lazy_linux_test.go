@@ -12,6 +12,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -19,7 +20,7 @@ import (
 // returns the 2,600-part upload's directory, already looked up.
 func bigUpload(t *testing.T) (*s3server.Server, string) {
 	t.Helper()
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	if err := demo.Seed(t.Context(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestStatOnePartIsOneRequest(t *testing.T) {
 		t.Fatalf("stat of a missing part sent %d requests, want 1", n)
 	}
 	// Once the directory is listed, stat sends nothing.
-	mustSh(t, "ls "+quote(dir)+" >/dev/null")
+	shelltest.Sh(t, "ls "+shelltest.Quote(dir)+" >/dev/null")
 	before = srv.Requests()
 	if _, err := os.Stat(join(dir, "01999")); err != nil {
 		t.Fatal(err)
@@ -84,7 +85,7 @@ func TestReaddirIsLazy(t *testing.T) {
 	if n := srv.Requests() - before; n != 1 {
 		t.Fatalf("reading the first entries sent %d requests, want 1 (the first page)", n)
 	}
-	out := mustSh(t, "ls -f "+quote(dir)+" | grep -v '^\\.'")
+	out := shelltest.Sh(t, "ls -f "+shelltest.Quote(dir)+" | grep -v '^\\.'")
 	names := strings.Fields(out)
 	if len(names) != demo.BigParts {
 		t.Fatalf("full listing: %d entries, want %d", len(names), demo.BigParts)

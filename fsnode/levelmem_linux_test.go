@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/internal/manyuploads"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -26,9 +27,9 @@ func TestLevelMemoryPerUpload(t *testing.T) {
 	c := manyClient(t, n, "uploads/")
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"many"}, Prefetch: -1})
 	dir := join(mnt, "many", "uploads")
-	mustSh(t, "stat "+dir+" >/dev/null")
+	shelltest.Sh(t, "stat "+dir+" >/dev/null")
 	before := liveHeap()
-	if out := mustSh(t, "ls "+dir+" | wc -l"); out != fmt.Sprintf("%d\n", n) {
+	if out := shelltest.Sh(t, "ls "+dir+" | wc -l"); out != fmt.Sprintf("%d\n", n) {
 		t.Fatalf("ls listed %q names, want %d", out, n)
 	}
 	per := float64(liveHeap()-before) / n
@@ -54,16 +55,12 @@ func testLevelDirCachedByKernel(t *testing.T, prefix string) {
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"many"}, Prefetch: -1, Debug: true,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	dir := join(mnt, "many", strings.TrimSuffix(prefix, "/"))
-	mustSh(t, "stat "+dir+" >/dev/null")
+	shelltest.Sh(t, "stat "+dir+" >/dev/null")
 	// run runs a shell command and counts the READDIRs and LOOKUPs it sent.
 	run := func(cmd string) (out string, readdirs, lookups int) {
-		logs.mu.Lock()
-		logs.b.Reset()
-		logs.mu.Unlock()
-		out = mustSh(t, cmd)
-		logs.mu.Lock()
-		defer logs.mu.Unlock()
-		for _, l := range strings.Split(logs.b.String(), "\n") {
+		logs.Reset()
+		out = shelltest.Sh(t, cmd)
+		for _, l := range strings.Split(logs.String(), "\n") {
 			switch {
 			case !strings.Contains(l, "rx "):
 			case strings.Contains(l, "READDIR"):

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -13,8 +15,8 @@ import (
 // page; the rest is listed when the reader goes on, and Lookup of a name
 // the first page does not cover lists the level.
 func TestLevelFirstNames(t *testing.T) {
-	requireTool(t, "python3")
-	srv := startServer(t)
+	shelltest.Need(t, "python3")
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	createBucket(t, c, "wide")
 	const n = 2500
@@ -25,22 +27,22 @@ func TestLevelFirstNames(t *testing.T) {
 	if err := s3server.StartUploads(t.Context(), c, "wide", keys); err != nil {
 		t.Fatal(err)
 	}
-	p := startProxy(t, srv.URL) // counts the requests
-	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"wide"}, Prefetch: -1})
+	p := faultproxy.NewT(t, srv.URL) // counts the requests
+	mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(c, p.URL)), Buckets: []string{"wide"}, Prefetch: -1})
 	dir := join(mnt, "wide", "uploads")
-	mustSh(t, "stat "+dir+" >/dev/null") // the bucket's top level
+	shelltest.Sh(t, "stat "+dir+" >/dev/null") // the bucket's top level
 	before, _ := p.Stats()
-	first := mustSh(t, "python3 -c 'import os, sys; print(next(os.scandir(sys.argv[1])).name)' "+dir)
+	first := shelltest.Sh(t, "python3 -c 'import os, sys; print(next(os.scandir(sys.argv[1])).name)' "+dir)
 	after, _ := p.Stats()
 	if first != "00000\n" || after-before != 1 {
 		t.Fatalf("first name %q after %d requests; want 00000 after 1 (the first page)", first, after-before)
 	}
 	// A name past the first page: the level is listed.
-	mustSh(t, fmt.Sprintf("stat %s/%05d >/dev/null", dir, n-1))
-	if got := mustSh(t, "ls "+dir+" | wc -l"); strings.TrimSpace(got) != fmt.Sprint(n) {
+	shelltest.Sh(t, fmt.Sprintf("stat %s/%05d >/dev/null", dir, n-1))
+	if got := shelltest.Sh(t, "ls "+dir+" | wc -l"); strings.TrimSpace(got) != fmt.Sprint(n) {
 		t.Fatalf("ls lists %s names, want %d", strings.TrimSpace(got), n)
 	}
-	if got := mustSh(t, "ls "+dir+" | sort -c && echo sorted"); got != "sorted\n" {
+	if got := shelltest.Sh(t, "ls "+dir+" | sort -c && echo sorted"); got != "sorted\n" {
 		t.Fatalf("ls output not sorted: %q", got)
 	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/regionproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -29,9 +31,9 @@ var lifecycleBuckets = []string{"wide", "some", "none", "denied"}
 
 func newLifecycleBed(t *testing.T) *lifecycleBed {
 	t.Helper()
-	srv := startServer(t)
-	front := startLifecycleFront(t, srv.URL)
-	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(front.URL) })
+	srv := s3server.StartT(t)
+	front := faultproxy.NewLifecycleT(t, srv.URL)
+	c := s3server.Via(srv.Client(), front.URL)
 	for _, b := range lifecycleBuckets {
 		oneUpload(t, c, b, "logs/app.log", 2)
 	}
@@ -44,18 +46,6 @@ func newLifecycleBed(t *testing.T) *lifecycleBed {
 	return b
 }
 
-// startLifecycleFront puts the lifecycle front in front of url, closed when
-// the test ends.
-func startLifecycleFront(t *testing.T, url string) *faultproxy.Lifecycle {
-	t.Helper()
-	front, err := faultproxy.NewLifecycle(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
-	return front
-}
-
 func (b *lifecycleBed) requests() int {
 	n := 0
 	for _, bk := range lifecycleBuckets {
@@ -65,7 +55,7 @@ func (b *lifecycleBed) requests() int {
 }
 
 func TestLifecycleXattrs(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	b := newLifecycleBed(t)
 	for bucket, want := range map[string]map[string]string{
 		"wide": {
@@ -85,20 +75,20 @@ func TestLifecycleXattrs(t *testing.T) {
 		}
 	}
 	// A script reads the rules with jq.
-	requireTool(t, "jq")
+	shelltest.Need(t, "jq")
 	for bucket, want := range map[string]string{"wide": "\t7\tweek\nlogs/\t1\tlogs\n", "some": "tmp/\t3\ttmp\tfiles\n"} {
-		if got := mustSh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle.abort-rules "+quote(join(b.mnt, bucket))+
+		if got := shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle.abort-rules "+shelltest.Quote(join(b.mnt, bucket))+
 			` | jq -r '.[] | "\(.prefix)\t\(.days)\t\(.id)"'`); got != want {
 			t.Errorf("%s: rules through jq: %q, want %q", bucket, got, want)
 		}
 	}
 	// Absent, not empty: abort-days of a bucket covered only in part.
-	if out, err := sh(t, "getfattr -n user.s3.lifecycle.abort-days "+quote(join(b.mnt, "some"))); err == nil || !strings.Contains(out, "No such attribute") {
+	if out, err := shelltest.Run(t, "getfattr -n user.s3.lifecycle.abort-days "+shelltest.Quote(join(b.mnt, "some"))); err == nil || !strings.Contains(out, "No such attribute") {
 		t.Errorf("abort-days of a partly covered bucket: %v %q", err, out)
 	}
 	// Names that are not lifecycle attributes cost nothing.
 	before := b.requests()
-	if _, err := sh(t, "getfattr -n user.xdg.origin.url "+quote(join(b.mnt, "wide"))); err == nil {
+	if _, err := shelltest.Run(t, "getfattr -n user.xdg.origin.url "+shelltest.Quote(join(b.mnt, "wide"))); err == nil {
 		t.Error("user.xdg.origin.url exists")
 	}
 	if n := b.requests() - before; n != 0 {
@@ -106,7 +96,7 @@ func TestLifecycleXattrs(t *testing.T) {
 	}
 	// The upload of a general purpose bucket gets no computed date: S3
 	// gives it in ListParts (gofakes3 does not, and nothing is invented).
-	out := mustSh(t, "getfattr -d "+quote(join(b.mnt, "wide", "logs", "app.log"))+"/*")
+	out := shelltest.Sh(t, "getfattr -d "+shelltest.Quote(join(b.mnt, "wide", "logs", "app.log"))+"/*")
 	if strings.Contains(out, "abort-date") {
 		t.Errorf("general purpose upload:\n%s", out)
 	}
@@ -114,9 +104,9 @@ func TestLifecycleXattrs(t *testing.T) {
 
 // The cookbook line: the buckets no rule aborts anything in.
 func TestLifecycleCookbookNoAbortRule(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	b := newLifecycleBed(t)
-	got := mustSh(t, "MNT="+quote(b.mnt)+"\n"+
+	got := shelltest.Sh(t, "MNT="+shelltest.Quote(b.mnt)+"\n"+
 		`for b in "$MNT"/*/; do [ "$(getfattr --absolute-names --only-values -n user.s3.lifecycle "$b")" = none ] && basename "$b"; done; true`)
 	if got != "none\n" {
 		t.Fatalf("buckets with no abort rule: %q", got)
@@ -125,26 +115,26 @@ func TestLifecycleCookbookNoAbortRule(t *testing.T) {
 
 // Walking the tree reads no lifecycle; getfattr reads it once per TTL.
 func TestLifecycleFetchedOncePerTTL(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	b := newLifecycleBed(t)
-	wide := quote(join(b.mnt, "wide"))
-	mustSh(t, "ls -l "+quote(b.mnt)+" && stat "+quote(b.mnt)+"/* && find "+quote(b.mnt)+" -ls && ls -lR "+quote(b.mnt)+" && du -s "+quote(b.mnt))
+	wide := shelltest.Quote(join(b.mnt, "wide"))
+	shelltest.Sh(t, "ls -l "+shelltest.Quote(b.mnt)+" && stat "+shelltest.Quote(b.mnt)+"/* && find "+shelltest.Quote(b.mnt)+" -ls && ls -lR "+shelltest.Quote(b.mnt)+" && du -s "+shelltest.Quote(b.mnt))
 	if n := b.requests(); n != 0 {
 		t.Fatalf("%d lifecycle requests after ls -l, stat, find, du", n)
 	}
-	mustSh(t, "getfattr -d "+wide+" && getfattr -d "+wide+" && getfattr -n user.s3.lifecycle "+wide)
+	shelltest.Sh(t, "getfattr -d "+wide+" && getfattr -d "+wide+" && getfattr -n user.s3.lifecycle "+wide)
 	if n := b.front.Requests("wide"); n != 1 {
 		t.Fatalf("%d lifecycle requests for getfattr within the TTL, want 1", n)
 	}
 	// Access denied is an answer, kept like one.
-	denied := quote(join(b.mnt, "denied"))
-	mustSh(t, "getfattr -d "+denied+" && getfattr -d "+denied)
+	denied := shelltest.Quote(join(b.mnt, "denied"))
+	shelltest.Sh(t, "getfattr -d "+denied+" && getfattr -d "+denied)
 	if n := b.front.Requests("denied"); n != 1 {
 		t.Fatalf("%d lifecycle requests for the denied bucket, want 1", n)
 	}
 	b.clock.Add(int64(2 * time.Minute))
 	b.front.SetRules("wide")
-	if got := mustSh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+wide); got != "none" {
+	if got := shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+wide); got != "none" {
 		t.Fatalf("after the TTL and the rules' removal: %q", got)
 	}
 	if n := b.front.Requests("wide"); n != 2 {
@@ -194,14 +184,14 @@ func TestLifecycleThrottledIsUnknown(t *testing.T) {
 }
 
 func TestDirectoryBucketComputedAbortDate(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	const bucket = "data--use1-az4--x-s3"
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	direct := s3.New(srv.Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
 	createBucket(t, direct, bucket)
 	covered := oneUpload(t, direct, bucket, "logs/a.bin", 1)
 	uncovered := oneUpload(t, direct, bucket, "k1", 1)
-	front := startLifecycleFront(t, srv.URL)
+	front := faultproxy.NewLifecycleT(t, srv.URL)
 	front.SetRules(bucket, faultproxy.AbortRule("logs-2d", "logs/", 2))
 	rp, err := regionproxy.New(map[string]string{"us-east-1": front.URL})
 	if err != nil {
@@ -211,7 +201,7 @@ func TestDirectoryBucketComputedAbortDate(t *testing.T) {
 	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(rp.URL); o.Region = "us-east-1" })
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{bucket}})
 
-	mustSh(t, "find "+quote(mnt)+" -ls && stat "+quote(join(mnt, bucket, "logs", "a.bin", covered)))
+	shelltest.Sh(t, "find "+shelltest.Quote(mnt)+" -ls && stat "+shelltest.Quote(join(mnt, bucket, "logs", "a.bin", covered)))
 	if n := front.Requests(bucket); n != 0 {
 		t.Fatalf("%d lifecycle requests after find and stat", n)
 	}
@@ -233,7 +223,7 @@ func TestDirectoryBucketComputedAbortDate(t *testing.T) {
 			t.Errorf("uncovered upload has %s: %v", name, got)
 		}
 	}
-	if got := mustSh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+quote(join(mnt, bucket))); got != "partly" {
+	if got := shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+shelltest.Quote(join(mnt, bucket))); got != "partly" {
 		t.Errorf("bucket lifecycle %q", got)
 	}
 	if n := front.Requests(bucket); n != 1 {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/demo"
-	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -81,22 +79,11 @@ func mountTest(t *testing.T, o Options) string {
 // seeded starts a demo server with the demo tree and mounts it.
 func seeded(t *testing.T) (*s3server.Server, string) {
 	t.Helper()
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	if err := demo.Seed(context.Background(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
 	}
 	return srv, mountTest(t, Options{Lister: listing.NewS3(srv.Client())})
-}
-
-// startServer starts an in-process S3 server, closed when the test ends.
-func startServer(t *testing.T) *s3server.Server {
-	t.Helper()
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
 }
 
 // createBucket creates bucket; one that exists already is no error.
@@ -106,51 +93,5 @@ func createBucket(t *testing.T, c *s3.Client, bucket string) {
 		t.Fatal(err)
 	}
 }
-
-// startProxy puts a fault proxy in front of url, closed when the test ends.
-func startProxy(t *testing.T, url string) *faultproxy.Proxy {
-	t.Helper()
-	p, err := faultproxy.New(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
-}
-
-// sh runs a shell command line the way a user would and returns its
-// combined output and exit error.
-func sh(t *testing.T, cmdline string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "sh", "-c", cmdline).CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("%s: hung", cmdline)
-	}
-	return string(out), err
-}
-
-// mustSh is sh for commands that must succeed.
-func mustSh(t *testing.T, cmdline string) string {
-	t.Helper()
-	out, err := sh(t, cmdline)
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", cmdline, err, out)
-	}
-	return out
-}
-
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("UPLOADFS_E2E") != "" {
-			t.Fatalf("%s is not installed (make test installs it)", name)
-		}
-		t.Skipf("%s is not installed; make test installs it", name)
-	}
-}
-
-func quote(p string) string { return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'" }
 
 func join(elem ...string) string { return filepath.Join(elem...) }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -131,10 +132,10 @@ func TestOddKeysAllReachable(t *testing.T) {
 			t.Errorf("upload of %q found %d times", u.Key, n)
 		}
 	}
-	if got := mustSh(t, "ls "+join(mnt, "bkt")+" | head -3"); got != "%\n%25\n%2E\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "bkt")+" | head -3"); got != "%\n%25\n%2E\n" {
 		t.Fatalf("escaped names:\n%s", got)
 	}
-	if got := mustSh(t, "ls "+join(mnt, "bkt", "trail", "%")); got != "ida\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "bkt", "trail", "%")); got != "ida\n" {
 		t.Fatalf("key trail/: %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -43,11 +44,11 @@ func walkBucket(t *testing.T, srv *s3server.Server) {
 // A walk with prefetching sees exactly what a walk without it sees, with
 // no more than the bound of requests at once.
 func TestPrefetchSameResult(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	// (Directory times are the mount's start, so only files show theirs.)
 	find := func(mnt string) string {
-		return mustSh(t, "find "+join(mnt, "walk")+" -type d -printf '%P %i\\n' -o -printf '%P %s %i %T@\\n' | LC_ALL=C sort")
+		return shelltest.Sh(t, "find "+join(mnt, "walk")+" -type d -printf '%P %i\\n' -o -printf '%P %s %i %T@\\n' | LC_ALL=C sort")
 	}
 	srv.ResetMaxInFlight()
 	onDemand := find(mountTest(t, Options{Lister: listing.NewS3(srv.Client()), Buckets: []string{"walk"}, Prefetch: -1}))
@@ -70,12 +71,12 @@ func TestPrefetchSameResult(t *testing.T) {
 // another into a few: counted as waves of requests at the proxy (a request
 // that starts while none is in flight begins a wave), not timed.
 func TestPrefetchMakesWalksFast(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	walk := func(prefetch int) (waves, inFlight int) {
 		p := newSlowProxy(t, srv.URL, 20*time.Millisecond)
-		mnt := mountTest(t, Options{Lister: listing.NewS3(through(srv.Client(), p)), Buckets: []string{"walk"}, Prefetch: prefetch})
-		mustSh(t, "find "+join(mnt, "walk")+" -type f -printf '%s\\n' >/dev/null")
+		mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(srv.Client(), p.URL)), Buckets: []string{"walk"}, Prefetch: prefetch})
+		shelltest.Sh(t, "find "+join(mnt, "walk")+" -type f -printf '%s\\n' >/dev/null")
 		return p.Waves()
 	}
 	slow, _ := walk(-1)
@@ -92,7 +93,7 @@ func TestPrefetchMakesWalksFast(t *testing.T) {
 // listed. Counted in waves, as above. `ls -l` of the level, which goes
 // into no upload, prefetches nothing.
 func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	createBucket(t, c, "wide")
 	keys := make([]string, 150)
@@ -111,18 +112,18 @@ func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 			}
 			return faultproxy.Slow
 		})
-		l := listing.NewS3(through(c, p))
+		l := listing.NewS3(s3server.Via(c, p.URL))
 		l.PageSize = 25 // the level streams: a first page, then the rest
 		// A cache of 32 listings: a window of 8, far below the level's 150.
 		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"wide"}, Prefetch: prefetch, CacheEntries: 32})
-		if n := strings.Count(mustSh(t, "ls -l "+join(mnt, "wide", "u")), "\n"); n != len(keys)+1 {
+		if n := strings.Count(shelltest.Sh(t, "ls -l "+join(mnt, "wide", "u")), "\n"); n != len(keys)+1 {
 			t.Fatalf("ls -l printed %d lines, want %d", n, len(keys)+1)
 		}
 		time.Sleep(200 * time.Millisecond) // (ten round trips for a prefetch to start)
 		if n := listParts.Load(); n != 0 {
 			t.Fatalf("ls -l of the level sent %d ListParts", n)
 		}
-		mustSh(t, "find "+join(mnt, "wide")+" -type f >/dev/null")
+		shelltest.Sh(t, "find "+join(mnt, "wide")+" -type f >/dev/null")
 		return p.Waves()
 	}
 	slow, _ := walk(-1)
@@ -135,10 +136,10 @@ func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 
 // Unmounting in the middle of a prefetch leaves nothing running.
 func TestPrefetchStopsAtUnmount(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	p := newSlowProxy(t, srv.URL, 200*time.Millisecond)
-	c := through(srv.Client(), p)
+	c := s3server.Via(srv.Client(), p.URL)
 	settle()
 	before := runtime.NumGoroutine()
 	dir := t.TempDir()
@@ -147,7 +148,7 @@ func TestPrefetchStopsAtUnmount(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Going into p0 starts the prefetch of the other nine levels.
-	mustSh(t, "ls "+join(dir, "walk")+" >/dev/null && ls "+join(dir, "walk", "p0")+" >/dev/null")
+	shelltest.Sh(t, "ls "+join(dir, "walk")+" >/dev/null && ls "+join(dir, "walk", "p0")+" >/dev/null")
 	time.Sleep(50 * time.Millisecond) // prefetchers are waiting on the server
 	if _, inFlight := p.Waves(); inFlight < 2 {
 		t.Fatalf("%d request(s) at once: the prefetch did not start", inFlight)
@@ -174,7 +175,7 @@ func TestPrefetchStopsAtUnmount(t *testing.T) {
 // url.
 func newSlowProxy(t *testing.T, url string, delay time.Duration) *faultproxy.Proxy {
 	t.Helper()
-	p := startProxy(t, url)
+	p := faultproxy.NewT(t, url)
 	p.SlowBy = delay
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.Slow })
 	return p

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -16,9 +17,9 @@ import (
 // in pages of pageSize, and returns the mount and its log.
 func quirkMount(t *testing.T, srv *s3server.Server, quirk faultproxy.Fault, bucket string, pageSize int32) (string, *syncBuffer) {
 	t.Helper()
-	p := startProxy(t, srv.URL)
+	p := faultproxy.NewT(t, srv.URL)
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
-	l := listing.NewS3(through(srv.Client(), p))
+	l := listing.NewS3(s3server.Via(srv.Client(), p.URL))
 	l.PageSize = pageSize
 	logs := &syncBuffer{}
 	return mountTest(t, Options{Lister: l, Buckets: []string{bucket}, Logger: slog.New(slog.NewTextHandler(logs, nil))}), logs
@@ -28,7 +29,7 @@ func quirkMount(t *testing.T, srv *s3server.Server, quirk faultproxy.Fault, buck
 // in the fault proxy: each gives the same tree as a correct server, or
 // says what it cannot give, never a silently partial tree.
 func TestServerQuirks(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	srv.Clock.Backdate(72 * time.Hour) // uploads three days old
 	for _, k := range []string{"top.bin", "top.bin", "a/x.bin", "a/b/y.bin", "odd+key%41.bin", "pct/100%.bin", "with space.bin"} {
@@ -44,8 +45,8 @@ func TestServerQuirks(t *testing.T) {
 		mnt, logs := quirkMount(t, srv, quirk, "qrk", 3) // every level pages, and their markers matter
 		// The recipe for old uploads first, on a fresh mount: no part
 		// listing in hand yet.
-		old := mustSh(t, "cd "+mnt+" && find qrk -mindepth 2 -type d -mtime +1 | wc -l")
-		files := mustSh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort | md5sum")
+		old := shelltest.Sh(t, "cd "+mnt+" && find qrk -mindepth 2 -type d -mtime +1 | wc -l")
+		files := shelltest.Sh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort | md5sum")
 		return files, old, logs.lines()
 	}
 	want, wantOld, _ := tree(faultproxy.None)
@@ -81,7 +82,7 @@ func TestServerQuirks(t *testing.T) {
 // keys fetches them a window ahead, in a few round-trip waves rather than
 // one a key; the times are the parts' (three days old here).
 func TestNoInitiatedInWaves(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	srv.Clock.Backdate(72 * time.Hour)
 	const keys = 100
@@ -89,12 +90,12 @@ func TestNoInitiatedInWaves(t *testing.T) {
 		oneUpload(t, c, "nin", fmt.Sprintf("u/%03d", i), 1)
 	}
 	srv.Clock.Backdate(0)
-	quirk := startProxy(t, srv.URL)
+	quirk := faultproxy.NewT(t, srv.URL)
 	quirk.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.SeaweedUploads })
 	p := newSlowProxy(t, quirk.URL, 20*time.Millisecond)
 	const workers = 16
-	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"nin"}, Prefetch: workers})
-	if n := strings.Count(mustSh(t, "cd "+join(mnt, "nin")+" && ls -l u/*"), "total"); n != keys {
+	mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(c, p.URL)), Buckets: []string{"nin"}, Prefetch: workers})
+	if n := strings.Count(shelltest.Sh(t, "cd "+join(mnt, "nin")+" && ls -l u/*"), "total"); n != keys {
 		t.Fatalf("ls -l listed %d key directories, want %d", n, keys)
 	}
 	waves, inFlight := p.Waves()
@@ -102,7 +103,7 @@ func TestNoInitiatedInWaves(t *testing.T) {
 	if waves*4 > keys || inFlight > workers+2 {
 		t.Fatalf("%d waves, %d at once: want a quarter of %d or fewer, at most %d at once", waves, inFlight, keys, workers+2)
 	}
-	if got := mustSh(t, "cd "+join(mnt, "nin")+" && find u -mindepth 2 -type d -mtime +1 | wc -l"); got != fmt.Sprintf("%d\n", keys) {
+	if got := shelltest.Sh(t, "cd "+join(mnt, "nin")+" && find u -mindepth 2 -type d -mtime +1 | wc -l"); got != fmt.Sprintf("%d\n", keys) {
 		t.Fatalf("upload directories older than a day: %s, want %d", got, keys)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -132,11 +134,11 @@ func helper(t *testing.T, args ...string) *exec.Cmd {
 // Handled signals (the Go runtime's SIGURG, a SIGALRM timer) that reach
 // threads waiting on slow listings fail no call: 0 EINTR.
 func TestHarmlessSignalsNoEINTR(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	walkBucket(t, srv)
 	p := newSlowProxy(t, srv.URL, 50*time.Millisecond)
-	mnt := mountTest(t, Options{Lister: listing.NewS3(through(srv.Client(), p)), Buckets: []string{"walk"}, TTL: 300 * time.Millisecond})
-	paths := strings.Fields(mustSh(t, "find "+join(mnt, "walk")+" -mindepth 3 -maxdepth 3 -type d | head -12"))
+	mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(srv.Client(), p.URL)), Buckets: []string{"walk"}, TTL: 300 * time.Millisecond})
+	paths := strings.Fields(shelltest.Sh(t, "find "+join(mnt, "walk")+" -mindepth 3 -maxdepth 3 -type d | head -12"))
 	if len(paths) != 12 {
 		t.Fatalf("found %d upload directories, want 12", len(paths))
 	}
@@ -236,7 +238,7 @@ func TestCtrlCOnHungServer(t *testing.T) {
 // A Python program whose SIGALRM timer has already used the request's one
 // INTERRUPT still ends at once on Ctrl-C, with KeyboardInterrupt.
 func TestCtrlCAfterTimerSignal(t *testing.T) {
-	requireTool(t, "python3")
+	shelltest.Need(t, "python3")
 	b := hungBed(t)
 	py := exec.Command("python3", "-c", `
 import os, signal, sys

@@ -15,6 +15,8 @@ import (
 
 	"github.com/uploadfs/uploadfs/demo"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -22,16 +24,12 @@ import (
 // connections: every walker sees the same tree, and after unmount the
 // goroutines and the heap are back where they were.
 func TestSoak(t *testing.T) {
-	requireTool(t, "getfattr")
-	srv := startServer(t)
+	shelltest.Need(t, "getfattr")
+	srv := s3server.StartT(t)
 	if err := demo.Seed(t.Context(), srv.Client(), srv.Clock); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := faultproxy.NewT(t, srv.URL)
 	// The first attempt of about one request in three fails; retries pass.
 	var mu sync.Mutex
 	tried := map[string]bool{}
@@ -50,7 +48,7 @@ func TestSoak(t *testing.T) {
 		}
 		return faultproxy.None
 	})
-	c := through(srv.Client(), p)
+	c := s3server.Via(srv.Client(), p.URL)
 
 	settle()
 	goroutines := runtime.NumGoroutine()
@@ -70,14 +68,14 @@ func TestSoak(t *testing.T) {
 	walkers := []func() (string, error){}
 	for range 3 {
 		walkers = append(walkers, func() (string, error) {
-			out, err := sh(t, "find "+dir+" -mindepth 1 -printf '%P %s %i %m\\n' | LC_ALL=C sort")
+			out, err := shelltest.Run(t, "find "+dir+" -mindepth 1 -printf '%P %s %i %m\\n' | LC_ALL=C sort")
 			return "find:" + out, err
 		})
 		walkers = append(walkers, func() (string, error) { return walkGo(dir) })
 	}
 	for range 2 {
 		walkers = append(walkers, func() (string, error) {
-			out, err := sh(t, "cd "+dir+" && getfattr -R -d . 2>&1 | LC_ALL=C sort")
+			out, err := shelltest.Run(t, "cd "+dir+" && getfattr -R -d . 2>&1 | LC_ALL=C sort")
 			return "getfattr:" + out, err
 		})
 	}

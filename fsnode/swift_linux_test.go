@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // OpenStack Swift's s3api (faultproxy.Swift), mounted: the level videos/
@@ -13,10 +15,9 @@ import (
 // common prefixes not. The tree `find` shows is the one a correct server
 // gives, and videos/ lists (it was Input/output error).
 func TestSwiftTree(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
-	for _, k := range []string{"videos", "videos/clip.mp4", "a", "a", "a!", "a.b", "a/2026/x", "a/x.bin", "a/b/y.bin",
-		"with space/z.bin", "odd+key%41.bin", "p%41q/r.bin", "top.bin"} {
+	for _, k := range s3server.OddKeys() {
 		oneUpload(t, c, "swf", k, 2)
 	}
 	for _, k := range []string{"many/k00", "many/k01", "many/k01.bak", "many/k01-2", "many/k02", "many/k03", "many/k04", "many/k05"} {
@@ -24,8 +25,8 @@ func TestSwiftTree(t *testing.T) {
 	}
 	tree := func(quirk faultproxy.Fault, pageSize int32) (string, string, []string) {
 		mnt, logs := quirkMount(t, srv, quirk, "swf", pageSize)
-		videos := mustSh(t, "cd "+mnt+"/swf/videos && find . -mindepth 1 -maxdepth 1 -printf '%y %P\\n' | LC_ALL=C sort")
-		files := mustSh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort")
+		videos := shelltest.Sh(t, "cd "+mnt+"/swf/videos && find . -mindepth 1 -maxdepth 1 -printf '%y %P\\n' | LC_ALL=C sort")
+		files := shelltest.Sh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort")
 		return files, videos, logs.lines()
 	}
 	// The tree in one page a level (gofakes3 drops the common prefixes

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -60,13 +61,13 @@ func TestTree(t *testing.T) {
 	srv, mnt := seeded(t)
 	c := srv.Client()
 
-	if got := mustSh(t, "ls "+mnt); got != "data-lake\nmedia-uploads\nquiet-bucket\n" {
+	if got := shelltest.Sh(t, "ls "+mnt); got != "data-lake\nmedia-uploads\nquiet-bucket\n" {
 		t.Fatalf("ls root:\n%s", got)
 	}
-	if got := mustSh(t, "ls "+join(mnt, "quiet-bucket")); got != "" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "quiet-bucket")); got != "" {
 		t.Fatalf("bucket without uploads lists %q", got)
 	}
-	if got := mustSh(t, "ls "+join(mnt, "media-uploads", "videos")); got != "2026\nraw\n" {
+	if got := shelltest.Sh(t, "ls "+join(mnt, "media-uploads", "videos")); got != "2026\nraw\n" {
 		t.Fatalf("ls prefix:\n%s", got)
 	}
 
@@ -78,7 +79,7 @@ func TestTree(t *testing.T) {
 	}
 	slices.Sort(ids)
 	keyDir := join(mnt, "media-uploads", demo.BigKey)
-	if got := mustSh(t, "ls "+quote(keyDir)); got != strings.Join(ids, "\n")+"\n" {
+	if got := shelltest.Sh(t, "ls "+shelltest.Quote(keyDir)); got != strings.Join(ids, "\n")+"\n" {
 		t.Fatalf("ls key dir = %q, want %q", got, ids)
 	}
 
@@ -86,7 +87,7 @@ func TestTree(t *testing.T) {
 	for _, u := range ups {
 		id := aws.ToString(u.UploadId)
 		want := groundTruth(t, c, "media-uploads", demo.BigKey, id)
-		out := mustSh(t, "find "+quote(join(keyDir, id))+" -type f -printf '%f %s %T@ %m %n\\n'")
+		out := shelltest.Sh(t, "find "+shelltest.Quote(join(keyDir, id))+" -type f -printf '%f %s %T@ %m %n\\n'")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if len(lines) != len(want) {
 			t.Fatalf("upload %s: %d part files, want %d", id, len(lines), len(want))
@@ -116,10 +117,10 @@ func TestTree(t *testing.T) {
 	}
 
 	// A sparse upload shows only its parts; an upload without parts is empty.
-	if got := mustSh(t, "ls "+quote(join(mnt, "media-uploads", demo.SparseKey))+"/*/"); got != "00001\n00002\n00005\n00009\n00100\n" {
+	if got := shelltest.Sh(t, "ls "+shelltest.Quote(join(mnt, "media-uploads", demo.SparseKey))+"/*/"); got != "00001\n00002\n00005\n00009\n00100\n" {
 		t.Fatalf("sparse upload lists:\n%s", got)
 	}
-	if got := mustSh(t, "ls -A "+quote(join(mnt, "data-lake", demo.EmptyKey))+"/*/"); got != "" {
+	if got := shelltest.Sh(t, "ls -A "+shelltest.Quote(join(mnt, "data-lake", demo.EmptyKey))+"/*/"); got != "" {
 		t.Fatalf("upload without parts lists %q", got)
 	}
 
@@ -130,10 +131,10 @@ func TestTree(t *testing.T) {
 			want += aws.ToInt64(p.Size)
 		}
 	}
-	if got := mustSh(t, "du -sb "+quote(keyDir)); !strings.HasPrefix(got, strconv.FormatInt(want, 10)+"\t") {
+	if got := shelltest.Sh(t, "du -sb "+shelltest.Quote(keyDir)); !strings.HasPrefix(got, strconv.FormatInt(want, 10)+"\t") {
 		t.Fatalf("du -sb = %q, want %d bytes", got, want)
 	}
-	if got := mustSh(t, "du -sk "+quote(keyDir)); !strings.HasPrefix(got, strconv.FormatInt(want/1024, 10)+"\t") {
+	if got := shelltest.Sh(t, "du -sk "+shelltest.Quote(keyDir)); !strings.HasPrefix(got, strconv.FormatInt(want/1024, 10)+"\t") {
 		t.Fatalf("du -sk = %q, want %d KiB (st_blocks)", got, want/1024)
 	}
 }
@@ -142,12 +143,12 @@ func TestOddKeyIsReachable(t *testing.T) {
 	srv, mnt := seeded(t)
 	// exports/odd names/q3 report%20final/..//résumé.pdf
 	keyDir := join(mnt, "data-lake", "exports", "odd names", "q3 report%2520final", "%2E%2E", "%", "résumé.pdf")
-	out, err := sh(t, "getfattr --absolute-names --only-values -n user.s3.key "+quote(keyDir))
+	out, err := shelltest.Run(t, "getfattr --absolute-names --only-values -n user.s3.key "+shelltest.Quote(keyDir))
 	if err != nil || out != demo.OddKey {
 		t.Fatalf("user.s3.key = %q, %v; want %q", out, err, demo.OddKey)
 	}
 	ups := uploadsOf(t, srv.Client(), "data-lake", demo.OddKey)
-	if got := mustSh(t, "ls "+quote(keyDir)); got != aws.ToString(ups[0].UploadId)+"\n" {
+	if got := shelltest.Sh(t, "ls "+shelltest.Quote(keyDir)); got != aws.ToString(ups[0].UploadId)+"\n" {
 		t.Fatalf("ls odd key dir: %q", got)
 	}
 }
@@ -157,7 +158,7 @@ func TestInodesStable(t *testing.T) {
 	srv, mnt := seeded(t)
 	dir := join(mnt, "media-uploads", demo.SparseKey)
 	inos := func(mnt string) map[string]uint64 {
-		out := mustSh(t, "find "+quote(mnt)+" -printf '%i %P\\n'")
+		out := shelltest.Sh(t, "find "+shelltest.Quote(mnt)+" -printf '%i %P\\n'")
 		m := map[string]uint64{}
 		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 			ino, path, _ := strings.Cut(l, " ")
@@ -258,7 +259,7 @@ func TestReadOnly(t *testing.T) {
 	if !errors.Is(err, syscall.ENOTSUP) || time.Since(start) > 5*time.Second {
 		t.Fatalf("read part: %v after %v, want ENOTSUP at once", err, time.Since(start))
 	}
-	if out, err := sh(t, "cat "+quote(part)); err == nil || !strings.Contains(out, "Operation not supported") {
+	if out, err := shelltest.Run(t, "cat "+shelltest.Quote(part)); err == nil || !strings.Contains(out, "Operation not supported") {
 		t.Fatalf("cat part: %q, %v", out, err)
 	}
 }

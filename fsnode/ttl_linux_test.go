@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // A script that stats every part of a listed upload, by name, for longer
@@ -17,7 +18,7 @@ import (
 func TestStatLoopAfterTTL(t *testing.T) {
 	const ttl = 500 * time.Millisecond
 	b := newFaultBed(t, Options{TTL: ttl})
-	mustSh(t, "ls "+b.dir+" >/dev/null")
+	shelltest.Sh(t, "ls "+b.dir+" >/dev/null")
 	perListing, _ := b.proxy.Stats()
 	var names strings.Builder
 	for n := 1; n <= faultParts; n++ {
@@ -26,7 +27,7 @@ func TestStatLoopAfterTTL(t *testing.T) {
 	start := time.Now()
 	for round := range 4 {
 		time.Sleep(ttl) // the listing and the kernel's entries expire
-		out := mustSh(t, "cd "+b.dir+" && stat -c %s"+names.String()+" | sort -u")
+		out := shelltest.Sh(t, "cd "+b.dir+" && stat -c %s"+names.String()+" | sort -u")
 		if out != "100\n" {
 			t.Fatalf("round %d: sizes %q", round, out)
 		}
@@ -61,16 +62,16 @@ func TestRefreshCostsItsPages(t *testing.T) {
 		}
 		return faultproxy.Slow
 	})
-	mustSh(t, "stat "+b.dir+" >/dev/null") // the levels above it
+	shelltest.Sh(t, "stat "+b.dir+" >/dev/null") // the levels above it
 	waves, _ := b.proxy.Waves()
 	count := fmt.Sprintf("%d\n", faultParts)
-	if out := mustSh(t, "ls "+b.dir+" | wc -l"); out != count {
+	if out := shelltest.Sh(t, "ls "+b.dir+" | wc -l"); out != count {
 		t.Fatalf("cold ls: %q names, want %d", out, faultParts)
 	}
 	w, _ := b.proxy.Waves()
 	cold, coldWaves := listParts.Swap(0), w-waves
 	time.Sleep(ttl) // the listing expires
-	if out := mustSh(t, "ls "+b.dir+" | wc -l"); out != count {
+	if out := shelltest.Sh(t, "ls "+b.dir+" | wc -l"); out != count {
 		t.Fatalf("refreshed ls: %q names, want %d", out, faultParts)
 	}
 	refresh := listParts.Load()

@@ -15,12 +15,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // getfattrDump runs `getfattr -d` and returns name → value.
 func getfattrDump(t *testing.T, path string) map[string]string {
 	t.Helper()
-	out := mustSh(t, "getfattr --absolute-names -d "+quote(path))
+	out := shelltest.Sh(t, "getfattr --absolute-names -d "+shelltest.Quote(path))
 	m := map[string]string{}
 	for _, l := range strings.Split(out, "\n") {
 		if name, v, ok := strings.Cut(l, "="); ok {
@@ -31,7 +32,7 @@ func getfattrDump(t *testing.T, path string) map[string]string {
 }
 
 func TestXattrs(t *testing.T) {
-	requireTool(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	srv, mnt := seeded(t)
 	c := srv.Client()
 	up := uploadsOf(t, c, "media-uploads", demo.SparseKey)[0]

@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 )
@@ -16,27 +13,18 @@ import (
 // format reads leaves the upload without an abort date. Neither fails the
 // listing (the SDK alone fails the whole ListParts answer).
 func TestAbortDateHeaders(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, "abort")
 	c := srv.Client()
-	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("abort")})
 	id, err := s3server.CreateUpload(t.Context(), c, "abort", "k", []int32{1, 2}, func(int32) int { return 10 })
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, srv.URL)
 	want, _ := time.Parse(time.RFC3339, faultproxy.ISODate)
 	for fault, date := range map[faultproxy.Fault]time.Time{faultproxy.ISOAbortDate: want, faultproxy.BadAbortDate: {}} {
 		t.Run(fault.String(), func(t *testing.T) {
 			p.SetRule(func(faultproxy.Request) faultproxy.Fault { return fault })
-			l := NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+			l := NewS3(s3server.Via(c, p.URL))
 			ps, err := l.Parts(context.Background(), "abort", "k", id)
 			if err != nil {
 				t.Fatal(err)

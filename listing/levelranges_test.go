@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
@@ -22,13 +19,8 @@ import (
 // A large level is listed as ranges at once: the same entries as one page
 // after another, in a few round-trip waves instead of one per page.
 func TestLevelRanges(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, "scale")
 	c := srv.Client()
-	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("scale")})
 	const n = 2000
 	var keys []string
 	for i := range n {
@@ -45,17 +37,13 @@ func TestLevelRanges(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, srv.URL)
 	p.SlowBy = 20 * time.Millisecond
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.Slow })
 	for _, prefix := range []string{"random/", "counter/", "mixed/"} {
 		t.Run(prefix, func(t *testing.T) {
 			list := func(concurrency int) (*listing.Level, int, int) {
-				l := listing.NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+				l := listing.NewS3(s3server.Via(c, p.URL))
 				l.PageSize = 50 // 40 pages in a row for 2,000 uploads
 				l.Concurrency = concurrency
 				w0, _ := p.Waves()
@@ -102,13 +90,8 @@ func TestLevelRanges(t *testing.T) {
 // Counters, the keys of many apps, fill only the start of their key space.
 // (The old lister gave ranges up and listed page after page: 24 waves.)
 func TestLevelRangesInclusivePastTheEnd(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, "wrap")
 	c := srv.Client()
-	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("wrap")})
 	const n, pageSize = 2000, 100
 	var keys []string
 	for i := range n {
@@ -117,14 +100,10 @@ func TestLevelRangesInclusivePastTheEnd(t *testing.T) {
 	if err := s3server.StartUploads(t.Context(), c, "wrap", keys); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, srv.URL)
 	p.Delay = 20 * time.Millisecond
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.InclusiveUploads })
-	l := listing.NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+	l := listing.NewS3(s3server.Via(c, p.URL))
 	l.PageSize = pageSize
 	lv, err := l.Level(context.Background(), "wrap", "k/")
 	if err != nil {
@@ -158,13 +137,8 @@ func TestLevelRangesInclusivePastTheEnd(t *testing.T) {
 // uploads of the key a page ended in are listed by that key as the prefix:
 // one page, however many keys begin with it.
 func TestBoundaryKeyIsOnePage(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, "bnd")
 	c := srv.Client()
-	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("bnd")})
 	// The first page (three) ends with u/k, which 200 keys begin with.
 	keys := []string{"u/a", "u/b", "u/k"}
 	for i := range 200 {
@@ -173,11 +147,7 @@ func TestBoundaryKeyIsOnePage(t *testing.T) {
 	if err := s3server.StartUploads(t.Context(), c, "bnd", keys); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, srv.URL)
 	var byKey atomic.Int32
 	p.SetRule(func(r faultproxy.Request) faultproxy.Fault {
 		if r.Query.Get("prefix") == "u/k" {
@@ -185,7 +155,7 @@ func TestBoundaryKeyIsOnePage(t *testing.T) {
 		}
 		return faultproxy.VersityMarker
 	})
-	l := listing.NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+	l := listing.NewS3(s3server.Via(c, p.URL))
 	l.PageSize = 3
 	l.Concurrency = 1
 	lv, err := l.Level(context.Background(), "bnd", "u/")

@@ -76,18 +76,10 @@ func walkByScan(l *listing.S3, bucket, prefix string, w *walked) error {
 // at most a page of uploads (two where a refused upload-id marker adds
 // the boundary key's); a level of several pages is handed out in several.
 func TestScanLevelAgreesWithLevel(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c := srv.Client()
 	const bucket = "scan"
-	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	keys := []string{"a!", "a.b", "a/2026/x", "a", "a", "a/x.bin", "videos", "videos/clip.mp4", "with space/z.bin",
-		"odd+key%41.bin", "p%41q/r.bin", "top.bin", "a/b/y.bin"}
+	srv := s3server.StartT(t, bucket)
+	c := srv.Client()
+	keys := s3server.OddKeys()
 	for i := range 40 {
 		keys = append(keys, fmt.Sprintf("k/%03d", i), fmt.Sprintf("k/%03d/in", i%10))
 	}
@@ -97,11 +89,7 @@ func TestScanLevelAgreesWithLevel(t *testing.T) {
 	if err := s3server.StartUploads(t.Context(), c, bucket, keys); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, srv.URL)
 	const pageSize = 5
 	for _, mode := range []faultproxy.Fault{faultproxy.None, faultproxy.Swift, faultproxy.MinIOFlat, faultproxy.SeaweedUploads,
 		faultproxy.VersityMarker, faultproxy.InclusiveUploads} {
@@ -113,7 +101,7 @@ func TestScanLevelAgreesWithLevel(t *testing.T) {
 				return faultproxy.None
 			})
 			lister := func() *listing.S3 {
-				l := listing.NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+				l := listing.NewS3(s3server.Via(c, p.URL))
 				l.PageSize = pageSize
 				return l
 			}

@@ -21,22 +21,10 @@ import (
 // the front.
 func lifecycleServer(t *testing.T, buckets ...string) (*faultproxy.Lifecycle, *s3.Client) {
 	t.Helper()
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	front, err := faultproxy.NewLifecycle(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
-	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(front.URL) })
-	for _, b := range buckets {
-		if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	srv := s3server.StartT(t)
+	front := faultproxy.NewLifecycleT(t, srv.URL)
+	c := s3server.Via(srv.Client(), front.URL)
+	s3server.CreateBuckets(t, c, buckets...)
 	return front, c
 }
 
@@ -146,9 +134,7 @@ func TestLifecycleNotImplemented(t *testing.T) {
 			return aws.Credentials{AccessKeyID: "lifecycle-key", SecretAccessKey: "lifecycle-secret"}, nil
 		}))})
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vgw-bucket")}); err != nil {
-		t.Fatal(err)
-	}
+	s3server.CreateBuckets(t, c, "vgw-bucket")
 	lc, err := listing.NewS3(c).Lifecycle(ctx, "vgw-bucket")
 	if err != nil || len(lc.Rules) != 0 {
 		t.Fatalf("Lifecycle = %+v, %v", lc, err)

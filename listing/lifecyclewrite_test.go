@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
@@ -48,16 +45,9 @@ func TestReadLifecycleForWriting(t *testing.T) {
 // gofakes3 takes GET ?lifecycle for a listing of objects, which the SDK
 // reads as a configuration of no rules: refused, never "none".
 func TestReadLifecycleRefusesAnObjectListing(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, "plain")
 	c := srv.Client()
-	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("plain")}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = listing.NewS3(c).ReadLifecycle(t.Context(), "plain")
+	_, err := listing.NewS3(c).ReadLifecycle(t.Context(), "plain")
 	if !errors.Is(err, listing.ErrBadResponse) || !strings.Contains(err.Error(), "<ListBucketResult>") {
 		t.Fatalf("ReadLifecycle over gofakes3: %v, want a refusal", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/internal/s3server"
@@ -18,18 +17,21 @@ import (
 // server starts an in-process gofakes3 with the given buckets.
 func server(t *testing.T, buckets ...string) *s3.Client {
 	t.Helper()
-	srv, err := s3server.Start()
+	return s3server.StartT(t, buckets...).Client()
+}
+
+// bucketNames lists the buckets l sees, by name.
+func bucketNames(t *testing.T, l *listing.S3) []string {
+	t.Helper()
+	bs, err := l.Buckets(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	c := srv.Client()
-	for _, b := range buckets {
-		if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
+	var names []string
+	for _, b := range bs {
+		names = append(names, b.Name)
 	}
-	return c
+	return names
 }
 
 func upload(t *testing.T, c *s3.Client, bucket, key string, parts ...int32) string {
@@ -230,15 +232,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestBuckets(t *testing.T) {
-	c := server(t, "zeta", "alpha", "mid")
-	bs, err := listing.NewS3(c).Buckets(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, b := range bs {
-		names = append(names, b.Name)
-	}
+	names := bucketNames(t, listing.NewS3(server(t, "zeta", "alpha", "mid")))
 	if !slices.Equal(names, []string{"alpha", "mid", "zeta"}) {
 		t.Fatalf("buckets %v", names)
 	}

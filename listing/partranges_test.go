@@ -26,13 +26,8 @@ func numbers(ps []listing.Part) []int32 {
 // the next page) the ranged listing of 10,000 parts is complete and costs
 // about two requests per range instead of a fallback.
 func TestRangesOnOffByOneServer(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, "bkt")
 	c := srv.Client()
-	c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("bkt")})
 	full := upload(t, c, "bkt", "full", span(1, 10000)...)
 	sparse := upload(t, c, "bkt", "sparse", append(span(1, 1000), 4000, 9999, 10000)...)
 	l := listing.NewS3(c)

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -19,14 +19,10 @@ import (
 func r2Proxy(t *testing.T, fault faultproxy.Fault) (*faultproxy.Proxy, *s3.Client) {
 	t.Helper()
 	c := server(t, "echo", "bravo", "delta", "alpha", "charlie")
-	p, err := faultproxy.New(*c.Options().BaseEndpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, *c.Options().BaseEndpoint)
 	p.R2Page = 2
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return fault })
-	return p, s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	return p, s3server.Via(c, p.URL)
 }
 
 // R2 sends ListBuckets's next token only in NextContinuationToken and the
@@ -35,14 +31,7 @@ func r2Proxy(t *testing.T, fault faultproxy.Fault) (*faultproxy.Proxy, *s3.Clien
 // SDK's token alone ends the listing after the first page).
 func TestR2BucketPages(t *testing.T) {
 	p, c := r2Proxy(t, faultproxy.R2Buckets)
-	bs, err := listing.NewS3(c).Buckets(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, b := range bs {
-		names = append(names, b.Name)
-	}
+	names := bucketNames(t, listing.NewS3(c))
 	if want := []string{"alpha", "bravo", "charlie", "delta", "echo"}; !slices.Equal(names, want) {
 		t.Fatalf("buckets %v, want %v", names, want)
 	}

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 )
@@ -21,18 +18,10 @@ import (
 // the level is listed again page by page, and the lister learns to list
 // that server so.
 func TestSwiftLevels(t *testing.T) {
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c := srv.Client()
 	const bucket = "swift"
-	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	keys := []string{"a!", "a.b", "a/2026/x", "a", "a", "a/x.bin", "videos", "videos/clip.mp4", "with space/z.bin",
-		"odd+key%41.bin", "p%41q/r.bin", "top.bin", "a/b/y.bin"}
+	srv := s3server.StartT(t, bucket)
+	c := srv.Client()
+	keys := s3server.OddKeys()
 	const pageSize = 10
 	var first []string
 	for i := range 100 {
@@ -57,16 +46,12 @@ func TestSwiftLevels(t *testing.T) {
 	if err := s3server.StartUploads(t.Context(), c, bucket, keys); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, srv.URL)
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.Swift })
 
 	exact := NewS3(c)
 	exact.PageSize = 1000
-	swift := NewS3(s3.New(c.Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL) }))
+	swift := NewS3(s3server.Via(c, p.URL))
 	swift.PageSize = pageSize
 	swift.Concurrency = 8
 	var notes []string

@@ -17,13 +17,14 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/regionproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/testlog"
 	"github.com/uploadfs/uploadfs/listing"
 	"github.com/uploadfs/uploadfs/regions"
 )
 
 // world is three regions, one bucket in each with one upload; the default
 // region is us-east-1.
-func world(t *testing.T) (*regionproxy.World, *regions.Router, *logs) {
+func world(t *testing.T) (*regionproxy.World, *regions.Router, *testlog.Buffer) {
 	t.Helper()
 	w, err := regionproxy.Start("us-east-1", "eu-west-1", "ap-south-1")
 	if err != nil {
@@ -32,29 +33,15 @@ func world(t *testing.T) (*regionproxy.World, *regions.Router, *logs) {
 	t.Cleanup(w.Close)
 	for region, bucket := range map[string]string{"us-east-1": "east", "eu-west-1": "west", "ap-south-1": "south"} {
 		c := w.Servers[region].Client()
-		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-			t.Fatal(err)
-		}
+		s3server.CreateBuckets(t, c, bucket)
 		if _, err := s3server.CreateUpload(t.Context(), c, bucket, "k", []int32{1}, func(int32) int { return 10 }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	l := &logs{}
+	l := &testlog.Buffer{}
 	r := regions.New("us-east-1", func(region string) regions.Client { return w.Client(region) },
 		slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	return w, r, l
-}
-
-type logs struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, string(p))
-	return len(p), nil
 }
 
 // count returns how many requests the proxy answered with status, and how
@@ -122,8 +109,8 @@ func TestLearnsFromRedirect(t *testing.T) {
 	if seen[1].Region != "eu-west-1" {
 		t.Fatalf("retry signed for %q", seen[1].Region)
 	}
-	if !contains(l.lines, "region=eu-west-1") {
-		t.Fatalf("no debug line for the region learned: %q", l.lines)
+	if !strings.Contains(l.String(), "region=eu-west-1") {
+		t.Fatalf("no debug line for the region learned: %q", l.String())
 	}
 }
 
@@ -178,15 +165,6 @@ func TestUnusableRedirect(t *testing.T) {
 	if !errors.Is(err, listing.ErrWrongRegion) {
 		t.Fatalf("unusable redirect: %v, want ErrWrongRegion", err)
 	}
-}
-
-func contains(lines []string, s string) bool {
-	for _, l := range lines {
-		if strings.Contains(l, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // redirector answers everything with a 301 whose x-amz-bucket-region is

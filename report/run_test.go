@@ -29,27 +29,10 @@ type testServer struct {
 
 func newTestServer(t *testing.T, buckets ...string) *testServer {
 	t.Helper()
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	front, err := faultproxy.NewLifecycle(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
-	proxy, err := faultproxy.New(front.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Close)
+	srv := s3server.StartT(t, buckets...)
+	front := faultproxy.NewLifecycleT(t, srv.URL)
+	proxy := faultproxy.NewT(t, front.URL)
 	s := &testServer{srv: srv, front: front, proxy: proxy, c: srv.Client(), reqs: &Requests{}}
-	for _, b := range buckets {
-		if _, err := s.c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	s.l = listing.NewS3(s3.New(srv.Client().Options(), func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(proxy.URL)
 		o.APIOptions = append(o.APIOptions, s.reqs.Middleware)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // Abort by rmdir end to end: the built binary over versitygw, uploads made
@@ -65,11 +67,11 @@ func TestAbortEndToEnd(t *testing.T) {
 	if got := inProgress(); !slices.Equal(got, []string{"deep/old.bin", "old.bin", "young.bin"}) {
 		t.Fatalf("after the refusals, in progress: %v", got)
 	}
-	dry := shell(t, "cd "+q(mnt)+" && find . -mindepth 3 -type d -mtime +1 | LC_ALL=C sort")
+	dry := shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && find . -mindepth 3 -type d -mtime +1 | LC_ALL=C sort")
 	if want := "./" + bucket + "/deep/old.bin/" + ids["deep/old.bin"] + "\n./" + bucket + "/old.bin/" + ids["old.bin"] + "\n"; dry != want {
 		t.Fatalf("dry run:\n%s\nwant:\n%s", dry, want)
 	}
-	shell(t, "cd "+q(mnt)+" && find . -mindepth 3 -type d -mtime +1 -exec rmdir {} +")
+	shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && find . -mindepth 3 -type d -mtime +1 -exec rmdir {} +")
 	if got := inProgress(); !slices.Equal(got, []string{"young.bin"}) {
 		t.Fatalf("after the cleanup, in progress: %v", got)
 	}
@@ -79,7 +81,7 @@ func TestAbortEndToEnd(t *testing.T) {
 	}() == nil {
 		t.Fatal("aws s3api list-parts of an aborted upload succeeded")
 	}
-	if got := shell(t, "cd "+q(mnt)+" && find . -type d | LC_ALL=C sort"); !strings.Contains(got, "./"+bucket+"/young.bin/"+ids["young.bin"]) ||
+	if got := shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && find . -type d | LC_ALL=C sort"); !strings.Contains(got, "./"+bucket+"/young.bin/"+ids["young.bin"]) ||
 		strings.Contains(got, ids["old.bin"]) || strings.Contains(got, ids["deep/old.bin"]) {
 		t.Fatalf("the tree after the cleanup:\n%s", got)
 	}

@@ -3,16 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os/exec"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -45,15 +40,8 @@ const abortBucket = "ends"
 // std/alice/y.bin 3 days ago; each of one 1,000-byte part.
 func startAbortWorld(t *testing.T) *abortWorld {
 	t.Helper()
-	srv, err := s3server.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := s3server.StartT(t, abortBucket)
 	w := &abortWorld{c: srv.Client(), ids: map[string]string{}}
-	if _, err := w.c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(abortBucket)}); err != nil {
-		t.Fatal(err)
-	}
 	for _, u := range []struct {
 		name, key string
 		ago       time.Duration
@@ -67,10 +55,7 @@ func startAbortWorld(t *testing.T) *abortWorld {
 		w.ids[u.name] = id
 	}
 	srv.Clock.Backdate(0)
-	if w.fault, err = faultproxy.New(classProxy(t, withInitiators(t, srv.URL))); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.fault.Close)
+	w.fault = faultproxy.NewT(t, classProxy(t, withInitiators(t, srv.URL)))
 	w.g, _ = compatGateway(t, w.fault.URL, "demo", "demo")
 	return w
 }
@@ -80,26 +65,9 @@ func startAbortWorld(t *testing.T) *abortWorld {
 // classProxy fills in (gofakes3 sends none).
 func withInitiators(t *testing.T, target string) string {
 	t.Helper()
-	u, _ := url.Parse(target)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ModifyResponse = func(res *http.Response) error {
-		if !res.Request.URL.Query().Has("uploads") || res.Request.Method != http.MethodGet {
-			return nil
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			return err
-		}
-		body = bytes.ReplaceAll(body, []byte("<StorageClass>"), []byte("<Initiator><ID></ID></Initiator><StorageClass>"))
-		res.Body = io.NopCloser(bytes.NewReader(body))
-		res.ContentLength = int64(len(body))
-		res.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return rewritingProxy(t, target, func(_ *http.Request, body []byte) []byte {
+		return bytes.ReplaceAll(body, []byte("<StorageClass>"), []byte("<Initiator><ID></ID></Initiator><StorageClass>"))
+	}, "uploads")
 }
 
 func (w *abortWorld) abort(t *testing.T, args ...string) result {
@@ -311,9 +279,7 @@ func TestAbortCommandConditionalInDirectoryBuckets(t *testing.T) {
 	const dir = "data--use1-az4--x-s3"
 	srv := w.Servers["us-east-1"]
 	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
-	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(dir)}); err != nil {
-		t.Fatal(err)
-	}
+	s3server.CreateBuckets(t, c, dir)
 	initiated := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
 	srv.Clock.Backdate(time.Since(initiated))
 	_, err := s3server.CreateUpload(t.Context(), c, dir, "old.bin", []int32{1}, func(int32) int { return 10 })

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // adminGateway is a gateway with one bucket and one upload.
@@ -36,7 +38,7 @@ func TestMountHelper(t *testing.T) {
 		t.Fatalf("mount.uploadfs: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { unmountForTest(t, mnt) })
-	if got := shell(t, "ls "+q(filepath.Join(mnt, "admin"))); got != "k\n" {
+	if got := shelltest.Sh(t, "ls "+shelltest.Quote(filepath.Join(mnt, "admin"))); got != "k\n" {
 		t.Fatalf("ls: %q", got)
 	}
 	unmountForTest(t, mnt)
@@ -66,7 +68,7 @@ func TestMountHelper(t *testing.T) {
 	if out, err := m.CombinedOutput(); err != nil {
 		t.Fatalf("mount -T fstab -a: %v\n%s", err, out)
 	}
-	if got := shell(t, "ls "+q(filepath.Join(mnt, "admin"))); got != "k\n" {
+	if got := shelltest.Sh(t, "ls "+shelltest.Quote(filepath.Join(mnt, "admin"))); got != "k\n" {
 		t.Fatalf("ls after mount -a: %q", got)
 	}
 	if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
@@ -192,7 +194,7 @@ func TestHelperWithoutHomeOrPath(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		if err == nil {
 			t.Cleanup(func() { unmountForTest(t, mnt) })
-			return shell(t, "ls "+q(filepath.Join(mnt, "admin"))), nil
+			return shelltest.Sh(t, "ls "+shelltest.Quote(filepath.Join(mnt, "admin"))), nil
 		}
 		return string(out), err
 	}

@@ -18,6 +18,7 @@ import (
 
 	gatewaypkg "github.com/uploadfs/uploadfs/internal/gateway"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // TestCompat runs against a real MinIO server (make compat; skipped
@@ -46,7 +47,7 @@ func TestCompat(t *testing.T) {
 	g.url = srv.URL
 	after := g.mount(t, "--bucket", "compat", "--log-file", filepath.Join(t.TempDir(), "log"))
 	t.Logf("MinIO after a restart: uploadfs shows %d parts (the README says why)",
-		strings.Count(shell(t, "find "+q(after)+" -type f"), "\n"))
+		strings.Count(shelltest.Sh(t, "find "+shelltest.Quote(after)+" -type f"), "\n"))
 }
 
 // compatGateway is the AWS CLI's and uploadfs's environment for a server

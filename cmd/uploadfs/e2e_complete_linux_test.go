@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // Uploads completed with the AWS CLI from nothing but their .complete.json:
@@ -51,7 +53,7 @@ func TestCompleteJSON(t *testing.T) {
 	mnt := g.mount(t)
 	for _, u := range uploads {
 		dir := filepath.Join(mnt, bucket, filepath.FromSlash(u.key), u.id)
-		if got := shell(t, "ls -A "+q(dir)+" | wc -l; find "+q(dir)+" -type f | wc -l"); got != fmt.Sprintf("%d\n%d\n", len(u.parts), len(u.parts)) {
+		if got := shelltest.Sh(t, "ls -A "+shelltest.Quote(dir)+" | wc -l; find "+shelltest.Quote(dir)+" -type f | wc -l"); got != fmt.Sprintf("%d\n%d\n", len(u.parts), len(u.parts)) {
 			t.Fatalf("%s: ls and find count %q, want only the %d parts", u.key, got, len(u.parts))
 		}
 		// .upload.json against the CLI's list-parts.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // cookbookPages hold the cookbook: every ```sh block of theirs that
@@ -61,8 +63,8 @@ func cookbookLines(t *testing.T) []cookbookLine {
 // say nothing on stderr, and every path it prints must be one whole field
 // (a line, or tab-separated) that exists.
 func TestCookbook(t *testing.T) {
-	need(t, "getfattr")
-	need(t, "jq")
+	shelltest.Need(t, "getfattr")
+	shelltest.Need(t, "jq")
 	lines := cookbookLines(t)
 	if len(lines) < 12 {
 		t.Fatalf("only %d cookbook lines found in %v", len(lines), cookbookPages)
@@ -72,7 +74,7 @@ func TestCookbook(t *testing.T) {
 	above := filepath.Dir(d.mnt)
 	for _, l := range lines {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		cmd := exec.CommandContext(ctx, "bash", "-o", "pipefail", "-c", "M="+q(d.mnt)+"\n"+l.cmd)
+		cmd := exec.CommandContext(ctx, "bash", "-o", "pipefail", "-c", "M="+shelltest.Quote(d.mnt)+"\n"+l.cmd)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()

@@ -2,18 +2,18 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
+	"github.com/uploadfs/uploadfs/internal/testlog"
 )
 
 // demoRun is a running `uploadfs demo`: its mount point, what it printed
@@ -22,29 +22,18 @@ type demoRun struct {
 	cmd    *exec.Cmd
 	mnt    string
 	banner string // stdout up to "Press Ctrl-C"
-	mu     sync.Mutex
-	stderr bytes.Buffer
-}
-
-func (d *demoRun) Write(p []byte) (int, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stderr.Write(p)
+	stderr testlog.Buffer
 }
 
 // log returns what the demo has logged so far.
-func (d *demoRun) log() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stderr.String()
-}
+func (d *demoRun) log() string { return d.stderr.String() }
 
 // startDemoRun runs `uploadfs demo ARGS… MNT` as the README tells a new
 // user to, and returns once it has printed its tour.
 func startDemoRun(t *testing.T, mnt string, args ...string) *demoRun {
 	t.Helper()
 	d := &demoRun{mnt: mnt, cmd: exec.Command(uploadfsBin, append(append([]string{"demo"}, args...), mnt)...)}
-	d.cmd.Stderr = d
+	d.cmd.Stderr = &d.stderr
 	out, err := d.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +73,7 @@ func (d *demoRun) stop(t *testing.T) {
 	if err := d.cmd.Wait(); err != nil {
 		t.Fatalf("after Ctrl-C: %v\n%s", err, d.log())
 	}
-	if shell(t, "grep -c ' "+d.mnt+" ' /proc/mounts || true") != "0\n" {
+	if shelltest.Sh(t, "grep -c ' "+d.mnt+" ' /proc/mounts || true") != "0\n" {
 		t.Fatal("still mounted after Ctrl-C")
 	}
 }
@@ -98,7 +87,7 @@ func TestDemoLogs(t *testing.T) {
 	if strings.Contains(d.banner, "read-only") || !strings.Contains(d.banner, "rmdir of an upload directory aborts the upload") {
 		t.Errorf("banner of an --allow-abort demo:\n%s", d.banner)
 	}
-	shell(t, "rmdir "+q(filepath.Join(d.mnt, "data-lake", "top-level.bin"))+"/*")
+	shelltest.Sh(t, "rmdir "+shelltest.Quote(filepath.Join(d.mnt, "data-lake", "top-level.bin"))+"/*")
 	d.stop(t)
 	log := d.log()
 	for _, want := range []string{"level=DEBUG", `msg="aborted upload"`, "msg=unmounting signal=interrupt", "msg=unmounted"} {
@@ -122,7 +111,7 @@ func TestDemoClearsItsStaleMount(t *testing.T) {
 	if !strings.Contains(second.log(), "Clearing the stale mount") {
 		t.Errorf("log:\n%s", second.log())
 	}
-	if got := shell(t, "ls "+q(mnt)); !strings.Contains(got, "media-uploads") {
+	if got := shelltest.Sh(t, "ls "+shelltest.Quote(mnt)); !strings.Contains(got, "media-uploads") {
 		t.Fatalf("ls: %q", got)
 	}
 	second.stop(t)
@@ -132,7 +121,7 @@ func TestDemoClearsItsStaleMount(t *testing.T) {
 // refuses to complete it ("Parts": [] is malformed).
 func TestDemoEmptyUploadHasNoCompletion(t *testing.T) {
 	d := startDemoRun(t, t.TempDir())
-	dir := shell(t, "echo "+q(filepath.Join(d.mnt, "data-lake", demo.EmptyKey))+"/*")
+	dir := shelltest.Sh(t, "echo "+shelltest.Quote(filepath.Join(d.mnt, "data-lake", demo.EmptyKey))+"/*")
 	dir = strings.TrimSpace(dir)
 	if _, err := os.Stat(filepath.Join(dir, ".upload.json")); err != nil {
 		t.Fatal(err)
@@ -157,13 +146,13 @@ func TestDemoBannerReport(t *testing.T) {
 	if line == "" {
 		t.Fatalf("no report command in the banner:\n%s", d.banner)
 	}
-	out := shell(t, "env -i PATH=/usr/bin:/bin HOME=/nonexistent "+line)
+	out := shelltest.Sh(t, "env -i PATH=/usr/bin:/bin HOME=/nonexistent "+line)
 	for _, want := range []string{"media-uploads", "covered (7 days)", "partly", "none", demo.DeniedBucket, "unknown"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report has no %q:\n%s", want, out)
 		}
 	}
-	if got := shell(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+q(filepath.Join(d.mnt, "data-lake"))); got != "partly" {
+	if got := shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+shelltest.Quote(filepath.Join(d.mnt, "data-lake"))); got != "partly" {
 		t.Errorf("data-lake's user.s3.lifecycle: %q", got)
 	}
 	d.stop(t)

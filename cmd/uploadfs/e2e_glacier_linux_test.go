@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // glacierGateway is the in-process Glacier server with the environment the
@@ -49,10 +50,10 @@ func seededGlacierMount(t *testing.T) (*gateway, string) {
 // TestGlacierEndToEnd mounts the binary with --glacier over the Glacier
 // server and compares the tree with what the AWS CLI lists.
 func TestGlacierEndToEnd(t *testing.T) {
-	need(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	g, mnt := seededGlacierMount(t)
 
-	if got := strings.Fields(shell(t, "ls "+mnt)); !slices.Equal(got, []string{"db-backups", "empty-vault", "photo-archive", "vm-images"}) {
+	if got := strings.Fields(shelltest.Sh(t, "ls "+mnt)); !slices.Equal(got, []string{"db-backups", "empty-vault", "photo-archive", "vm-images"}) {
 		t.Fatalf("ls: %v", got)
 	}
 	for _, vault := range demo.Vaults {
@@ -66,12 +67,12 @@ func TestGlacierEndToEnd(t *testing.T) {
 		}
 		slices.Sort(want)
 		// ls -U: uploadfs's order, not the locale's.
-		if got := strings.Fields(shell(t, "ls -U "+filepath.Join(mnt, vault))); !slices.Equal(got, want) {
+		if got := strings.Fields(shelltest.Sh(t, "ls -U "+filepath.Join(mnt, vault))); !slices.Equal(got, want) {
 			t.Fatalf("ls %s: %v\nCLI: %v", vault, got, want)
 		}
 		for _, u := range ups.UploadsList {
 			dir := filepath.Join(mnt, vault, u.MultipartUploadId)
-			if got := shell(t, "getfattr --absolute-names --only-values -n user.glacier.archive-description "+q(dir)); got != u.ArchiveDescription {
+			if got := shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.glacier.archive-description "+shelltest.Quote(dir)); got != u.ArchiveDescription {
 				t.Fatalf("archive-description %q, CLI %q", got, u.ArchiveDescription)
 			}
 			var parts struct {
@@ -79,10 +80,10 @@ func TestGlacierEndToEnd(t *testing.T) {
 			}
 			g.aws(t, &parts, "glacier", "list-parts", "--account-id", "-", "--vault-name", vault, "--upload-id="+u.MultipartUploadId) // (IDs may start with "-")
 			var got []string
-			for _, name := range strings.Fields(shell(t, "ls "+q(dir))) {
+			for _, name := range strings.Fields(shelltest.Sh(t, "ls "+shelltest.Quote(dir))) {
 				p := filepath.Join(dir, name)
-				got = append(got, shell(t, "getfattr --absolute-names --only-values -n user.glacier.range "+q(p))+" "+
-					shell(t, "getfattr --absolute-names --only-values -n user.glacier.sha256-tree-hash "+q(p)))
+				got = append(got, shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.glacier.range "+shelltest.Quote(p))+" "+
+					shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.glacier.sha256-tree-hash "+shelltest.Quote(p)))
 			}
 			var want []string
 			for _, p := range parts.Parts {
@@ -93,10 +94,10 @@ func TestGlacierEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	if got := shell(t, "du -sb "+filepath.Join(mnt, "db-backups")); !strings.HasPrefix(got, "8388608\t") {
+	if got := shelltest.Sh(t, "du -sb "+filepath.Join(mnt, "db-backups")); !strings.HasPrefix(got, "8388608\t") {
 		t.Fatalf("du: %q", got)
 	}
-	if got := shell(t, "find "+mnt+" -mindepth 2 -maxdepth 2 -type d -mtime +7 | wc -l"); strings.TrimSpace(got) != "2" {
+	if got := shelltest.Sh(t, "find "+mnt+" -mindepth 2 -maxdepth 2 -type d -mtime +7 | wc -l"); strings.TrimSpace(got) != "2" {
 		t.Fatalf("uploads older than a week: %s", got)
 	}
 }
@@ -140,10 +141,10 @@ func TestDemo(t *testing.T) {
 				args = []string{tc.flag}
 			}
 			d := startDemoRun(t, t.TempDir(), args...)
-			if got := shell(t, "ls "+d.mnt); got != tc.want {
+			if got := shelltest.Sh(t, "ls "+d.mnt); got != tc.want {
 				t.Fatalf("ls: %q, want %q", got, tc.want)
 			}
-			shell(t, "find "+d.mnt+" -type f | head -1")
+			shelltest.Sh(t, "find "+d.mnt+" -type f | head -1")
 			d.stop(t)
 		})
 	}
@@ -157,7 +158,7 @@ func TestGlacierCompleteWithCLI(t *testing.T) {
 	g, mnt := seededGlacierMount(t)
 	completed := 0
 	for _, vault := range demo.Vaults {
-		for _, id := range strings.Fields(shell(t, "ls -U "+filepath.Join(mnt, vault))) {
+		for _, id := range strings.Fields(shelltest.Sh(t, "ls -U "+filepath.Join(mnt, vault))) {
 			file := filepath.Join(mnt, vault, id, ".complete.json")
 			if _, err := os.Stat(file); err != nil {
 				continue

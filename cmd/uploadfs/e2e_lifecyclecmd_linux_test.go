@@ -12,6 +12,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	gatewaypkg "github.com/uploadfs/uploadfs/internal/gateway"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
 // lifecycleWorld is moto_server (which keeps lifecycle configurations as
@@ -35,15 +36,8 @@ func startLifecycleWorld(t *testing.T, buckets ...string) *lifecycleWorld {
 	t.Cleanup(srv.Close)
 	w := &lifecycleWorld{}
 	_, w.c = compatGateway(t, srv.URL, "test", "test")
-	for _, b := range buckets {
-		if _, err := w.c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if w.fault, err = faultproxy.New(srv.URL); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.fault.Close)
+	s3server.CreateBuckets(t, w.c, buckets...)
+	w.fault = faultproxy.NewT(t, srv.URL)
 	w.g, _ = compatGateway(t, w.fault.URL, "test", "test")
 	return w
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	gatewaypkg "github.com/uploadfs/uploadfs/internal/gateway"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 const (
@@ -52,29 +53,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// need returns the path of an external tool, skipping the test when it is
-// missing outside `make test`, failing it inside.
-func need(t *testing.T, name string) string {
+// versitygwBin returns the path of versitygw: $VERSITYGW, or the one
+// `make` builds into bin/.
+func versitygwBin(t *testing.T) string {
 	t.Helper()
-	path := ""
-	switch name {
-	case "versitygw":
-		path = os.Getenv("VERSITYGW")
-		if path == "" {
-			path, _ = filepath.Abs("../../bin/versitygw")
-		}
-	case "aws":
-		path = awsCLI
-	default:
-		path, _ = exec.LookPath(name)
+	path := os.Getenv("VERSITYGW")
+	if path == "" {
+		path, _ = filepath.Abs("../../bin/versitygw")
 	}
-	if _, err := os.Stat(path); path == "" || err != nil {
-		if os.Getenv("UPLOADFS_E2E") != "" {
-			t.Fatalf("%s not found (make test installs it)", name)
-		}
-		t.Skipf("%s not found; run make test", name)
-	}
-	return path
+	return shelltest.NeedFile(t, "versitygw", path)
 }
 
 // gateway is a running versitygw on 127.0.0.1.
@@ -87,7 +74,7 @@ type gateway struct {
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
 	data := t.TempDir()
-	gw, err := gatewaypkg.Start(need(t, "versitygw"), testAccess, testSecret, data)
+	gw, err := gatewaypkg.Start(versitygwBin(t), testAccess, testSecret, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +104,7 @@ func freePort(t *testing.T) string {
 // into out (if non-nil).
 func (g *gateway) aws(t *testing.T, out any, args ...string) {
 	t.Helper()
-	cmd := exec.Command(need(t, "aws"), append([]string{"--endpoint-url", g.url, "--output", "json"}, args...)...)
+	cmd := exec.Command(shelltest.NeedFile(t, "aws", awsCLI), append([]string{"--endpoint-url", g.url, "--output", "json"}, args...)...)
 	cmd.Env = g.env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -180,17 +167,3 @@ func unmountForTest(t *testing.T, mnt string) {
 		syscall.Unmount(mnt, syscall.MNT_DETACH)
 	}
 }
-
-// shell runs a command line and returns its output; it must succeed.
-func shell(t *testing.T, cmdline string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "bash", "-c", cmdline).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", cmdline, err, out)
-	}
-	return string(out)
-}
-
-func q(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/regionproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // regionWorld is an account with a bucket in each of three regions, seen
@@ -38,9 +39,7 @@ func regionWorld(t *testing.T) (*regionproxy.World, *gateway) {
 		for path := range objects {
 			bucket, key, _ := strings.Cut(path, "/")
 			if key == "" {
-				if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-					t.Fatal(err)
-				}
+				s3server.CreateBuckets(t, c, bucket)
 			}
 		}
 		for path, parts := range objects {
@@ -72,8 +71,8 @@ func answered(seen []regionproxy.Seen, status int) int {
 // size, and the bytes du counts.
 func walkMount(t *testing.T, mnt string) (files, du string) {
 	t.Helper()
-	files = shell(t, "cd "+q(mnt)+" && find . -type f -printf '%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
-	du = shell(t, "du -sb "+q(mnt)+" | cut -f1")
+	files = shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && find . -type f -printf '%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
+	du = shelltest.Sh(t, "du -sb "+shelltest.Quote(mnt)+" | cut -f1")
 	return files, du
 }
 
@@ -104,7 +103,7 @@ func TestRegionsEndToEnd(t *testing.T) {
 			w.SetModes(regionproxy.Modes{NoBucketRegion: tc.noRegion})
 			mnt := g.mount(t)
 			w.Seen()
-			if got := shell(t, "ls "+q(mnt)); got != "east\nsouth\nwest\n" {
+			if got := shelltest.Sh(t, "ls "+shelltest.Quote(mnt)); got != "east\nsouth\nwest\n" {
 				t.Fatalf("ls: %q", got)
 			}
 			files, _ := walkMount(t, mnt)
@@ -112,7 +111,7 @@ func TestRegionsEndToEnd(t *testing.T) {
 				t.Fatalf("find:\n%s\nwant:\n%s", files, wantRegionFiles)
 			}
 			for _, b := range []string{"east", "west", "south"} {
-				dir := shell(t, "find "+q(filepath.Join(mnt, b))+" -mindepth 2 -type d -name '*' | tail -1")
+				dir := shelltest.Sh(t, "find "+shelltest.Quote(filepath.Join(mnt, b))+" -mindepth 2 -type d -name '*' | tail -1")
 				if got := xattr(strings.TrimSpace(dir), "user.s3.bucket"); got != b {
 					t.Fatalf("user.s3.bucket of %s: %q", dir, got)
 				}
@@ -141,7 +140,7 @@ func TestBucketInAnotherRegion(t *testing.T) {
 		w.SetModes(regionproxy.Modes{Mode400: mode400})
 		w.Seen()
 		mnt := g.mount(t, "--bucket", "west", "--debug", "--log-file", filepath.Join(t.TempDir(), "log"))
-		got := shell(t, "find "+q(mnt)+" -type f -printf '%s\\n' | sort -n | tr '\\n' ' '")
+		got := shelltest.Sh(t, "find "+shelltest.Quote(mnt)+" -type f -printf '%s\\n' | sort -n | tr '\\n' ' '")
 		if got != "100 200 300 " {
 			t.Fatalf("400 mode %v: sizes %q", mode400, got)
 		}
@@ -183,7 +182,7 @@ func TestRequestOptions(t *testing.T) {
 		t.Fatalf("the refusal does not name the expected owner: %s", r.stderr)
 	}
 	mnt = g.mount(t, "--expected-bucket-owner", "111111111111", "--log-file", filepath.Join(t.TempDir(), "log"))
-	if got := shell(t, "find "+q(filepath.Join(mnt, "west"))+" -type f | wc -l"); got != "3\n" {
+	if got := shelltest.Sh(t, "find "+shelltest.Quote(filepath.Join(mnt, "west"))+" -type f | wc -l"); got != "3\n" {
 		t.Fatalf("west with its owner: %q", got)
 	}
 	out, _ := exec.Command("ls", filepath.Join(mnt, "east")).CombinedOutput()
@@ -215,17 +214,17 @@ func TestAccessPoints(t *testing.T) {
 	w.Seen()
 
 	escaped := "arn:aws:s3:eu-west-1:123456789012:accesspoint%2Fuploads-ap"
-	if got := shell(t, "cd "+q(mnt)+" && LC_ALL=C ls"); got != escaped+"\n"+byAlias.Alias+"\n" {
+	if got := shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && LC_ALL=C ls"); got != escaped+"\n"+byAlias.Alias+"\n" {
 		t.Fatalf("ls: %q", got)
 	}
 	want := "./" + escaped + "/b/y.bin 00001 100\n./" + escaped + "/b/y.bin 00002 200\n./" + escaped + "/b/y.bin 00003 300\n" +
 		"./" + byAlias.Alias + "/z.bin 00001 100\n"
-	files := shell(t, "cd "+q(mnt)+" && find . -type f -printf '%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
+	files := shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && find . -type f -printf '%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
 	if files != want {
 		t.Fatalf("find:\n%s\nwant:\n%s", files, want)
 	}
 	for dir, name := range map[string]string{escaped + "/b/y.bin": arn, byAlias.Alias + "/z.bin": byAlias.Alias} {
-		up := strings.TrimSpace(shell(t, "find "+q(filepath.Join(mnt, dir))+" -mindepth 1 -maxdepth 1 -type d"))
+		up := strings.TrimSpace(shelltest.Sh(t, "find "+shelltest.Quote(filepath.Join(mnt, dir))+" -mindepth 1 -maxdepth 1 -type d"))
 		if got := xattr(up, "user.s3.bucket"); got != name {
 			t.Fatalf("user.s3.bucket of %s: %q, want %q", up, got, name)
 		}
@@ -256,9 +255,7 @@ func TestDirectoryBucketsEndToEnd(t *testing.T) {
 	var want []string
 	for region, bucket := range dirs {
 		c := s3.New(w.Servers[region].Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
-		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-			t.Fatal(err)
-		}
+		s3server.CreateBuckets(t, c, bucket)
 		keys := []string{"logs/a.bin", "logs/b.bin", "twice"}
 		for i := range 8 {
 			keys = append(keys, fmt.Sprintf("k%d", 7-i))
@@ -282,15 +279,15 @@ func TestDirectoryBucketsEndToEnd(t *testing.T) {
 				}
 			}
 		}
-		files := shell(t, "cd "+q(mnt)+" && find "+strings.Join(buckets, " ")+" -type f -printf './%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
+		files := shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && find "+strings.Join(buckets, " ")+" -type f -printf './%h %f %s\\n' | sed 's|/[^/ ]* | |' | LC_ALL=C sort")
 		if files != strings.Join(wantHere, "\n")+"\n" {
 			t.Fatalf("find:\n%s\nwant:\n%s", files, strings.Join(wantHere, "\n"))
 		}
 		for _, b := range buckets {
 			// find reads in uploadfs's own order: sorted, whatever the
 			// pages' order was.
-			names := shell(t, "find "+q(filepath.Join(mnt, b))+" -mindepth 1 -maxdepth 1 -printf '%f\\n'")
-			if sorted := shell(t, "find "+q(filepath.Join(mnt, b))+" -mindepth 1 -maxdepth 1 -printf '%f\\n' | LC_ALL=C sort"); names != sorted {
+			names := shelltest.Sh(t, "find "+shelltest.Quote(filepath.Join(mnt, b))+" -mindepth 1 -maxdepth 1 -printf '%f\\n'")
+			if sorted := shelltest.Sh(t, "find "+shelltest.Quote(filepath.Join(mnt, b))+" -mindepth 1 -maxdepth 1 -printf '%f\\n' | LC_ALL=C sort"); names != sorted {
 				t.Fatalf("%s in the order\n%s", b, names)
 			}
 		}
@@ -299,7 +296,7 @@ func TestDirectoryBucketsEndToEnd(t *testing.T) {
 	// (On AWS the default region is asked too; with --endpoint-url only
 	// the regions given.)
 	mnt := g.mount(t, "--directory-bucket-region", "us-east-1", "--directory-bucket-region", "ap-south-1")
-	if got := shell(t, "cd "+q(mnt)+" && LC_ALL=C ls"); got != "data--use1-az4--x-s3\neast\nmedia--aps1-az1--x-s3\nsouth\nwest\n" {
+	if got := shelltest.Sh(t, "cd "+shelltest.Quote(mnt)+" && LC_ALL=C ls"); got != "data--use1-az4--x-s3\neast\nmedia--aps1-az1--x-s3\nsouth\nwest\n" {
 		t.Fatalf("ls: %q", got)
 	}
 	checkDir(t, mnt, dirs["us-east-1"], dirs["ap-south-1"])
@@ -332,7 +329,7 @@ func TestDirectoryBucketsEndToEnd(t *testing.T) {
 	// Looked up by name before any listing (a directory bucket takes only
 	// prefixes ending in "/"): found, or ENOENT, never EIO.
 	dir := filepath.Join(mnt, dirs["ap-south-1"])
-	if got := shell(t, "stat -c %F "+q(filepath.Join(dir, "logs", "b.bin"))+" "+q(filepath.Join(dir, "twice"))); got != "directory\ndirectory\n" {
+	if got := shelltest.Sh(t, "stat -c %F "+shelltest.Quote(filepath.Join(dir, "logs", "b.bin"))+" "+shelltest.Quote(filepath.Join(dir, "twice"))); got != "directory\ndirectory\n" {
 		t.Fatalf("stat by name: %q", got)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "logs", "nothing")); !errors.Is(err, fs.ErrNotExist) {

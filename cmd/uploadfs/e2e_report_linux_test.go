@@ -5,11 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +21,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -36,44 +34,25 @@ import (
 // and uploadfs see the same answers.
 func classProxy(t *testing.T, target string) string {
 	t.Helper()
-	u, _ := url.Parse(target)
-	rp := httputil.NewSingleHostReverseProxy(u)
 	upload := regexp.MustCompile(`(?s)<Upload>.*?</Upload>`)
 	keyElem := regexp.MustCompile(`<Key>([^<]*)</Key>`)
-	rp.ModifyResponse = func(res *http.Response) error {
-		q := res.Request.URL.Query()
-		if res.StatusCode != http.StatusOK || res.Request.Method != http.MethodGet || !(q.Has("uploads") || q.Has("uploadId")) {
-			return nil
+	return rewritingProxy(t, target, func(req *http.Request, body []byte) []byte {
+		if req.URL.Query().Has("uploadId") {
+			_, key, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
+			return dress(body, key)
 		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if q.Has("uploadId") {
-			_, key, _ := strings.Cut(strings.TrimPrefix(res.Request.URL.Path, "/"), "/")
-			body = dress(body, key)
-		} else {
-			body = upload.ReplaceAllFunc(body, func(u []byte) []byte {
-				m := keyElem.FindSubmatch(u)
-				if m == nil {
-					return u
-				}
-				key, err := url.QueryUnescape(string(m[1]))
-				if err != nil {
-					key = string(m[1])
-				}
-				return dress(u, key)
-			})
-		}
-		res.Body = io.NopCloser(bytes.NewReader(body))
-		res.ContentLength = int64(len(body))
-		res.Header.Set("Content-Length", fmt.Sprint(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	return srv.URL
+		return upload.ReplaceAllFunc(body, func(u []byte) []byte {
+			m := keyElem.FindSubmatch(u)
+			if m == nil {
+				return u
+			}
+			key, err := url.QueryUnescape(string(m[1]))
+			if err != nil {
+				key = string(m[1])
+			}
+			return dress(u, key)
+		})
+	}, "uploads", "uploadId")
 }
 
 var (
@@ -109,16 +88,8 @@ type reportServer struct {
 func startReportServer(t *testing.T) *reportServer {
 	t.Helper()
 	g := startGateway(t)
-	front, err := faultproxy.NewLifecycle(classProxy(t, g.url))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
-	fault, err := faultproxy.New(front.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fault.Close)
+	front := faultproxy.NewLifecycleT(t, classProxy(t, g.url))
+	fault := faultproxy.NewT(t, front.URL)
 	at := *g
 	at.url = fault.URL
 	return &reportServer{g: g, at: &at, front: front, fault: fault}
@@ -417,7 +388,7 @@ func TestReport(t *testing.T) {
 	})
 
 	t.Run("progress only on a terminal", func(t *testing.T) {
-		script := need(t, "script") // util-linux: runs the command on a pseudo-terminal
+		script := shelltest.Need(t, "script") // util-linux: runs the command on a pseudo-terminal
 		s.fault.SlowBy = 300 * time.Millisecond
 		s.fault.SetRule(func(r faultproxy.Request) faultproxy.Fault {
 			if r.Op == "ListParts" {
@@ -434,10 +405,10 @@ func TestReport(t *testing.T) {
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%v: %s", err, b)
 		}
-		if got := shell(t, "cat "+q(tty)); !strings.Contains(got, "uploads") || !strings.Contains(got, "requests") {
+		if got := shelltest.Sh(t, "cat "+shelltest.Quote(tty)); !strings.Contains(got, "uploads") || !strings.Contains(got, "requests") {
 			t.Errorf("no progress on the terminal: %q", got)
 		}
-		if rows := parseJSONLines(t, shell(t, "cat "+q(out))); len(rows) != 2 || rows[1]["total"] != true {
+		if rows := parseJSONLines(t, shelltest.Sh(t, "cat "+shelltest.Quote(out))); len(rows) != 2 || rows[1]["total"] != true {
 			t.Errorf("stdout %v", rows)
 		}
 		line = fmt.Sprintf("%s report --endpoint-url %s --path-style --quiet rpt-main > %s", uploadfsBin, s.at.url, out)
@@ -446,7 +417,7 @@ func TestReport(t *testing.T) {
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%v: %s", err, b)
 		}
-		if got := shell(t, "cat "+q(tty)); strings.Contains(got, "requests") {
+		if got := shelltest.Sh(t, "cat "+shelltest.Quote(tty)); strings.Contains(got, "requests") {
 			t.Errorf("--quiet, and progress on the terminal: %q", got)
 		}
 	})
@@ -544,13 +515,13 @@ func TestReportGlacier(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	lines := parseJSONLines(t, r.stdout)
-	vaults := strings.Fields(shell(t, "ls "+mnt))
+	vaults := strings.Fields(shelltest.Sh(t, "ls "+mnt))
 	if len(lines) != len(vaults)+1 {
 		t.Fatalf("%d lines for vaults %v: %s", len(lines), vaults, r.stdout)
 	}
 	for i, v := range vaults {
 		j := lines[i]
-		du := strings.Fields(shell(t, "du -sb "+q(filepath.Join(mnt, v))))[0]
+		du := strings.Fields(shelltest.Sh(t, "du -sb "+shelltest.Quote(filepath.Join(mnt, v))))[0]
 		if j.str("bucket") != v || fmt.Sprint(j.num("bytes")) != du || j["lifecycle"] != nil {
 			t.Errorf("vault %s: %v; du -sb %s", v, j, du)
 		}

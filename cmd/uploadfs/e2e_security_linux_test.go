@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 // A --debug run against a real server logs every request, and never the
@@ -18,7 +20,7 @@ func TestDebugRunLogsNoSecret(t *testing.T) {
 	g.aws(t, &up, "s3api", "create-multipart-upload", "--bucket", "sec-bucket", "--key", "k")
 	logFile := filepath.Join(t.TempDir(), "debug.log")
 	mnt := g.mount(t, "--debug", "--log-file", logFile)
-	shell(t, "ls -lR "+q(mnt)+" >/dev/null; getfattr -R -d "+q(mnt)+" >/dev/null 2>&1; true")
+	shelltest.Sh(t, "ls -lR "+shelltest.Quote(mnt)+" >/dev/null; getfattr -R -d "+shelltest.Quote(mnt)+" >/dev/null 2>&1; true")
 	unmountForTest(t, mnt)
 	data, err := os.ReadFile(logFile)
 	if err != nil {

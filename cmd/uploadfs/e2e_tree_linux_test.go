@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 )
 
 type cliPart struct {
@@ -45,7 +46,7 @@ var oddKeys = []string{
 }
 
 func TestEndToEnd(t *testing.T) {
-	need(t, "getfattr")
+	shelltest.Need(t, "getfattr")
 	g := startGateway(t)
 	const bucket = "e2e-bucket"
 	g.aws(t, nil, "s3api", "create-bucket", "--bucket", bucket)
@@ -114,7 +115,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		g.aws(t, &lp, "s3api", "list-parts", "--bucket", bucket, "--key", u.Key, "--upload-id", u.UploadId)
 		dir := dirs[u.UploadId]
-		lines := strings.Split(strings.TrimSpace(shell(t, "find "+q(dir)+" -type f -printf '%f %s %T@ %m\\n' | sort")), "\n")
+		lines := strings.Split(strings.TrimSpace(shelltest.Sh(t, "find "+shelltest.Quote(dir)+" -type f -printf '%f %s %T@ %m\\n' | sort")), "\n")
 		if len(lines) != len(lp.Parts) {
 			t.Fatalf("%s: %d part files, list-parts has %d", u.Key, len(lines), len(lp.Parts))
 		}
@@ -136,7 +137,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("%s part %s: checksum differs from %q", u.Key, name, p.ChecksumSHA256)
 			}
 		}
-		stat := shell(t, "stat -c '%Y %a %F' "+q(dir))
+		stat := shelltest.Sh(t, "stat -c '%Y %a %F' "+shelltest.Quote(dir))
 		if want := fmt.Sprintf("%d 555 directory\n", xattrTime(t, dir).Unix()); stat != want {
 			t.Fatalf("stat upload dir = %q, want %q", stat, want)
 		}
@@ -151,15 +152,15 @@ func TestEndToEnd(t *testing.T) {
 		if xattr(dir, "user.s3.part-count") != fmt.Sprint(len(lp.Parts)) || xattr(dir, "user.s3.total-bytes") != fmt.Sprint(total) {
 			t.Fatalf("totals %s/%s, want %d/%d", xattr(dir, "user.s3.part-count"), xattr(dir, "user.s3.total-bytes"), len(lp.Parts), total)
 		}
-		if du := shell(t, "du -sb "+q(dir)); !strings.HasPrefix(du, fmt.Sprint(total)+"\t") {
+		if du := shelltest.Sh(t, "du -sb "+shelltest.Quote(dir)); !strings.HasPrefix(du, fmt.Sprint(total)+"\t") {
 			t.Fatalf("du -sb = %q, want %d", du, total)
 		}
 	}
 	// ls -l shows the parts like any read-only file.
-	if out := shell(t, "ls -l "+q(dirs[up.UploadId])); !strings.Contains(out, "-r--r--r-- 1 ") || !strings.Contains(out, " 3000 ") {
+	if out := shelltest.Sh(t, "ls -l "+shelltest.Quote(dirs[up.UploadId])); !strings.Contains(out, "-r--r--r-- 1 ") || !strings.Contains(out, " 3000 ") {
 		t.Fatalf("ls -l:\n%s", out)
 	}
-	if out := shell(t, "ls -A "+q(filepath.Join(mnt, "e2e-quiet"))); out != "" {
+	if out := shelltest.Sh(t, "ls -A "+shelltest.Quote(filepath.Join(mnt, "e2e-quiet"))); out != "" {
 		t.Fatalf("bucket without uploads lists %q", out)
 	}
 }
@@ -196,7 +197,7 @@ func xattrTime(t *testing.T, dir string) time.Time {
 func getfattrValues(t *testing.T, dir, name string) map[string]string {
 	t.Helper()
 	res := map[string]string{}
-	for _, l := range strings.Split(strings.TrimSpace(shell(t, "cd "+q(dir)+" && getfattr -n "+name+" -- *")), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(shelltest.Sh(t, "cd "+shelltest.Quote(dir)+" && getfattr -n "+name+" -- *")), "\n") {
 		switch {
 		case strings.HasPrefix(l, "# file: "):
 			res[""] = strings.TrimPrefix(l, "# file: ")

@@ -12,7 +12,8 @@
 // r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
 // answers GetBucketLifecycleConfiguration (rules, none, refusals) for
 // servers without it; acting.go, the faults of lifecycle writes and the
-// count of changing requests.
+// count of changing requests; testing.go, the tests' way to start either
+// and close it when the test ends.
 package faultproxy
 
 import (

@@ -1,8 +1,10 @@
 // Package s3server is the S3 server of the demo and the tests: rclone's
 // gofakes3, in memory, on a loopback port, with request counters and a
 // clock that can be moved back (server.go, clock.go), and the calls that
-// start uploads and upload parts through an SDK client (uploads.go). The
-// demo's seeded tree is package demo's; this package knows no tree.
+// start uploads and upload parts through an SDK client (uploads.go), and
+// the tests' way to start one with its buckets, and keys that trip
+// servers (testing.go). The demo's seeded tree is package demo's; this
+// package knows no tree.
 package s3server
 
 import (
