@@ -149,9 +149,9 @@ func TestLifecycleFetchedOncePerTTL(t *testing.T) {
 // the bucket directory's attributes. It is kept only a moment: once the
 // server answers, the next getfattr reads the rules.
 func TestLifecycleThrottledIsUnknown(t *testing.T) {
-	requireTool(t, "getfattr")
-	srv := startServer(t)
-	front := startLifecycleFront(t, srv.URL)
+	shelltest.Need(t, "getfattr")
+	srv := s3server.StartT(t)
+	front := faultproxy.NewLifecycleT(t, srv.URL)
 	c := s3.New(srv.Client().Options(), func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(front.URL)
 		o.RetryMaxAttempts = 1 // the SDK's retries end in the same 503
@@ -167,7 +167,7 @@ func TestLifecycleThrottledIsUnknown(t *testing.T) {
 	if got := getfattrDump(t, busy); !maps.Equal(got, map[string]string{"user.s3.lifecycle": `"unknown"`}) {
 		t.Errorf("getfattr -d of a throttled bucket: %v", got)
 	}
-	if got := mustSh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+quote(busy)); got != "unknown" {
+	if got := shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+shelltest.Quote(busy)); got != "unknown" {
 		t.Errorf("user.s3.lifecycle of a throttled bucket: %q", got)
 	}
 	if l := strings.Join(logs.lines(), "\n"); !strings.Contains(l, "SlowDown") || !strings.Contains(l, "bucket=busy") {
@@ -178,7 +178,7 @@ func TestLifecycleThrottledIsUnknown(t *testing.T) {
 	}
 	front.SetRules("busy", faultproxy.AbortRule("week", "", 7))
 	clock.Add(int64(2 * time.Second))
-	if got := mustSh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+quote(busy)); got != "covered" {
+	if got := shelltest.Sh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+shelltest.Quote(busy)); got != "covered" {
 		t.Errorf("user.s3.lifecycle once the server answers: %q", got)
 	}
 }

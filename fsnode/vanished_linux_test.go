@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -15,17 +16,13 @@ import (
 // Warn once per level with a sample key; the others of the same level at
 // Info.
 func TestVanishedOncePerLevel(t *testing.T) {
-	srv := startServer(t)
+	srv := s3server.StartT(t)
 	c := srv.Client()
 	keys := []string{"kept", "gone0", "a/kept", "a/gone1", "a/gone2", "a/gone3", "b/gone1", "b/gone2", "b/kept"}
 	for _, k := range keys {
 		oneUpload(t, c, "van", k, 1)
 	}
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := faultproxy.NewT(t, srv.URL)
 	p.SetRule(func(r faultproxy.Request) faultproxy.Fault {
 		switch {
 		case r.Op != "ListParts" || !strings.Contains(r.Key, "/gone"):
@@ -36,7 +33,7 @@ func TestVanishedOncePerLevel(t *testing.T) {
 		return faultproxy.NoSuchUpload
 	})
 	logs := &syncBuffer{}
-	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"van"},
+	mnt := mountTest(t, Options{Lister: listing.NewS3(s3server.Via(c, p.URL)), Buckets: []string{"van"},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	// Every upload directory listed, twice: a level is warned of once
 	// however often its uploads are asked for.

@@ -1,15 +1,26 @@
 package s3server
 
 import (
-	"testing"
+	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// TB is what these helpers use of a test (TB has it). It is
+// declared here, not imported, so that the uploadfs binary, whose demo
+// runs this server, does not link package testing.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+	Context() context.Context
+}
+
 // StartT starts a server for a test, with the given buckets, and closes it
 // when the test ends. A server that does not start fails the test.
-func StartT(t testing.TB, buckets ...string) *Server {
+func StartT(t TB, buckets ...string) *Server {
 	t.Helper()
 	s, err := Start()
 	if err != nil {
@@ -23,7 +34,7 @@ func StartT(t testing.TB, buckets ...string) *Server {
 // CreateBuckets creates buckets through c, a client of any S3 server (this
 // one, a proxy in front of it, versitygw), and fails the test if one
 // cannot be created.
-func CreateBuckets(t testing.TB, c *s3.Client, buckets ...string) {
+func CreateBuckets(t TB, c *s3.Client, buckets ...string) {
 	t.Helper()
 	for _, b := range buckets {
 		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
