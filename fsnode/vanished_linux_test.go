@@ -8,6 +8,7 @@ import (
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/internal/shelltest"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -38,7 +39,7 @@ func TestVanishedOncePerLevel(t *testing.T) {
 	// Every upload directory listed, twice: a level is warned of once
 	// however often its uploads are asked for.
 	for range 2 {
-		out, _ := sh(t, "cd "+mnt+"/van && for d in */ */*/ */*/*/; do ls \"$d\" >/dev/null || echo \"$d\"; done")
+		out, _ := shelltest.Run(t, "cd "+mnt+"/van && for d in */ */*/ */*/*/; do ls \"$d\" >/dev/null || echo \"$d\"; done")
 		if got := strings.Count(out, "No such file or directory"); got != 6 {
 			t.Fatalf("%d uploads not found, want the 6 gone ones:\n%s", got, out)
 		}
