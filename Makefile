@@ -101,7 +101,7 @@ bench-short: deps build
 
 test: deps build vet cross
 	UPLOADFS_E2E=1 VERSITYGW=$(VERSITYGW) UPLOADFS_BIN=$(BIN)/uploadfs \
-		$(GO) test -race -count=1 -timeout 20m ./...
+		$(GO) test -race -count=1 -timeout 40m ./...
 	$(MAKE) fuzz FUZZTIME=30000x
 	$(MAKE) bench-short
 
