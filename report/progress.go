@@ -12,8 +12,19 @@ import (
 // Progress is how far a Run has come. Safe for concurrent use; the zero
 // value is ready.
 type Progress struct {
-	targets, done  atomic.Int64 // buckets (targets) to walk, and walked
-	uploads, bytes atomic.Int64
+	targets, done          atomic.Int64 // buckets (targets) to walk, and walked
+	accounts, accountsDone atomic.Int64 // accounts to scan, and scanned
+	uploads, bytes         atomic.Int64
+}
+
+// describe is what the line says besides the bar: the accounts scanned
+// (when several), the uploads and bytes counted, the requests sent.
+func (p *Progress) describe(reqs int64) string {
+	s := fmt.Sprintf("%d uploads, %s, %d requests", p.uploads.Load(), humanBytes(p.bytes.Load()), reqs)
+	if n := p.accounts.Load(); n > 1 {
+		s = fmt.Sprintf("%d/%d accounts, %s", p.accountsDone.Load(), n, s)
+	}
+	return s
 }
 
 // Show draws p, with the requests r counted (if set), on w (a terminal)
@@ -47,7 +58,7 @@ func (p *Progress) Show(w io.Writer, r *Requests) (stop func()) {
 			if r != nil {
 				reqs = r.Counts().Total()
 			}
-			bar.Describe(fmt.Sprintf("%d uploads, %s, %d requests", p.uploads.Load(), humanBytes(p.bytes.Load()), reqs))
+			bar.Describe(p.describe(reqs))
 			bar.Set64(p.done.Load())
 			select {
 			case <-done:
