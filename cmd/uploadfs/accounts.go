@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/pflag"
+
+	"github.com/uploadfs/uploadfs/accounts"
+	"github.com/uploadfs/uploadfs/report"
+)
+
+// addAccountFlags defines the flags that scan several accounts:
+// --organization with --role-name (and --external-id, --account,
+// --exclude-account); --profile, repeated, is the other way.
+func addAccountFlags(fs *pflag.FlagSet, c *config) {
+	a := &flagAdder{fs, groupAWS}
+	a.boolean(&c.Organization, "organization", "", "every ACTIVE account of the organization (ListAccounts), each through --role-name")
+	a.str(&c.RoleName, "role-name", "", "with --organization: the role to assume in each account (no default: name a read-only one)")
+	a.str(&c.ExternalID, "external-id", "", "with --role-name: the external ID the role's trust policy requires")
+	a.fn("account", "with --organization: only this account ID (repeatable)", appendAccount(&c.Accounts, "--account"))
+	a.fn("exclude-account", "with --organization: leave this account ID out (repeatable)", appendAccount(&c.ExcludeAccts, "--exclude-account"))
+}
+
+func appendAccount(dst *[]string, flag string) func(string) error {
+	return func(s string) error {
+		if !isAccountID(s) {
+			return fmt.Errorf("%s takes an account ID of 12 digits, got %q", flag, s)
+		}
+		*dst = append(*dst, s)
+		return nil
+	}
+}
+
+// manyAccounts reports whether the flags ask for several accounts.
+func (c *config) manyAccounts() bool { return c.Organization || len(c.Profiles) > 1 }
+
+// checkAccounts checks what the account flags say together.
+func (c *config) checkAccounts(targets int) error {
+	switch {
+	case !c.Organization && (c.RoleName != "" || c.ExternalID != "" || len(c.Accounts)+len(c.ExcludeAccts) > 0):
+		return fmt.Errorf("%w: --role-name, --external-id, --account and --exclude-account need --organization", errUsage)
+	case c.Organization && c.RoleName == "":
+		return fmt.Errorf("%w: --organization needs --role-name: the role to assume in every account (there is no default; OrganizationAccountAccessRole is full admin)", errUsage)
+	case c.Organization && len(c.Profiles) > 1:
+		return fmt.Errorf("%w: --organization takes at most one --profile (the caller's)", errUsage)
+	case !c.manyAccounts():
+		return nil
+	case c.Glacier || c.ExpectedBucketOwner != "":
+		return fmt.Errorf("%w: --glacier and --expected-bucket-owner apply to one account", errUsage)
+	case targets > 0:
+		return fmt.Errorf("%w: BUCKET arguments name one account's buckets: leave them out with --organization or several --profile", errUsage)
+	}
+	return nil
+}
+
+// reportAccounts are the accounts the flags name, each with its own S3
+// client: through the organization's role, or one a profile.
+func reportAccounts(ctx context.Context, c *config, mw func(*aws.Config), log *slog.Logger) ([]report.Account, error) {
+	var list []accounts.Account
+	creds := map[string]aws.Config{}
+	if c.Organization {
+		cfg, err := loadConfig(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		all, err := accounts.Organization(ctx, organizations.NewFromConfig(cfg))
+		if err != nil {
+			return nil, err
+		}
+		if list, err = accounts.Select(all, c.Accounts, c.ExcludeAccts); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		stsc := sts.NewFromConfig(cfg)
+		mw(&cfg) // S3's requests only: they are the scan's cost
+		for i, a := range list {
+			list[i].Via = accounts.RoleARN(a, c.RoleName)
+			ac := cfg.Copy()
+			ac.Credentials = accounts.AssumeRole(stsc, list[i].Via, c.ExternalID)
+			creds[a.ID] = ac
+		}
+	} else {
+		for _, p := range c.Profiles {
+			a, cfg, err := profileAccount(ctx, c, p)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := creds[a.ID]; dup {
+				log.Warn("two profiles of one account: scanned once", "account", a.ID, "profile", p)
+				continue
+			}
+			mw(&cfg)
+			list, creds[a.ID] = append(list, a), cfg
+		}
+	}
+	var out []report.Account
+	for _, a := range list {
+		cfg := creds[a.ID]
+		router, custom := newS3Client(cfg, c, log)
+		l := newS3Lister(c, router, c.directoryRegions(custom))
+		out = append(out, report.Account{Account: a, Lister: l, Lifecycles: l,
+			Reach:  func(ctx context.Context) error { return accounts.Reach(ctx, a, cfg.Credentials) },
+			Region: func(b string) string { r, _ := router.Region(b); return r }})
+	}
+	return out, nil
+}
+
+// profileAccount is profile p's account (GetCallerIdentity) and
+// configuration. A profile that yields no credentials stops the report:
+// without its account's ID there is no row to give it.
+func profileAccount(ctx context.Context, c *config, p string) (accounts.Account, aws.Config, error) {
+	pc := *c
+	pc.Profile = p
+	cfg, err := loadConfig(ctx, &pc)
+	if err != nil {
+		return accounts.Account{}, cfg, fmt.Errorf("--profile %s: %w", p, err)
+	}
+	id, err := accounts.Identity(ctx, sts.NewFromConfig(cfg))
+	if err != nil {
+		return accounts.Account{}, cfg, fmt.Errorf("--profile %s: GetCallerIdentity: %w", p, err)
+	}
+	return accounts.Account{ID: id, Via: "profile " + p}, cfg, nil
+}
