@@ -81,10 +81,15 @@ func (w *walker) account(ctx context.Context, a *accountRun, targets []Target) {
 	all.Wait()
 }
 
-// rows are the account's rows: its targets', or its one error row.
+// rows are the account's rows: its targets', or its one error row. An
+// account of several with no bucket is one row of zeros: every account
+// scanned is in the report.
 func (a *accountRun) rows(o Options) []Row {
-	if a.err != nil {
+	switch {
+	case a.err != nil:
 		return []Row{{Account: a.ID, AccountName: a.Name, Err: a.err}}
+	case len(a.runs) == 0 && a.ID != "":
+		return []Row{{Account: a.ID, AccountName: a.Name, Older: make([]Count, len(o.Ages))}}
 	}
 	var rows []Row
 	for _, t := range a.runs {

@@ -10,7 +10,9 @@
 // OpenStack Swift's ListMultipartUploads rebuilt over the server behind;
 // r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
 // answers GetBucketLifecycleConfiguration (rules, none, refusals) for
-// servers without it.
+// servers without it; accounts.go, the failures of accounts (a role that
+// cannot be assumed, ListBuckets refused, an account suspended) over a
+// multi-account server (moto_server).
 package faultproxy
 
 import (
@@ -110,6 +112,9 @@ type Proxy struct {
 	Delay time.Duration
 	// R2Page is the page size of R2Buckets and R2LostToken (0: R2's 1,000).
 	R2Page int
+	// Accounts, if set, fails chosen accounts of a multi-account server
+	// (accounts.go) before any rule applies.
+	Accounts *Accounts
 
 	mu       sync.Mutex
 	rule     func(Request) Fault
@@ -193,6 +198,9 @@ func opOf(r *http.Request) string {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy) {
+	if p.Accounts != nil && p.Accounts.serve(w, r, rp) {
+		return
+	}
 	q := r.URL.Query()
 	req := Request{Op: opOf(r), Query: q, Marker: q.Get("part-number-marker") + q.Get("key-marker"),
 		Key: r.Method + " " + r.URL.Path + "?" + q.Encode()}
