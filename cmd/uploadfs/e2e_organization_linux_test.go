@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+)
+
+// motoOrg is moto_server on loopback serving one organization (its
+// management account and the accounts created in it), STS and S3 per
+// account, behind the fault proxy that fails chosen accounts.
+type motoOrg struct {
+	url      string // moto itself, for seeding and counting
+	proxy    *faultproxy.Proxy
+	accounts *faultproxy.Accounts
+	ids      map[string]string // account name → ID
+	env      []string
+}
+
+// startMoto starts moto_server, skipping the test when it is not on PATH
+// (it is not among what make test installs).
+func startMoto(t *testing.T) *motoOrg {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Skip("moto_server not on PATH (pip install 'moto[server]'): the organization tests need it")
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := "127.0.0.1:" + port
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 300 {
+			t.Fatalf("moto_server did not listen on %s", addr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m := &motoOrg{url: "http://" + addr, ids: map[string]string{}, accounts: faultproxy.NewAccounts()}
+	if m.proxy, err = faultproxy.New(m.url); err != nil {
+		t.Fatal(err)
+	}
+	m.proxy.Accounts = m.accounts
+	t.Cleanup(m.proxy.Close)
+	m.env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL_STS="+m.proxy.URL, "AWS_ENDPOINT_URL_ORGANIZATIONS="+m.proxy.URL)
+	return m
+}
+
+// cfg is a configuration straight to moto, as the management account.
+func (m *motoOrg) cfg() aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(m.url),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
+}
+
+// s3As is an S3 client straight to moto in account id (its role assumed).
+func (m *motoOrg) s3As(id string) *s3.Client {
+	cfg := m.cfg()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(m.cfg()), "arn:aws:iam::"+id+":role/seed"))
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// create makes the organization and its accounts, by name.
+func (m *motoOrg) create(t *testing.T, names ...string) {
+	t.Helper()
+	ctx := context.Background()
+	org := organizations.NewFromConfig(m.cfg())
+	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(n), Email: aws.String(n + "@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.ids[n] = aws.ToString(out.CreateAccountStatus.AccountId)
+	}
+}
+
+// count is an account's uploads and bytes as moto lists them, through
+// the SDK's own paginators (not uploadfs's listing).
+func (m *motoOrg) count(t *testing.T, id string) (uploads, bytes int64) {
+	t.Helper()
+	ctx := context.Background()
+	c := m.s3As(id)
+	bs, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs.Buckets {
+		ups, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: b.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range ups.Uploads {
+			uploads++
+			ps := s3.NewListPartsPaginator(c, &s3.ListPartsInput{Bucket: b.Name, Key: u.Key, UploadId: u.UploadId})
+			for ps.HasMorePages() {
+				page, err := ps.NextPage(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range page.Parts {
+					bytes += aws.ToInt64(p.Size)
+				}
+			}
+		}
+	}
+	return uploads, bytes
+}
+
+// An organization of five accounts besides the management one: three
+// with uploads, one whose role is missing, one whose ListBuckets is
+// denied, one suspended. Every format carries the accounts; the sums per
+// account are moto's own count; each failed account is one error row
+// naming it, the role ARN and the code; the exit status is 1. Without
+// the failed accounts the report is whole.
+func TestE2EOrganizationReport(t *testing.T) {
+	m := startMoto(t)
+	m.create(t, "alpha", "beta", "gamma", "norole", "denied", "gone")
+	ctx := context.Background()
+	for i, n := range []string{"alpha", "beta", "gamma"} {
+		c := m.s3As(m.ids[n])
+		for j := range i + 1 {
+			b := fmt.Sprintf("%s-bucket-%d", n, j)
+			if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s3server.CreateUpload(ctx, c, b, "data/k", []int32{1, 2}, func(p int32) int { return 1000*(i+1) + int(p) + j }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	m.accounts.MissingRole(m.ids["norole"])
+	m.accounts.DenyListBuckets(m.ids["denied"])
+	m.accounts.Suspend(m.ids["gone"])
+	args := []string{"report", "--organization", "--role-name", "audit", "--endpoint-url", m.proxy.URL, "--path-style", "-q"}
+
+	r := uploadfs(t, m.env, append(args, "--format", "json")...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	type row struct {
+		Account, AccountName, Bucket, Error string
+		Uploads, Bytes                      int64
+		Total                               bool
+	}
+	var rows []row
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var j map[string]any
+		if err := json.Unmarshal([]byte(line), &j); err != nil {
+			t.Fatal(err)
+		}
+		s := func(k string) string { v, _ := j[k].(string); return v }
+		n := func(k string) int64 { v, _ := j[k].(float64); return int64(v) }
+		rows = append(rows, row{s("account"), s("account_name"), s("bucket"), s("error"), n("uploads"), n("bytes"), j["total"] == true})
+	}
+	got := map[string][2]int64{}
+	errs := map[string]string{}
+	for _, rw := range rows {
+		switch {
+		case rw.Total:
+		case rw.Error != "":
+			errs[rw.AccountName] = rw.Error
+		default:
+			s := got[rw.AccountName]
+			got[rw.AccountName] = [2]int64{s[0] + rw.Uploads, s[1] + rw.Bytes}
+		}
+	}
+	var total [2]int64
+	for _, n := range []string{"alpha", "beta", "gamma"} {
+		u, b := m.count(t, m.ids[n])
+		if got[n] != [2]int64{u, b} || u == 0 {
+			t.Errorf("%s: report %v, moto %d uploads %d bytes", n, got[n], u, b)
+		}
+		total[0], total[1] = total[0]+u, total[1]+b
+	}
+	if last := rows[len(rows)-1]; !last.Total || last.Uploads != total[0] || last.Bytes != total[1] {
+		t.Errorf("total %+v, want %v", last, total)
+	}
+	for n, want := range map[string]string{
+		"norole": "via arn:aws:iam::" + m.ids["norole"] + ":role/audit: AssumeRole: AccessDenied",
+		"denied": "via arn:aws:iam::" + m.ids["denied"] + ":role/audit: ListBuckets: AccessDenied",
+		"gone":   "via arn:aws:iam::" + m.ids["gone"] + ":role/audit: ListAccounts: SUSPENDED",
+	} {
+		if !strings.Contains(errs[n], "account "+m.ids[n]+" "+want) {
+			t.Errorf("%s: error %q, want …%s…", n, errs[n], want)
+		}
+	}
+	if len(errs) != 3 {
+		t.Errorf("error rows %v, want 3", errs)
+	}
+	for _, n := range []string{"norole", "denied"} {
+		if m.accounts.Refused(m.ids[n]) == 0 {
+			t.Errorf("%s: the proxy refused nothing", n)
+		}
+	}
+	checkOrgFormats(t, m, args, got)
+
+	// The failed accounts left out: whole, exit 0.
+	ex := []string{"--exclude-account", m.ids["norole"], "--exclude-account", m.ids["denied"], "--exclude-account", m.ids["gone"]}
+	if r := uploadfs(t, m.env, append(args, ex...)...); r.code != 0 || strings.Count(r.stdout, "SUBTOTAL") != 4 {
+		t.Errorf("excluded: exit %d, want 0 and 4 subtotals (3 accounts and the management one)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// checkOrgFormats parses the CSV, OpenMetrics and table formats back:
+// each account's bytes as JSON gave them (want, by name).
+func checkOrgFormats(t *testing.T, m *motoOrg, args []string, want map[string][2]int64) {
+	t.Helper()
+	r := uploadfs(t, m.env, append(args, "--format", "csv")...)
+	recs, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || r.code != 1 {
+		t.Fatalf("csv: exit %d, %v\n%s", r.code, err, r.stdout)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	bytes := map[string]int64{}
+	for _, rec := range recs[1:] {
+		if rec[col["error"]] == "" && rec[col["record_type"]] == "BUCKET" {
+			n, _ := strconv.ParseInt(rec[col["incomplete_mpu_storage_bytes"]], 10, 64)
+			bytes[rec[col["account_name"]]+"/"+rec[col["aws_account_number"]]] += n
+		}
+	}
+	r = uploadfs(t, m.env, append(args, "--format", "openmetrics")...)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(strings.TrimSuffix(r.stdout, "# EOF\n")))
+	if err != nil {
+		t.Fatalf("openmetrics: %v\n%s", err, r.stdout)
+	}
+	metric := map[string]int64{}
+	for _, s := range fams["uploadfs_incomplete_upload_bytes"].GetMetric() {
+		for _, l := range s.GetLabel() {
+			if l.GetName() == "account" {
+				metric[l.GetValue()] += int64(s.GetGauge().GetValue())
+			}
+		}
+	}
+	table := uploadfs(t, m.env, args...).stdout
+	for _, n := range []string{"alpha", "beta", "gamma"} {
+		id := m.ids[n]
+		if bytes[n+"/"+id] != want[n][1] || metric[id] != want[n][1] {
+			t.Errorf("%s: csv %d, openmetrics %d bytes, json %d", n, bytes[n+"/"+id], metric[id], want[n][1])
+		}
+		if !strings.Contains(table, id+"  SUBTOTAL") {
+			t.Errorf("table: no subtotal of %s\n%s", id, table)
+		}
+	}
+}
