@@ -93,7 +93,13 @@ var columns = []Column{
 	{Name: "account", Header: "ACCOUNT", JSON: "account", CSV: []string{"aws_account_number"}, Metric: []string{"account"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.Account },
 		has:   func(_ *Report, r *Row) bool { return r.Account != "" },
-		shown: (*Report).manyAccounts, csvLead: 2},
+		shown: (*Report).manyAccounts, csvLead: 2,
+		cell: func(_ *Report, r *Row) string {
+			if r.AccountName != "" {
+				return r.Account + " " + r.AccountName
+			}
+			return r.Account
+		}},
 	{Name: "account name", JSON: "account_name", CSV: []string{"account_name"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.AccountName },
 		has:   func(_ *Report, r *Row) bool { return r.AccountName != "" }, csvLead: 2},

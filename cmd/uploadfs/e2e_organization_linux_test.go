@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,8 +273,42 @@ func checkOrgFormats(t *testing.T, m *motoOrg, args []string, want map[string][2
 		if bytes[n+"/"+id] != want[n][1] || metric[id] != want[n][1] {
 			t.Errorf("%s: csv %d, openmetrics %d bytes, json %d", n, bytes[n+"/"+id], metric[id], want[n][1])
 		}
-		if !strings.Contains(table, id+"  SUBTOTAL") {
+		if !regexp.MustCompile(`(?m)^` + id + ` ` + n + ` +SUBTOTAL `).MatchString(table) {
 			t.Errorf("table: no subtotal of %s\n%s", id, table)
+		}
+	}
+}
+
+// Repeated --profile: each profile (role_arn and source_profile) is one
+// account, its ID from GetCallerIdentity; no Organizations call.
+func TestE2EProfilesReport(t *testing.T) {
+	m := startMoto(t)
+	m.create(t, "alpha", "beta")
+	ctx := context.Background()
+	var conf strings.Builder
+	conf.WriteString("[profile base]\nregion = us-east-1\n")
+	for _, n := range []string{"alpha", "beta"} {
+		b := n + "-logs"
+		if _, err := m.s3As(m.ids[n]).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s3server.CreateUpload(ctx, m.s3As(m.ids[n]), b, "k", []int32{1}, func(int32) int { return len(n) }); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&conf, "[profile %s]\nrole_arn = arn:aws:iam::%s:role/audit\nsource_profile = base\n", n, m.ids[n])
+	}
+	dir := t.TempDir()
+	os.WriteFile(dir+"/config", []byte(conf.String()), 0o600)
+	os.WriteFile(dir+"/credentials", []byte("[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n"), 0o600)
+	env := append(m.env, "AWS_CONFIG_FILE="+dir+"/config", "AWS_SHARED_CREDENTIALS_FILE="+dir+"/credentials")
+	r := uploadfs(t, env, "report", "--profile", "alpha", "--profile", "beta", "--endpoint-url", m.proxy.URL, "--path-style", "-q", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, n := range []string{"alpha", "beta"} {
+		want := fmt.Sprintf(`{"account":%q,"bucket":"%s-logs","region":"us-east-1","uploads":1,"parts":1,"bytes":%d,`, m.ids[n], n, len(n))
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no row %s in\n%s", want, r.stdout)
 		}
 	}
 }
