@@ -4,15 +4,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -24,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/motoserver"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
@@ -39,32 +38,18 @@ type motoOrg struct {
 }
 
 // startMoto starts moto_server, skipping the test when it is not on PATH
-// (it is not among what make test installs).
+// (it is not among what make test installs), and the fault proxy.
 func startMoto(t *testing.T) *motoOrg {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not on PATH (pip install 'moto[server]'): the organization tests need it")
+	srv, err := motoserver.Start()
+	if errors.Is(err, motoserver.ErrMissing) {
+		t.Skipf("%v: the organization tests need it", err)
 	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
-	if err := cmd.Start(); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + port
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i == 300 {
-			t.Fatalf("moto_server did not listen on %s", addr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	m := &motoOrg{url: "http://" + addr, ids: map[string]string{}, accounts: faultproxy.NewAccounts()}
+	t.Cleanup(srv.Close)
+	m := &motoOrg{url: srv.URL, ids: map[string]string{}, accounts: faultproxy.NewAccounts()}
 	if m.proxy, err = faultproxy.New(m.url); err != nil {
 		t.Fatal(err)
 	}
