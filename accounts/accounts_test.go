@@ -21,14 +21,7 @@ import (
 // account, counting the operations sent.
 func moto(t *testing.T) (aws.Config, map[string]*atomic.Int64) {
 	t.Helper()
-	srv, err := motoserver.Start()
-	if errors.Is(err, motoserver.ErrMissing) {
-		t.Skipf("%v: the accounts tests need it", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := motoserver.ForTest(t)
 	ops := map[string]*atomic.Int64{"ListAccounts": {}, "AssumeRole": {}}
 	count := func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("count",

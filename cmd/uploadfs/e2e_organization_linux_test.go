@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -41,15 +40,9 @@ type motoOrg struct {
 // (it is not among what make test installs), and the fault proxy.
 func startMoto(t *testing.T) *motoOrg {
 	t.Helper()
-	srv, err := motoserver.Start()
-	if errors.Is(err, motoserver.ErrMissing) {
-		t.Skipf("%v: the organization tests need it", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := motoserver.ForTest(t)
 	m := &motoOrg{url: srv.URL, ids: map[string]string{}, accounts: faultproxy.NewAccounts()}
+	var err error
 	if m.proxy, err = faultproxy.New(m.url); err != nil {
 		t.Fatal(err)
 	}

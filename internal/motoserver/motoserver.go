@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"testing"
 	"time"
 
 	"github.com/uploadfs/uploadfs/internal/gateway"
@@ -54,4 +55,19 @@ func Start() (*Server, error) {
 func (s *Server) Close() {
 	s.cmd.Process.Kill()
 	s.cmd.Wait()
+}
+
+// ForTest starts a server that stops when t ends, skipping t when
+// moto_server is missing and failing it when it does not start.
+func ForTest(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if errors.Is(err, ErrMissing) {
+		t.Skipf("%v: this test needs it", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
