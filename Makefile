@@ -32,11 +32,9 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/uploadfs ./cmd/uploadfs
 
 demo: build apt-deps
-	@if [ -d "$(MNT)" ] && ! ls "$(MNT)" >/dev/null 2>&1; then $(BIN)/uploadfs unmount "$(MNT)"; fi
 	$(BIN)/uploadfs demo "$(MNT)"
 
 demo-glacier: build apt-deps
-	@if [ -d "$(MNT)" ] && ! ls "$(MNT)" >/dev/null 2>&1; then $(BIN)/uploadfs unmount "$(MNT)"; fi
 	$(BIN)/uploadfs demo --glacier "$(MNT)"
 
 # apt-deps installs the Debian packages that are missing (apt-get update
@@ -81,10 +79,10 @@ fuzz:
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzLevelPages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzGlacierPages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastParts$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./listing -run '^$$' -fuzz '^FuzzFastUploads$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing/internal/sdkdecode -run '^$$' -fuzz '^FuzzFastParts$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing/internal/sdkdecode -run '^$$' -fuzz '^FuzzFastUploads$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzArchiveTreeHash$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./listing -run '^$$' -fuzz '^FuzzAbortDate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./listing/internal/sdkdecode -run '^$$' -fuzz '^FuzzAbortDate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./listing -run '^$$' -fuzz '^FuzzR2Token$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./regions -run '^$$' -fuzz '^FuzzZoneRegion$$' -fuzztime $(FUZZTIME)
 

@@ -14,14 +14,14 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/uploadfs/uploadfs/internal/motoserver"
+	"github.com/uploadfs/uploadfs/internal/gateway"
 )
 
 // moto is moto_server and a configuration to it as the management
 // account, counting the operations sent.
 func moto(t *testing.T) (aws.Config, map[string]*atomic.Int64) {
 	t.Helper()
-	srv := motoserver.ForTest(t)
+	srv := gateway.MotoForTest(t)
 	ops := map[string]*atomic.Int64{"ListAccounts": {}, "AssumeRole": {}}
 	count := func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("count",

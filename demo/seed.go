@@ -1,6 +1,7 @@
-// Package demo is the seeded tree behind `uploadfs demo` (seed.go) and
-// `uploadfs demo --glacier` (glacier.go), served by internal/s3server and
-// internal/glacierserver; the tests use the same trees.
+// Package demo is the seeded tree behind `uploadfs demo` (seed.go, and
+// its lifecycle rules in lifecycle.go) and `uploadfs demo --glacier`
+// (glacier.go), served by internal/s3server and internal/glacierserver;
+// the tests use the same trees.
 package demo
 
 import (

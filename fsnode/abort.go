@@ -9,6 +9,7 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fs"
 
+	"github.com/uploadfs/uploadfs/act"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -24,19 +25,15 @@ import (
 //     then finds it gone (ENOENT);
 //   - after AbortMultipartUpload, the upload is listed until S3 says it is
 //     gone, aborting again while parts were still arriving (as the S3
-//     documentation asks), all within the mount's timeout;
+//     documentation asks), all within the mount's timeout: the same code
+//     as `uploadfs abort` (act.AbortAndVerify);
 //   - every abort is logged at info level with what it ended.
 //
 // rmdir of a key or prefix directory stays EROFS, as do writes, unlinks
 // and renames (readonly.go).
 
 // Aborter aborts one upload; both listers do.
-type Aborter interface {
-	Abort(ctx context.Context, bucket, key, uploadID string) error
-}
-
-// abortVerifications bounds the abort-and-list rounds.
-const abortVerifications = 3
+type Aborter = act.Aborter
 
 // aborts serialises the aborts of each upload.
 type aborts struct {
@@ -83,13 +80,13 @@ func (m *mount) abort(bucket, level string, u listing.Upload, node *uploadNode) 
 	// mount's context to its end, bounded by the mount's timeout.
 	ctx, cancel := context.WithTimeout(m.ctx, m.timeout)
 	defer cancel()
-	before, err := m.partLister.FirstPage(ctx, bucket, u.Key, u.ID)
+	before, err := m.partLister.FirstPartsPage(ctx, bucket, u.Key, u.ID)
 	if err != nil {
 		m.forgetUpload(bucket, level, k)
 		return toErrno(m.logged(err))
 	}
 	parts, bytes := m.countParts(before, k)
-	gone, err := m.abortAndVerify(ctx, bucket, u)
+	gone, err := act.AbortAndVerify(ctx, m.aborter, m.partLister, bucket, u.Key, u.ID)
 	m.forgetUpload(bucket, level, k)
 	if err != nil && !errors.Is(err, listing.ErrNotFound) {
 		log.Error("abort failed", "err", err)
@@ -99,29 +96,9 @@ func (m *mount) abort(bucket, level string, u listing.Upload, node *uploadNode) 
 	return 0
 }
 
-// abortAndVerify aborts, then lists until S3 says the upload is gone,
-// aborting again while parts remain. gone reports whether it said so.
-func (m *mount) abortAndVerify(ctx context.Context, bucket string, u listing.Upload) (gone bool, err error) {
-	for range abortVerifications {
-		if err := m.aborter.Abort(ctx, bucket, u.Key, u.ID); err != nil && !errors.Is(err, listing.ErrNotFound) {
-			return false, err
-		}
-		pg, err := m.partLister.FirstPage(ctx, bucket, u.Key, u.ID)
-		switch {
-		case errors.Is(err, listing.ErrNotFound):
-			return true, nil
-		case err != nil:
-			return false, err
-		case len(pg.Parts) == 0 && !pg.Truncated:
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // countParts returns the parts and bytes of an upload about to be aborted:
 // from its complete listing if in hand, else from its first page.
-func (m *mount) countParts(first *listing.Page, k uploadKey) (int, int64) {
+func (m *mount) countParts(first *listing.PartsPage, k uploadKey) (int, int64) {
 	if ps, ok := m.parts.Get(k); ok {
 		return len(ps.Parts), ps.TotalBytes
 	}
@@ -143,7 +120,7 @@ func (m *mount) forgetUpload(bucket, level string, k uploadKey) {
 	}
 	for _, prefix := range []string{level, ""} {
 		m.levels.Delete(levelKey{bucket, prefix})
-		m.levelFirsts.Delete(levelKey{bucket, prefix})
+		m.levelFirstPages.Delete(levelKey{bucket, prefix})
 	}
 }
 

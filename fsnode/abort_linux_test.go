@@ -43,11 +43,7 @@ func newAbortBed(t *testing.T, allow bool) *abortBed {
 	}
 	srv.Clock.Backdate(0)
 	young := "a/young.bin/" + oneUpload(t, b.c, "abt", "a/young.bin", 2)
-	p, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := startProxy(t, srv.URL)
 	b.proxy = p
 	b.mnt = mountTest(t, Options{Lister: listing.NewS3(through(b.c, p)), Buckets: []string{"abt"}, AllowAbort: allow,
 		Logger: slog.New(slog.NewTextHandler(b.logs, nil))})

@@ -11,28 +11,28 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// container is what a bucket and a vault directory share: a name at the
-// root and a creation date.
-type container struct {
+// topDir is a directory at the mount's root, a bucket or a vault: what
+// the two share, a name and a creation date.
+type topDir struct {
 	m       *mount
 	name    string
 	created time.Time
 }
 
-func (c *container) ino() uint64 { return ino(levelBucket, c.name) }
+func (c *topDir) ino() uint64 { return ino(levelBucket, c.name) }
 
-func (c *container) attr(a *fuse.Attr) { c.m.dirAttr(a, c.ino(), c.created) }
+func (c *topDir) attr(a *fuse.Attr) { c.m.dirAttr(a, c.ino(), c.created) }
 
-func (c *container) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+func (c *topDir) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	c.attr(&out.Attr)
 	return 0
 }
 
-func (c *container) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+func (c *topDir) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	return getxattr(attr, dest, noXattrs)
 }
 
-func (c *container) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+func (c *topDir) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
 	return listxattr(dest, noXattrs)
 }
 
@@ -40,10 +40,10 @@ func (c *container) Listxattr(ctx context.Context, dest []byte) (uint32, syscall
 type bucketNode struct {
 	fs.Inode
 	noRmdir
-	container
+	topDir
 	// kept is what the kernel keeps of the top level, as for any level
-	// (pathNode.kept).
-	kept keptDir[listing.LevelPage]
+	// (pathNode.kernelCopy).
+	kernelCopy kernelCopy[listing.LevelPage]
 }
 
 var (
@@ -61,15 +61,15 @@ var (
 // (levelDirFile: attributes for its first entries only, kept by the
 // kernel), and queues what a walk will need next.
 func (b *bucketNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	if _, err := b.m.levelFirst(ctx, b.name, ""); err != nil {
+	if _, err := b.m.levelFirstPage(ctx, b.name, ""); err != nil {
 		return nil, 0, toErrno(err)
 	}
-	ds, flags, errno := b.m.levelStream(ctx, b.name, "", nil, nil, &levelKeep{in: &b.Inode, kept: &b.kept})
+	ds, flags, errno := b.m.levelStream(ctx, b.name, "", nil, nil, &levelKeep{in: &b.Inode, kernelCopy: &b.kernelCopy})
 	if errno != 0 {
 		return nil, 0, errno
 	}
 	b.m.prefetchLevel(b.name, "", nil, true)
-	return &levelDirFile{dirFile: dirFile{ds}, lookup: b.Lookup, plus: levelPlus}, flags, 0
+	return &levelDirFile{dirFile: dirFile{ds}, lookup: b.Lookup, withAttrs: levelWithAttrs}, flags, 0
 }
 
 // Getxattr answers the bucket's lifecycle attributes (lifecycle.go),
@@ -88,42 +88,4 @@ func (b *bucketNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscal
 
 func (b *bucketNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	return lookupLevel(ctx, &b.Inode, b.m, b.name, "", name, out)
-}
-
-// levelEntries lists the children of one level, leaving out names taken by
-// an upload of the directory's own key (the upload wins).
-func levelEntries(bucket string, idx *levelIndex, taken map[string]bool) []fuse.DirEntry {
-	entries := make([]fuse.DirEntry, 0, len(idx.children))
-	for _, c := range idx.children {
-		if !taken[c.name] {
-			entries = append(entries, fuse.DirEntry{Name: c.name, Ino: ino(levelPath, bucket, c.key), Mode: dirMode})
-		}
-	}
-	return entries
-}
-
-// lookupLevel finds name among the children of the level at prefix.
-func lookupLevel(ctx context.Context, parent *fs.Inode, m *mount, bucket, prefix, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	c, err := m.child(ctx, bucket, prefix, name)
-	if err != nil {
-		return nil, toErrno(err)
-	}
-	if c == nil {
-		return nil, syscall.ENOENT
-	}
-	n := &pathNode{m: m, bucket: bucket, key: c.key, parentPrefix: prefix, name: name}
-	n.attr(&out.Attr)
-	return child(ctx, parent, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
-}
-
-// levelInHand returns the level at prefix as far as it is in memory: whole,
-// or its first page (nil if neither).
-func (m *mount) levelInHand(bucket, prefix string) *levelIndex {
-	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
-		return idx
-	}
-	if first, ok := m.levelFirsts.Get(levelKey{bucket, prefix}); ok && first.shown() {
-		return first.idx
-	}
-	return nil
 }

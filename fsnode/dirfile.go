@@ -37,14 +37,14 @@ func (d *dirFile) Seekdir(ctx context.Context, off uint64) syscall.Errno {
 
 func (d *dirFile) Releasedir(context.Context, uint32) { d.s.Close() }
 
-// keptDir is what the kernel may keep of a directory (FOPEN_CACHE_DIR), so
+// kernelCopy is what the kernel may keep of a directory (FOPEN_CACHE_DIR), so
 // that a second `ls` reads nothing from uploadfs. Its copy holds what it
 // read from one first page (T: of a part listing, of a level) and the whole
 // listing built on it; an open after the listing in hand changed drops
 // that copy first, synchronously (NotifyContent) under mu, so that no
 // concurrent open can hand it the old copy. What the kernel shows is then
 // never older than the TTL allows.
-type keptDir[T any] struct {
+type kernelCopy[T any] struct {
 	mu sync.Mutex
 	// served is the first page the kernel was last given to read and
 	// keep; nil if none since its copy was dropped. uncached: the kernel
@@ -56,7 +56,7 @@ type keptDir[T any] struct {
 // flags lets the kernel keep what it reads of the directory from the
 // listing begun by first, once any copy it holds from another first page
 // is dropped. A listing whose first page is unknown (nil) is not kept.
-func (k *keptDir[T]) flags(in *fs.Inode, first *T) uint32 {
+func (k *kernelCopy[T]) flags(in *fs.Inode, first *T) uint32 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.served != first {
@@ -71,13 +71,13 @@ func (k *keptDir[T]) flags(in *fs.Inode, first *T) uint32 {
 
 // drop drops the kernel's copy of the directory, if it may hold one: what
 // is being read is built on another first page, and must not be kept.
-func (k *keptDir[T]) drop(in *fs.Inode) {
+func (k *kernelCopy[T]) drop(in *fs.Inode) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.dropLocked(in)
 }
 
-func (k *keptDir[T]) dropLocked(in *fs.Inode) {
+func (k *kernelCopy[T]) dropLocked(in *fs.Inode) {
 	if k.served != nil && in.NotifyContent(0, 0) != 0 {
 		k.uncached = true
 	}

@@ -20,7 +20,7 @@
 //	<upload-id>/  uploadNode   the same node as for S3
 //	00001 …       partNode     named by part index (range start / part size + 1)
 //
-// bucketNode and vaultNode share their attributes (container); upload and
+// bucketNode and vaultNode share their attributes (topDir); upload and
 // part nodes serve both backends, with attributes in the mount's namespace
 // (user.s3.* or user.glacier.*). A lister that cannot find one part alone
 // (Glacier, whose markers are opaque) lists the upload for a Lookup.
@@ -50,7 +50,7 @@
 // entries for at most maxNegativeTTL. It also keeps what it read of an
 // upload directory whose whole part listing is in hand (FOPEN_CACHE_DIR),
 // for as long as that listing is the one in hand: an open after it changed
-// drops the kernel's copy first (keptDir).
+// drops the kernel's copy first (kernelCopy).
 //
 // A listing that has expired is fetched again whole on the next lookup of
 // any of its entries (cache.Held tells it from one never listed, for which
@@ -86,7 +86,7 @@
 // level's first 1,000 entries only (levelDirFile): `ls` of a million names
 // creates no million nodes, and what stats an entry past them sends a
 // LOOKUP answered from memory. The kernel keeps a level's directory as it
-// keeps an upload's (keptDir). A bucket's top level is opened the same way
+// keeps an upload's (kernelCopy). A bucket's top level is opened the same way
 // as a prefix's. A level's index holds windows of its
 // listing, sorted by name (level.go).
 //
@@ -109,21 +109,25 @@
 //	doc.go          this overview
 //	mount.go        Options, Mount, and the state every node shares (mount)
 //	fetch.go        listings through the mount's caches: one deadline, one
-//	                log line per failed fetch
+//	                log line per failed fetch (a level's: level.go)
 //	root.go         the mount point: buckets or vaults
-//	bucket.go       bucket and vault directories (container)
-//	path.go         key-path directories (pathNode) and their open
-//	                level (levelDirFile)
-//	level.go        a listed level arranged for Lookup (levelIndex)
-//	levelstream.go  a large level's directory stream, first page first
+//	bucket.go       bucket and vault directories (topDir)
+//	path.go         key-path directories (pathNode), and the node of a
+//	                name found in a level (lookupLevel)
+//	level.go        a level in memory: listed whole or by its first page,
+//	                indexed by name (levelIndex), and the lookups in it
+//	                (child, levelInHand, levelEntries)
+//	levelstream.go  an open level directory (levelDirFile) and its stream,
+//	                first page first (restStream, an upload's too)
 //	upload.go       an upload directory and its part listing
 //	uploadfiles.go  .complete.json and .upload.json
 //	part.go         a part file
 //	vault.go        a Glacier vault's uploads
 //	dirfile.go      an open directory, and what the kernel keeps of it
-//	                (keptDir)
+//	                (kernelCopy)
 //	attr.go         attributes of directories and files
-//	xattr.go        extended attributes
+//	xattr.go        extended attributes: Getxattr, Listxattr, ENOTSUP
+//	xattrnames.go   the xattr vocabulary, one table (XattrNames)
 //	inode.go        inode numbers from identity
 //	names.go        the escape between key components and file names
 //	errno.go        remote errors to errno (the only mapping)

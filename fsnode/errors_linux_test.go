@@ -21,9 +21,7 @@ import (
 func oneUpload(t *testing.T, c *s3.Client, bucket, key string, n int32) string {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyExists") {
-		t.Fatal(err)
-	}
+	createBucket(t, c, bucket)
 	var parts []int32
 	for i := int32(1); i <= n; i++ {
 		parts = append(parts, i)

@@ -66,11 +66,7 @@ func newFaultBed(t *testing.T, o Options) *faultBed {
 	c := b.srv.Client()
 	id := oneUpload(t, c, "bkt", "big", faultParts)
 	oneUpload(t, c, "bkt", "dir/small", 3)
-	p, err := faultproxy.New(b.srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := startProxy(t, b.srv.URL)
 	b.proxy = p
 	o.Lister = listing.NewS3(through(c, p))
 	o.Buckets = []string{"bkt"}
@@ -266,7 +262,7 @@ func TestBucketDeletedWhileMounted(t *testing.T) {
 	srv := startServer(t)
 	c := srv.Client()
 	ctx := context.Background()
-	c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("doomed")})
+	createBucket(t, c, "doomed")
 	oneUpload(t, c, "keep", "k", 1)
 	mnt := mountTest(t, Options{Lister: listing.NewS3(c), Buckets: []string{"doomed", "keep"}, TTL: 200 * time.Millisecond})
 	mustSh(t, "ls "+join(mnt, "doomed"))

@@ -3,7 +3,6 @@ package fsnode
 import (
 	"context"
 	"errors"
-	"runtime/debug"
 
 	"github.com/uploadfs/uploadfs/cache"
 	"github.com/uploadfs/uploadfs/listing"
@@ -81,105 +80,11 @@ func (m *mount) vault(ctx context.Context, name string) (*vaultIndex, error) {
 	})
 }
 
-// level lists one level of a bucket whole, on its first page if that is in
-// hand. A bucket whose server ignored the delimiter (its listing came back
-// flat: MinIO, SeaweedFS) has every key in its top level; its deeper levels
-// are taken from that listing, never asked for: MinIO takes a prefix for an
-// exact key and would answer "empty".
-func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
-	return get(ctx, m.levels, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
-		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
-			return idx, err
-		}
-		first, err := m.levelFirst(ctx, bucket, prefix)
-		if err != nil {
-			return nil, err
-		}
-		if !first.page.Truncated {
-			return first.idx, nil
-		}
-		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
-			lv, err := m.s3.RestOfLevel(ctx, first.page)
-			if err != nil {
-				return nil, err
-			}
-			idx := m.indexLevel(bucket, lv)
-			idx.first = first.page
-			if len(lv.Uploads) >= bigLevel {
-				// Listing it took several times what the index keeps
-				// (the pages, their decoding, the pieces merged): give
-				// that back to the system now rather than over minutes.
-				lv = nil
-				debug.FreeOSMemory()
-			}
-			return idx, nil
-		})
-	})
-}
-
-// bigLevel is the size of a level after whose listing the memory it took
-// is returned to the system at once (a full collection: tens of
-// milliseconds, against seconds of listing).
-const bigLevel = 100000
-
-// firstLevel is the first page of a level and its index.
-type firstLevel struct {
-	page *listing.LevelPage
-	idx  *levelIndex
-}
-
-// levelFirst lists the first page of a level: what a directory shows
-// first, after one round trip.
-func (m *mount) levelFirst(ctx context.Context, bucket, prefix string) (*firstLevel, error) {
-	return get(ctx, m.levelFirsts, levelKey{bucket, prefix}, func(ctx context.Context) (*firstLevel, error) {
-		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
-			return &firstLevel{page: &listing.LevelPage{}, idx: idx}, err
-		}
-		return fetch(m, ctx, func(ctx context.Context) (*firstLevel, error) {
-			pg, err := m.s3.FirstLevelPage(ctx, bucket, prefix)
-			if err != nil {
-				return nil, err
-			}
-			idx := m.indexLevel(bucket, pg.Level)
-			idx.first = pg
-			return &firstLevel{page: pg, idx: idx}, nil
-		})
-	})
-}
-
-// flatLevel derives a deeper level of a bucket known to be flat from its
-// top level; ok is false for any other.
-func (m *mount) flatLevel(ctx context.Context, bucket, prefix string) (_ *levelIndex, ok bool, _ error) {
-	if _, flat := m.flat.Load(bucket); !flat || prefix == "" {
-		return nil, false, nil
-	}
-	top, err := m.level(ctx, bucket, "")
-	if err != nil || top.flat == nil {
-		return nil, err != nil, err
-	}
-	return indexLevel(top.flat.Sub(prefix)), true, nil
-}
-
-// indexLevel indexes a level listed from the server, logging what it
-// had to work around.
-func (m *mount) indexLevel(bucket string, lv *listing.Level) *levelIndex {
-	for _, note := range lv.Notes {
-		m.log.Warn("listing: "+note, "bucket", bucket, "prefix", lv.Prefix)
-	}
-	if lv.Flat() {
-		if _, known := m.flat.LoadOrStore(bucket, true); !known {
-			m.log.Warn("listing: the server ignores the delimiter; deeper levels are taken from the bucket's whole listing",
-				"bucket", bucket)
-		}
-	}
-	return indexLevel(lv)
-}
-
 // firstPage returns the first page of an upload's parts.
-func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.Page, error) {
-	return get(ctx, m.firstPages, k, func(ctx context.Context) (*listing.Page, error) {
-		return fetch(m, ctx, func(ctx context.Context) (*listing.Page, error) {
-			return m.partLister.FirstPage(ctx, k.bucket, k.key, k.id)
+func (m *mount) firstPage(ctx context.Context, k uploadKey) (*listing.PartsPage, error) {
+	return get(ctx, m.firstPages, k, func(ctx context.Context) (*listing.PartsPage, error) {
+		return fetch(m, ctx, func(ctx context.Context) (*listing.PartsPage, error) {
+			return m.partLister.FirstPartsPage(ctx, k.bucket, k.key, k.id)
 		})
 	})
 }
@@ -195,16 +100,16 @@ func (m *mount) partList(ctx context.Context, k uploadKey) (*listing.Parts, erro
 		}
 		return fetch(m, ctx, func(ctx context.Context) (*listing.Parts, error) {
 			if old, ok := m.parts.Stale(k); ok && m.refresher != nil {
-				return m.refresher.RestKnown(ctx, k.bucket, k.key, k.id, first, old)
+				return m.refresher.RestOfPartsAgain(ctx, k.bucket, k.key, k.id, first, old)
 			}
-			return m.partLister.Rest(ctx, k.bucket, k.key, k.id, first)
+			return m.partLister.RestOfParts(ctx, k.bucket, k.key, k.id, first)
 		})
 	})
 }
 
 // onePart looks part n up with one small request (m.finder is set).
 func (m *mount) onePart(ctx context.Context, k uploadKey, n int32) (partAnswer, error) {
-	return get(ctx, m.single, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
+	return get(ctx, m.partAnswers, partKey{k, n}, func(ctx context.Context) (partAnswer, error) {
 		return fetch(m, ctx, func(ctx context.Context) (partAnswer, error) {
 			p, ok, err := m.finder.Part(ctx, k.bucket, k.key, k.id, n)
 			return partAnswer{p, ok}, err

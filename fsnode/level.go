@@ -1,12 +1,21 @@
 package fsnode
 
 import (
+	"context"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"unique"
 
+	"github.com/hanwen/go-fuse/v2/fuse"
+
 	"github.com/uploadfs/uploadfs/listing"
 )
+
+// A level in memory: listed whole (level) or by its first page
+// (levelFirstPage), each cached for the TTL; indexed by name (levelIndex); and
+// the lookups the nodes make in it (child, levelInHand, levelEntries). The
+// nodes that show it are bucketNode and pathNode, its stream levelstream.go.
 
 // levelIndex is one listed level of a bucket, arranged for the tree: one
 // entry per child name, sorted by name and found by a binary search
@@ -24,7 +33,7 @@ type levelIndex struct {
 	flat *listing.Level
 	// first is the first page the level was listed from (nil if it was
 	// taken from a flat listing): what the kernel keeps of its directory
-	// is told apart by it (keptDir).
+	// is told apart by it (kernelCopy).
 	first *listing.LevelPage
 }
 
@@ -121,4 +130,150 @@ func (c *levelChild) upload(name string) (listing.Upload, bool) {
 		}
 	}
 	return listing.Upload{}, false
+}
+
+// level lists one level of a bucket whole, on its first page if that is in
+// hand. A bucket whose server ignored the delimiter (its listing came back
+// flat: MinIO, SeaweedFS) has every key in its top level; its deeper levels
+// are taken from that listing, never asked for: MinIO takes a prefix for an
+// exact key and would answer "empty".
+func (m *mount) level(ctx context.Context, bucket, prefix string) (*levelIndex, error) {
+	return get(ctx, m.levels, levelKey{bucket, prefix}, func(ctx context.Context) (*levelIndex, error) {
+		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
+			return idx, err
+		}
+		first, err := m.levelFirstPage(ctx, bucket, prefix)
+		if err != nil {
+			return nil, err
+		}
+		if !first.page.Truncated {
+			return first.idx, nil
+		}
+		return fetch(m, ctx, func(ctx context.Context) (*levelIndex, error) {
+			lv, err := m.s3.RestOfLevel(ctx, first.page)
+			if err != nil {
+				return nil, err
+			}
+			idx := m.indexLevel(bucket, lv)
+			idx.first = first.page
+			if len(lv.Uploads) >= bigLevel {
+				// Listing it took several times what the index keeps
+				// (the pages, their decoding, the pieces merged): give
+				// that back to the system now rather than over minutes.
+				lv = nil
+				debug.FreeOSMemory()
+			}
+			return idx, nil
+		})
+	})
+}
+
+// bigLevel is the size of a level after whose listing the memory it took
+// is returned to the system at once (a full collection: tens of
+// milliseconds, against seconds of listing).
+const bigLevel = 100000
+
+// levelFirstPage is the first page of a level and its index.
+type levelFirstPage struct {
+	page *listing.LevelPage
+	idx  *levelIndex
+}
+
+// levelFirstPage lists the first page of a level: what a directory shows
+// first, after one round trip.
+func (m *mount) levelFirstPage(ctx context.Context, bucket, prefix string) (*levelFirstPage, error) {
+	return get(ctx, m.levelFirstPages, levelKey{bucket, prefix}, func(ctx context.Context) (*levelFirstPage, error) {
+		if idx, ok, err := m.flatLevel(ctx, bucket, prefix); ok || err != nil {
+			return &levelFirstPage{page: &listing.LevelPage{}, idx: idx}, err
+		}
+		return fetch(m, ctx, func(ctx context.Context) (*levelFirstPage, error) {
+			pg, err := m.s3.FirstLevelPage(ctx, bucket, prefix)
+			if err != nil {
+				return nil, err
+			}
+			idx := m.indexLevel(bucket, pg.Level)
+			idx.first = pg
+			return &levelFirstPage{page: pg, idx: idx}, nil
+		})
+	})
+}
+
+// flatLevel derives a deeper level of a bucket known to be flat from its
+// top level; ok is false for any other.
+func (m *mount) flatLevel(ctx context.Context, bucket, prefix string) (_ *levelIndex, ok bool, _ error) {
+	if _, flat := m.flat.Load(bucket); !flat || prefix == "" {
+		return nil, false, nil
+	}
+	top, err := m.level(ctx, bucket, "")
+	if err != nil || top.flat == nil {
+		return nil, err != nil, err
+	}
+	return indexLevel(top.flat.Sub(prefix)), true, nil
+}
+
+// indexLevel indexes a level listed from the server, logging what it
+// had to work around.
+func (m *mount) indexLevel(bucket string, lv *listing.Level) *levelIndex {
+	for _, note := range lv.Notes {
+		m.log.Warn("listing: "+note, "bucket", bucket, "prefix", lv.Prefix)
+	}
+	if lv.Flat() {
+		if _, known := m.flat.LoadOrStore(bucket, true); !known {
+			m.log.Warn("listing: the server ignores the delimiter; deeper levels are taken from the bucket's whole listing",
+				"bucket", bucket)
+		}
+	}
+	return indexLevel(lv)
+}
+
+// shown reports whether the first page's names may be shown before the
+// rest of the level is listed (see listing.LevelPage.Undecided).
+func (f *levelFirstPage) shown() bool { return !f.page.Undecided }
+
+// child finds name in the level of bucket at prefix: from the whole level
+// if it is in hand, else from its first page when that page says all about
+// the name, else from the whole level, listed.
+func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelChild, error) {
+	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
+		return idx.find(name), nil
+	}
+	first, err := m.levelFirstPage(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if c := first.idx.find(name); c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
+		return c, nil
+	}
+	if !first.page.Truncated {
+		return nil, nil // the first page is the whole level
+	}
+	idx, err := m.level(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return idx.find(name), nil
+}
+
+// levelInHand returns the level at prefix as far as it is in memory: whole,
+// or its first page (nil if neither).
+func (m *mount) levelInHand(bucket, prefix string) *levelIndex {
+	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
+		return idx
+	}
+	if first, ok := m.levelFirstPages.Get(levelKey{bucket, prefix}); ok && first.shown() {
+		return first.idx
+	}
+	return nil
+}
+
+// levelEntries lists the children of one level, leaving out names taken by
+// an upload of the directory's own key (the upload wins).
+func levelEntries(bucket string, idx *levelIndex, taken map[string]bool) []fuse.DirEntry {
+	entries := make([]fuse.DirEntry, 0, len(idx.children))
+	for _, c := range idx.children {
+		if !taken[c.name] {
+			entries = append(entries, fuse.DirEntry{Name: c.name, Ino: ino(levelPath, bucket, c.key), Mode: dirMode})
+		}
+	}
+	return entries
 }

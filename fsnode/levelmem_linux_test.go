@@ -39,7 +39,7 @@ func TestLevelMemoryPerUpload(t *testing.T) {
 }
 
 // `ls` of a level of many pages looks up no more entries than READDIRPLUS
-// gives attributes to (levelPlus), and a second `ls` reads the kernel's
+// gives attributes to (levelWithAttrs), and a second `ls` reads the kernel's
 // copy: no READDIR. `ls -l` still shows every entry as a directory. The
 // same for a prefix's level and for a bucket's top level.
 func TestLevelDirCachedByKernel(t *testing.T) {
@@ -76,8 +76,8 @@ func testLevelDirCachedByKernel(t *testing.T, prefix string) {
 	}
 	count := fmt.Sprintf("%d\n", n)
 	out, readdirs, lookups := run("ls " + dir + " | wc -l")
-	if out != count || readdirs == 0 || lookups > levelPlus+10 {
-		t.Fatalf("first ls: %q names, %d READDIRs, %d LOOKUPs; want %d names, at most %d LOOKUPs", out, readdirs, lookups, n, levelPlus+10)
+	if out != count || readdirs == 0 || lookups > levelWithAttrs+10 {
+		t.Fatalf("first ls: %q names, %d READDIRs, %d LOOKUPs; want %d names, at most %d LOOKUPs", out, readdirs, lookups, n, levelWithAttrs+10)
 	}
 	if out, readdirs, _ = run("ls " + dir + " | wc -l"); out != count || readdirs != 0 {
 		t.Fatalf("second ls: %q names, %d READDIRs; want %d names from the kernel's copy", out, readdirs, n)

@@ -16,37 +16,13 @@ import (
 // trip: its directory stream starts with the level's first page and lists
 // the rest (in ranges, see listing) only when the reader gets past it, as
 // an upload's parts do (restStream). Lookup answers from the first page
-// what it says all about; anything else waits for the whole level.
+// what it says all about (mount.child, level.go).
 
-// child finds name in the level of bucket at prefix: from the whole level
-// if it is in hand, else from its first page when that page says all about
-// the name, else from the whole level, listed.
-func (m *mount) child(ctx context.Context, bucket, prefix, name string) (*levelChild, error) {
-	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
-		return idx.find(name), nil
-	}
-	first, err := m.levelFirst(ctx, bucket, prefix)
-	if err != nil {
-		return nil, err
-	}
-	if c := first.idx.find(name); c != nil && first.shown() && first.page.Complete(c.key) && first.page.Complete(c.key+listing.Delimiter) {
-		return c, nil
-	}
-	if !first.page.Truncated {
-		return nil, nil // the first page is the whole level
-	}
-	idx, err := m.level(ctx, bucket, prefix)
-	if err != nil {
-		return nil, err
-	}
-	return idx.find(name), nil
-}
-
-// levelKeep is a level directory the kernel may keep (see keptDir): its
+// levelKeep is a level directory the kernel may keep (see kernelCopy): its
 // inode and what it keeps.
 type levelKeep struct {
-	in   *fs.Inode
-	kept *keptDir[listing.LevelPage]
+	in         *fs.Inode
+	kernelCopy *kernelCopy[listing.LevelPage]
 }
 
 // levelStream is the directory stream of a level whose first page was
@@ -59,7 +35,7 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		if keep == nil {
 			return 0
 		}
-		return keep.kept.flags(keep.in, first)
+		return keep.kernelCopy.flags(keep.in, first)
 	}
 	taken := make(map[string]bool, len(own))
 	for _, e := range own {
@@ -71,7 +47,7 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 	if idx, ok := m.levels.Get(levelKey{bucket, prefix}); ok {
 		return fs.NewListDirStream(sorted(entries(idx))), flags(idx.first), 0
 	}
-	first, err := m.levelFirst(ctx, bucket, prefix)
+	first, err := m.levelFirstPage(ctx, bucket, prefix)
 	if err != nil {
 		return nil, 0, toErrno(err)
 	}
@@ -96,16 +72,12 @@ func (m *mount) levelStream(ctx context.Context, bucket, prefix string, ownUploa
 		if keep != nil && idx.first != first.page {
 			// Built on a newer first page than the one being read: the
 			// kernel must not keep this mix.
-			keep.kept.drop(keep.in)
+			keep.kernelCopy.drop(keep.in)
 		}
 		m.levelGrown(bucket, prefix, ownUploads, idx)
 		return sorted(entries(idx)), nil
 	}}, flags(first.page), 0
 }
-
-// shown reports whether the first page's names may be shown before the
-// rest of the level is listed (see listing.LevelPage.Undecided).
-func (f *firstLevel) shown() bool { return !f.page.Undecided }
 
 // sorted sorts es by name; a level's entries mostly come sorted already.
 func sorted(es []fuse.DirEntry) []fuse.DirEntry {
@@ -169,3 +141,33 @@ func (s *restStream) Next() (fuse.DirEntry, syscall.Errno) {
 }
 
 func (s *restStream) Close() {}
+
+// levelWithAttrs is how many entries of an open level directory READDIRPLUS
+// gives with their attributes: a page's worth.
+const levelWithAttrs = 1000
+
+// levelDirFile is an open level directory. The kernel reads directories with
+// READDIRPLUS, for which go-fuse looks every entry up: an inode and the
+// kernel's dentry for each of a million names that `ls` only prints. So
+// only the first levelWithAttrs entries (what `ls -l` of most levels reads)
+// come with attributes; past them an entry is a name, inode number and
+// type, and a program that stats it sends a LOOKUP, answered from memory.
+// go-fuse calls Lookup with the directory's lock held, one at a time.
+type levelDirFile struct {
+	dirFile
+	lookup    func(context.Context, string, *fuse.EntryOut) (*fs.Inode, syscall.Errno)
+	withAttrs int // entries still given with attributes
+}
+
+var _ fs.FileLookuper = (*levelDirFile)(nil)
+
+// Lookup gives an entry its attributes while withAttrs lasts. Past it, the
+// error leaves the entry without a node id, which the kernel takes for
+// "no attributes", not for "absent" (fuse_direntplus_link).
+func (d *levelDirFile) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if d.withAttrs <= 0 {
+		return nil, syscall.ENOTSUP
+	}
+	d.withAttrs--
+	return d.lookup(ctx, name, out)
+}

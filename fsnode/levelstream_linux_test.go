@@ -5,10 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -20,7 +16,7 @@ func TestLevelFirstNames(t *testing.T) {
 	requireTool(t, "python3")
 	srv := startServer(t)
 	c := srv.Client()
-	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("wide")})
+	createBucket(t, c, "wide")
 	const n = 2500
 	keys := make([]string, n)
 	for i := range keys {
@@ -29,11 +25,7 @@ func TestLevelFirstNames(t *testing.T) {
 	if err := s3server.StartUploads(t.Context(), c, "wide", keys); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(srv.URL) // counts the requests
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := startProxy(t, srv.URL) // counts the requests
 	mnt := mountTest(t, Options{Lister: listing.NewS3(through(c, p)), Buckets: []string{"wide"}, Prefetch: -1})
 	dir := join(mnt, "wide", "uploads")
 	mustSh(t, "stat "+dir+" >/dev/null") // the bucket's top level

@@ -42,15 +42,7 @@ type LifecycleReader interface {
 // whose ListParts never says when its rule aborts the upload) carries,
 // when a rule covers its key, user.s3.abort-date computed from the rule
 // (listing.AbortDate), user.s3.abort-rule-id, and
-// user.s3.abort-date.computed = "true".
-const (
-	xattrLifecycle   = "user.s3.lifecycle"
-	xattrAbortDays   = "user.s3.lifecycle.abort-days"
-	xattrAbortRules  = "user.s3.lifecycle.abort-rules"
-	xattrAbortDate   = "user.s3.abort-date"
-	xattrAbortRuleID = "user.s3.abort-rule-id"
-	xattrComputed    = "user.s3.abort-date.computed"
-)
+// user.s3.abort-date.computed = "true" (names in xattrnames.go).
 
 // bucketLifecycle is what one bucket's lifecycle configuration is known to
 // say: its abort rules, or nothing (nil) when it may not be read.

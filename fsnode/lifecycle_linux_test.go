@@ -28,11 +28,7 @@ var lifecycleBuckets = []string{"wide", "some", "none", "denied"}
 func newLifecycleBed(t *testing.T) *lifecycleBed {
 	t.Helper()
 	srv := startServer(t)
-	front, err := faultproxy.NewLifecycle(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
+	front := startLifecycleFront(t, srv.URL)
 	c := s3.New(srv.Client().Options(), func(o *s3.Options) { o.BaseEndpoint = aws.String(front.URL) })
 	for _, b := range lifecycleBuckets {
 		oneUpload(t, c, b, "logs/app.log", 2)
@@ -44,6 +40,18 @@ func newLifecycleBed(t *testing.T) *lifecycleBed {
 	b.mnt = mountTest(t, Options{Lister: listing.NewS3(c), TTL: time.Minute,
 		Now: func() time.Time { return time.Now().Add(time.Duration(b.clock.Load())) }})
 	return b
+}
+
+// startLifecycleFront puts the lifecycle front in front of url, closed when
+// the test ends.
+func startLifecycleFront(t *testing.T, url string) *faultproxy.Lifecycle {
+	t.Helper()
+	front, err := faultproxy.NewLifecycle(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(front.Close)
+	return front
 }
 
 func (b *lifecycleBed) requests() int {
@@ -149,16 +157,10 @@ func TestDirectoryBucketComputedAbortDate(t *testing.T) {
 	const bucket = "data--use1-az4--x-s3"
 	srv := startServer(t)
 	direct := s3.New(srv.Client().Options(), func(o *s3.Options) { o.DisableS3ExpressSessionAuth = aws.Bool(true) })
-	if _, err := direct.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, direct, bucket)
 	covered := oneUpload(t, direct, bucket, "logs/a.bin", 1)
 	uncovered := oneUpload(t, direct, bucket, "k1", 1)
-	front, err := faultproxy.NewLifecycle(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(front.Close)
+	front := startLifecycleFront(t, srv.URL)
 	front.SetRules(bucket, faultproxy.AbortRule("logs-2d", "logs/", 2))
 	rp, err := regionproxy.New(map[string]string{"us-east-1": front.URL})
 	if err != nil {

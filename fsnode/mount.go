@@ -17,12 +17,12 @@ import (
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// PartLister reads the parts of one upload; both listers do. FirstPage
-// serves a lazy readdir, Rest completes the listing when the reader goes
+// PartLister reads the parts of one upload; both listers do. FirstPartsPage
+// serves a lazy readdir, RestOfParts completes the listing when the reader goes
 // on. (key is "" for Glacier uploads.)
 type PartLister interface {
-	FirstPage(ctx context.Context, bucket, key, uploadID string) (*listing.Page, error)
-	Rest(ctx context.Context, bucket, key, uploadID string, first *listing.Page) (*listing.Parts, error)
+	FirstPartsPage(ctx context.Context, bucket, key, uploadID string) (*listing.PartsPage, error)
+	RestOfParts(ctx context.Context, bucket, key, uploadID string, first *listing.PartsPage) (*listing.Parts, error)
 }
 
 // PartFinder is a lister that can find one part for less than the whole
@@ -37,7 +37,7 @@ type PartFinder interface {
 // that a refresh after the TTL costs its pages.
 // A Lister that is not one lists every refresh as it listed the first.
 type PartRefresher interface {
-	RestKnown(ctx context.Context, bucket, key, uploadID string, first *listing.Page, last *listing.Parts) (*listing.Parts, error)
+	RestOfPartsAgain(ctx context.Context, bucket, key, uploadID string, first *listing.PartsPage, last *listing.Parts) (*listing.Parts, error)
 }
 
 // Lister is what the S3 tree needs (*listing.S3).
@@ -209,14 +209,14 @@ type mount struct {
 	ctx    context.Context // ends at unmount; fetches run under it
 	cancel context.CancelFunc
 
-	buckets     *cache.Cache[struct{}, []listing.Bucket] // or vaults
-	levels      *cache.Cache[levelKey, *levelIndex]      // whole levels
-	levelFirsts *cache.Cache[levelKey, *firstLevel]      // their first pages
-	vaults      *cache.Cache[string, *vaultIndex]
-	firstPages  *cache.Cache[uploadKey, *listing.Page]
-	parts       *cache.Cache[uploadKey, *listing.Parts] // complete listings
-	single      *cache.Cache[partKey, partAnswer]
-	lifecycles  *cache.Cache[string, bucketLifecycle] // by bucket (lifecycle.go)
+	buckets         *cache.Cache[struct{}, []listing.Bucket] // or vaults
+	levels          *cache.Cache[levelKey, *levelIndex]      // whole levels
+	levelFirstPages *cache.Cache[levelKey, *levelFirstPage]  // their first pages
+	vaults          *cache.Cache[string, *vaultIndex]
+	firstPages      *cache.Cache[uploadKey, *listing.PartsPage]
+	parts           *cache.Cache[uploadKey, *listing.Parts] // complete listings
+	partAnswers     *cache.Cache[partKey, partAnswer]       // one-part requests (onePart)
+	lifecycles      *cache.Cache[string, bucketLifecycle]   // by bucket (lifecycle.go)
 
 	prefetchQ *prefetchQueue // nil: prefetching is off
 
@@ -268,19 +268,19 @@ func newMount(o Options) (*mount, error) {
 	if m.levels, err = cache.New[levelKey, *levelIndex](cfg); err != nil {
 		return nil, err
 	}
-	if m.levelFirsts, err = cache.New[levelKey, *firstLevel](cfg); err != nil {
+	if m.levelFirstPages, err = cache.New[levelKey, *levelFirstPage](cfg); err != nil {
 		return nil, err
 	}
 	if m.vaults, err = cache.New[string, *vaultIndex](cfg); err != nil {
 		return nil, err
 	}
-	if m.firstPages, err = cache.New[uploadKey, *listing.Page](cfg); err != nil {
+	if m.firstPages, err = cache.New[uploadKey, *listing.PartsPage](cfg); err != nil {
 		return nil, err
 	}
 	if m.parts, err = cache.New[uploadKey, *listing.Parts](cfg); err != nil {
 		return nil, err
 	}
-	if m.single, err = cache.New[partKey, partAnswer](cfg); err != nil {
+	if m.partAnswers, err = cache.New[partKey, partAnswer](cfg); err != nil {
 		return nil, err
 	}
 	if m.lifecycles, err = cache.New[string, bucketLifecycle](cfg); err != nil {

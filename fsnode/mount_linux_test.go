@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/uploadfs/uploadfs/demo"
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -85,6 +88,7 @@ func seeded(t *testing.T) (*s3server.Server, string) {
 	return srv, mountTest(t, Options{Lister: listing.NewS3(srv.Client())})
 }
 
+// startServer starts an in-process S3 server, closed when the test ends.
 func startServer(t *testing.T) *s3server.Server {
 	t.Helper()
 	srv, err := s3server.Start()
@@ -93,6 +97,25 @@ func startServer(t *testing.T) *s3server.Server {
 	}
 	t.Cleanup(func() { srv.Close() })
 	return srv
+}
+
+// createBucket creates bucket; one that exists already is no error.
+func createBucket(t *testing.T, c *s3.Client, bucket string) {
+	t.Helper()
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: &bucket}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyExists") {
+		t.Fatal(err)
+	}
+}
+
+// startProxy puts a fault proxy in front of url, closed when the test ends.
+func startProxy(t *testing.T, url string) *faultproxy.Proxy {
+	t.Helper()
+	p, err := faultproxy.New(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
 
 // sh runs a shell command line the way a user would and returns its

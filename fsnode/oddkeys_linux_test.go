@@ -62,16 +62,16 @@ func (l *keyLister) level(bucket, prefix string) (*listing.Level, error) {
 }
 
 // Every upload has one part, sized like its key.
-func (l *keyLister) FirstPage(_ context.Context, bucket, key, id string) (*listing.Page, error) {
-	return &listing.Page{Parts: []listing.Part{{Number: 1, Size: int64(len(key)), Modified: 1e18}}}, nil
+func (l *keyLister) FirstPartsPage(_ context.Context, bucket, key, id string) (*listing.PartsPage, error) {
+	return &listing.PartsPage{Parts: []listing.Part{{Number: 1, Size: int64(len(key)), Modified: 1e18}}}, nil
 }
 
-func (l *keyLister) Rest(_ context.Context, bucket, key, id string, first *listing.Page) (*listing.Parts, error) {
+func (l *keyLister) RestOfParts(_ context.Context, bucket, key, id string, first *listing.PartsPage) (*listing.Parts, error) {
 	return &listing.Parts{Parts: first.Parts, TotalBytes: first.Parts[0].Size}, nil
 }
 
 func (l *keyLister) Part(ctx context.Context, bucket, key, id string, n int32) (listing.Part, bool, error) {
-	pg, _ := l.FirstPage(ctx, bucket, key, id)
+	pg, _ := l.FirstPartsPage(ctx, bucket, key, id)
 	if p := pg.Find(n); p != nil {
 		return *p, true, nil
 	}

@@ -83,15 +83,14 @@ func openErrno(flags uint32, errno syscall.Errno) syscall.Errno {
 // (S3's checksums; Glacier's range and tree hash), in the mount's namespace.
 func (n *partNode) xattrs() (xattrs, syscall.Errno) {
 	p := n.part.Load()
-	ns := "user." + n.m.ns + "."
 	var x xattrs
 	if n.m.s3 != nil {
-		x.add(ns+"etag", p.ETag())
-		x.add(ns+"part-number", strconv.Itoa(int(p.Number)))
+		x.add(xattrETag, p.ETag())
+		x.add(xattrPartNumber, strconv.Itoa(int(p.Number)))
 	}
 	if p.Fields != nil {
 		for _, f := range *p.Fields {
-			x.add(ns+f.Name, f.Value)
+			x.add(n.m.xattrName(f.Name), f.Value)
 		}
 	}
 	return x, 0

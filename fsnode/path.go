@@ -24,7 +24,7 @@ type pathNode struct {
 	name         string // its escaped name in that level
 	// kept is what the kernel keeps of the directory: a second `ls` of a
 	// level of a million names reads it from the kernel's copy.
-	kept keptDir[listing.LevelPage]
+	kernelCopy kernelCopy[listing.LevelPage]
 }
 
 var (
@@ -70,7 +70,7 @@ func (p *pathNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, 
 		return nil, 0, errno
 	}
 	if c.hasChildren {
-		if _, err := p.m.levelFirst(ctx, p.bucket, p.key+listing.Delimiter); err != nil {
+		if _, err := p.m.levelFirstPage(ctx, p.bucket, p.key+listing.Delimiter); err != nil {
 			return nil, 0, toErrno(err)
 		}
 	}
@@ -78,7 +78,7 @@ func (p *pathNode) OpendirHandle(ctx context.Context, _ uint32) (fs.FileHandle, 
 	if errno != 0 {
 		return nil, 0, errno
 	}
-	return &levelDirFile{dirFile: dirFile{ds}, lookup: p.Lookup, plus: levelPlus}, flags, 0
+	return &levelDirFile{dirFile: dirFile{ds}, lookup: p.Lookup, withAttrs: levelWithAttrs}, flags, 0
 }
 
 // readdir lists the key's uploads, then streams the children of prefix
@@ -97,7 +97,7 @@ func (p *pathNode) readdir(ctx context.Context, c *levelChild) (fs.DirStream, ui
 			// The kernel keeps a level's directory only when all of it
 			// comes from the level: the key's own uploads come from the
 			// parent's listing, refreshed on its own.
-			keep = &levelKeep{in: &p.Inode, kept: &p.kept}
+			keep = &levelKeep{in: &p.Inode, kernelCopy: &p.kernelCopy}
 		}
 		if ds, flags, errno = p.m.levelStream(ctx, p.bucket, p.key+listing.Delimiter, c.uploads, own, keep); errno != 0 {
 			return nil, 0, errno
@@ -105,36 +105,6 @@ func (p *pathNode) readdir(ctx context.Context, c *levelChild) (fs.DirStream, ui
 	}
 	p.m.prefetchLevel(p.bucket, p.key+listing.Delimiter, c.uploads, c.hasChildren)
 	return ds, flags, 0
-}
-
-// levelPlus is how many entries of an open level directory READDIRPLUS
-// gives with their attributes: a page's worth.
-const levelPlus = 1000
-
-// levelDirFile is an open level directory. The kernel reads directories with
-// READDIRPLUS, for which go-fuse looks every entry up: an inode and the
-// kernel's dentry for each of a million names that `ls` only prints. So
-// only the first levelPlus entries (what `ls -l` of most levels reads)
-// come with attributes; past them an entry is a name, inode number and
-// type, and a program that stats it sends a LOOKUP, answered from memory.
-// go-fuse calls Lookup with the directory's lock held, one at a time.
-type levelDirFile struct {
-	dirFile
-	lookup func(context.Context, string, *fuse.EntryOut) (*fs.Inode, syscall.Errno)
-	plus   int // entries still given with attributes
-}
-
-var _ fs.FileLookuper = (*levelDirFile)(nil)
-
-// Lookup gives an entry its attributes while plus lasts. Past it, the
-// error leaves the entry without a node id, which the kernel takes for
-// "no attributes", not for "absent" (fuse_direntplus_link).
-func (d *levelDirFile) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	if d.plus <= 0 {
-		return nil, syscall.ENOTSUP
-	}
-	d.plus--
-	return d.lookup(ctx, name, out)
 }
 
 func (p *pathNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -179,7 +149,7 @@ func (p *pathNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) {
 		}
 		var x xattrs
 		if len(c.uploads) > 0 {
-			x.add("user.s3.key", p.key)
+			x.add(xattrKey, p.key)
 		}
 		return x, 0
 	}
@@ -191,4 +161,18 @@ func (p *pathNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint
 
 func (p *pathNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
 	return listxattr(dest, p.xattrs(ctx))
+}
+
+// lookupLevel finds name among the children of the level at prefix.
+func lookupLevel(ctx context.Context, parent *fs.Inode, m *mount, bucket, prefix, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	c, err := m.child(ctx, bucket, prefix, name)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	if c == nil {
+		return nil, syscall.ENOENT
+	}
+	n := &pathNode{m: m, bucket: bucket, key: c.key, parentPrefix: prefix, name: name}
+	n.attr(&out.Attr)
+	return child(ctx, parent, name, n, fs.StableAttr{Mode: dirMode, Ino: n.ino()}), 0
 }

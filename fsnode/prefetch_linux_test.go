@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
@@ -21,7 +18,7 @@ import (
 func walkBucket(t *testing.T, srv *s3server.Server) {
 	t.Helper()
 	c := srv.Client()
-	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("walk")})
+	createBucket(t, c, "walk")
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
 	for p := range 10 {
@@ -97,7 +94,7 @@ func TestPrefetchMakesWalksFast(t *testing.T) {
 func TestPrefetchFollowsWalkerThroughBigLevel(t *testing.T) {
 	srv := startServer(t)
 	c := srv.Client()
-	c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("wide")})
+	createBucket(t, c, "wide")
 	keys := make([]string, 150)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("u/%03d", i)
@@ -177,11 +174,7 @@ func TestPrefetchStopsAtUnmount(t *testing.T) {
 // url.
 func newSlowProxy(t *testing.T, url string, delay time.Duration) *faultproxy.Proxy {
 	t.Helper()
-	p, err := faultproxy.New(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := startProxy(t, url)
 	p.SlowBy = delay
 	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.Slow })
 	return p

@@ -8,8 +8,21 @@ import (
 	"time"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
 )
+
+// quirkMount mounts bucket of srv behind a proxy that plays quirk, listed
+// in pages of pageSize, and returns the mount and its log.
+func quirkMount(t *testing.T, srv *s3server.Server, quirk faultproxy.Fault, bucket string, pageSize int32) (string, *syncBuffer) {
+	t.Helper()
+	p := startProxy(t, srv.URL)
+	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
+	l := listing.NewS3(through(srv.Client(), p))
+	l.PageSize = pageSize
+	logs := &syncBuffer{}
+	return mountTest(t, Options{Lister: l, Buckets: []string{bucket}, Logger: slog.New(slog.NewTextHandler(logs, nil))}), logs
+}
 
 // The quirks of the S3 servers people run (the testbed notes), reproduced
 // in the fault proxy: each gives the same tree as a correct server, or
@@ -28,16 +41,7 @@ func TestServerQuirks(t *testing.T) {
 	srv.Clock.Backdate(0)
 
 	tree := func(quirk faultproxy.Fault) (string, string, []string) {
-		p, err := faultproxy.New(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Close)
-		p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
-		l := listing.NewS3(through(c, p))
-		l.PageSize = 3 // every level pages, and their markers matter
-		logs := &syncBuffer{}
-		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"qrk"}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		mnt, logs := quirkMount(t, srv, quirk, "qrk", 3) // every level pages, and their markers matter
 		// The recipe for old uploads first, on a fresh mount: no part
 		// listing in hand yet.
 		old := mustSh(t, "cd "+mnt+" && find qrk -mindepth 2 -type d -mtime +1 | wc -l")
@@ -85,11 +89,7 @@ func TestNoInitiatedInWaves(t *testing.T) {
 		oneUpload(t, c, "nin", fmt.Sprintf("u/%03d", i), 1)
 	}
 	srv.Clock.Backdate(0)
-	quirk, err := faultproxy.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(quirk.Close)
+	quirk := startProxy(t, srv.URL)
 	quirk.SetRule(func(faultproxy.Request) faultproxy.Fault { return faultproxy.SeaweedUploads })
 	p := newSlowProxy(t, quirk.URL, 20*time.Millisecond)
 	const workers = 16

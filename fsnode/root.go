@@ -67,13 +67,13 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		if escapeName(b.Name) != name {
 			continue
 		}
-		c := container{m: r.m, name: b.Name, created: b.Created}
+		c := topDir{m: r.m, name: b.Name, created: b.Created}
 		c.attr(&out.Attr)
 		attr := fs.StableAttr{Mode: dirMode, Ino: c.ino()}
 		if r.m.glacier != nil {
-			return child(ctx, &r.Inode, name, &vaultNode{container: c}, attr), 0
+			return child(ctx, &r.Inode, name, &vaultNode{topDir: c}, attr), 0
 		}
-		return child(ctx, &r.Inode, name, &bucketNode{container: c}, attr), 0
+		return child(ctx, &r.Inode, name, &bucketNode{topDir: c}, attr), 0
 	}
 	return nil, syscall.ENOENT
 }

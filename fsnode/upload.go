@@ -19,10 +19,10 @@ import (
 type uploadNode struct {
 	fs.Inode
 	noRmdir
-	m      *mount
-	bucket string
-	up     atomic.Pointer[listing.Upload]
-	kept   keptDir[listing.Page] // what the kernel keeps of the directory
+	m          *mount
+	bucket     string
+	up         atomic.Pointer[listing.Upload]
+	kernelCopy kernelCopy[listing.PartsPage] // what the kernel keeps of the directory
 }
 
 var (
@@ -110,7 +110,7 @@ func (n *uploadNode) key() uploadKey {
 // one first page and the whole listing built on it; when the listing in
 // hand was built on another first page (refreshed after the TTL, or
 // evicted and fetched again), the kernel's copy is dropped before this open
-// lets it keep anything (keptDir). So what it shows is never older than the TTL
+// lets it keep anything (kernelCopy). So what it shows is never older than the TTL
 // allows.
 func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	n.m.uploadOpened(n.bucket, n.up.Load())
@@ -122,20 +122,20 @@ func (n *uploadNode) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHa
 			return nil, 0, toErrno(err)
 		}
 		if first.Truncated {
-			return &dirFile{n.streamFrom(first)}, n.kept.flags(&n.Inode, first), 0
+			return &dirFile{n.streamFrom(first)}, n.kernelCopy.flags(&n.Inode, first), 0
 		}
 		// One page is the whole listing: made whole without a request.
 		if ps, err = n.m.partList(ctx, k); err != nil {
 			return nil, 0, toErrno(err)
 		}
 	}
-	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.kept.flags(&n.Inode, ps.First), 0
+	return &dirFile{fs.NewListDirStream(n.entries(ps.Parts))}, n.kernelCopy.flags(&n.Inode, ps.First), 0
 }
 
 // streamFrom streams the parts: the first page at once, the rest (fetched
 // as parallel ranges) only if the reader asks for more, so `ls -f | head`
 // of a 10,000-part upload costs one request.
-func (n *uploadNode) streamFrom(first *listing.Page) fs.DirStream {
+func (n *uploadNode) streamFrom(first *listing.PartsPage) fs.DirStream {
 	k := n.key()
 	return &restStream{entries: n.entries(first.Parts), more: first.Truncated, rest: func() ([]fuse.DirEntry, error) {
 		// The kernel gives a READDIR no interrupt context that outlives
@@ -147,7 +147,7 @@ func (n *uploadNode) streamFrom(first *listing.Page) fs.DirStream {
 		if ps.First != first {
 			// Built on a newer first page than the one being read: the
 			// kernel must not keep this mix.
-			n.kept.drop(&n.Inode)
+			n.kernelCopy.drop(&n.Inode)
 		}
 		return n.entries(ps.Parts), nil
 	}}
@@ -220,24 +220,34 @@ func (n *uploadNode) listed() xattrs {
 	u := n.up.Load()
 	var x xattrs
 	if g := u.Glacier; g != nil {
-		x.add("user.glacier.vault-arn", g.VaultARN)
-		x.add("user.glacier.archive-description", g.ArchiveDescription)
+		x.add(xattrVaultARN, g.VaultARN)
+		x.add(xattrArchiveDescription, g.ArchiveDescription)
 		if g.PartSize > 0 {
-			x.add("user.glacier.part-size", strconv.FormatInt(g.PartSize, 10))
+			x.add(xattrPartSize, strconv.FormatInt(g.PartSize, 10))
 		}
-		x.add("user.glacier.creation-date", g.CreationDate)
+		x.add(xattrCreationDate, g.CreationDate)
 		return x
 	}
-	x.add("user.s3.bucket", n.bucket)
-	x.add("user.s3.key", u.Key)
-	x.add("user.s3.upload-id", u.ID)
-	x.add("user.s3.initiated", rfc3339(u.Initiated))
-	x.add("user.s3.storage-class", u.StorageClass)
-	x.add("user.s3.initiator.id", u.InitiatorID)
-	x.add("user.s3.owner.id", u.OwnerID)
-	x.add("user.s3.checksum-algorithm", u.ChecksumAlgorithm)
-	x.add("user.s3.checksum-type", u.ChecksumType)
+	x.add(xattrBucket, n.bucket)
+	x.add(xattrKey, u.Key)
+	x.add(xattrUploadID, u.ID)
+	x.add(xattrInitiated, rfc3339(u.Initiated))
+	for _, a := range described(u.StorageClass, u.InitiatorID, u.OwnerID, u.ChecksumAlgorithm, u.ChecksumType) {
+		x.add(a.name, a.value)
+	}
 	return x
+}
+
+// described is what ListMultipartUploads and ListParts both may say of an
+// upload (ListParts fills in what the first left out).
+func described(storageClass, initiatorID, ownerID, checksumAlgorithm, checksumType string) []xattr {
+	return []xattr{
+		{xattrStorageClass, storageClass},
+		{xattrInitiatorID, initiatorID},
+		{xattrOwnerID, ownerID},
+		{xattrChecksumAlgorithm, checksumAlgorithm},
+		{xattrChecksumType, checksumType},
+	}
 }
 
 // xattrs is every attribute of the upload directory: the listed ones, what
@@ -254,13 +264,7 @@ func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) 
 		x := n.listed()
 		if n.m.s3 != nil {
 			info := ps.Info
-			for _, a := range []xattr{
-				{"user.s3.storage-class", info.StorageClass},
-				{"user.s3.initiator.id", info.InitiatorID},
-				{"user.s3.owner.id", info.OwnerID},
-				{"user.s3.checksum-algorithm", info.ChecksumAlgorithm},
-				{"user.s3.checksum-type", info.ChecksumType},
-			} {
+			for _, a := range described(info.StorageClass, info.InitiatorID, info.OwnerID, info.ChecksumAlgorithm, info.ChecksumType) {
 				if _, errno := x.get(a.name, nil); errno != 0 {
 					x.add(a.name, a.value)
 				}
@@ -271,9 +275,8 @@ func (n *uploadNode) xattrs(ctx context.Context) func() (xattrs, syscall.Errno) 
 				return nil, errno
 			}
 		}
-		ns := "user." + n.m.ns + "."
-		x.add(ns+"part-count", strconv.Itoa(len(ps.Parts)))
-		x.add(ns+"total-bytes", strconv.FormatInt(ps.TotalBytes, 10))
+		x.add(n.m.xattrName(xattrPartCount), strconv.Itoa(len(ps.Parts)))
+		x.add(n.m.xattrName(xattrTotalBytes), strconv.FormatInt(ps.TotalBytes, 10))
 		return x, 0
 	}
 }

@@ -20,6 +20,7 @@ import (
 //	                `aws s3api complete-multipart-upload`
 //	.upload.json    the upload and every part as ListParts describes them
 //
+// An upload with no parts has no .complete.json (S3 refuses "Parts": []).
 // A Glacier upload directory has .complete.json for `aws glacier
 // complete-multipart-upload` when its parts run contiguously from the
 // first. Both are built from one complete, verified part listing when
@@ -99,6 +100,9 @@ func (n *uploadNode) lookupFile(ctx context.Context, name string, out *fuse.Entr
 		doc = in
 	case name == uploadFile:
 		doc = describeUpload(n.bucket, u, ps)
+	case len(ps.Parts) == 0:
+		// S3 refuses to complete an upload with no parts: no file.
+		return nil, syscall.ENOENT, true
 	default:
 		doc = completion(n.bucket, u, ps)
 	}

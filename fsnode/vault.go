@@ -15,7 +15,7 @@ import (
 // named by upload ID (Glacier uploads have no key).
 type vaultNode struct {
 	fs.Inode
-	container
+	topDir
 }
 
 var (

@@ -67,7 +67,14 @@
 //     by prefix;
 //   - an optional header the SDK cannot read (Wasabi's x-amz-abort-date in
 //     ISO 8601): read in either format, or left out and logged once
-//     (headers.go).
+//     (listing/internal/sdkdecode).
+//
+// A new deviation of a level listing goes into the step of the paging
+// loop where it shows (levelpages.go: the request, what a page holds, or
+// where the next page starts), with its kind and the method that detects
+// and absorbs it in leveldeviations.go; one of part listings into
+// partpages.go (a page) or partranges.go (the ranges). A response the
+// SDK cannot decode is listing/internal/sdkdecode's.
 //
 // What would lose or invent entries is an ErrBadResponse naming the
 // server's fault: a marker that repeats, a truncated page with neither next
@@ -83,7 +90,7 @@
 // # Parallel listings
 //
 // The parts of an upload after its first page are listed as ranges of part
-// numbers (ranges.go), and a level after its first page as ranges of keys
+// numbers (partranges.go), and a level after its first page as ranges of keys
 // cut where the first page's density says a page ends (levelranges.go);
 // both fall back to the server's own markers one page after another where
 // a server cannot start at a marker of uploadfs's choosing.
@@ -109,10 +116,11 @@
 //
 // # Decoding
 //
-// ListParts answers are decoded by fastParts (fastparts.go), and
-// ListMultipartUploads answers by fastUploads (fastuploads.go): uploadfs
-// reads the <Part> (<Upload>) elements, the SDK the rest; whatever the reader is not sure of
-// goes to the SDK whole, and a fuzz test holds the two to the same result.
+// ListParts and ListMultipartUploads answers are decoded with the per-call
+// options of listing/internal/sdkdecode: a faster reader of the <Part>
+// (<Upload>) elements, the SDK the rest, and the repair of headers the SDK
+// would fail on. That package knows nothing of listing; a decoding bug is
+// fixed there, a server's listing quirk here.
 //
 // # Files
 //
@@ -123,20 +131,19 @@
 //     following opaque markers one page after another;
 //   - lifecycle.go: a bucket's lifecycle rules that abort uploads, their
 //     coverage of a prefix, and the abort date a rule gives;
-//   - uploads.go: a level (Level, LevelPage: first page, rest) and the
-//     ListMultipartUploads request; uploadspages.go: paging a level and
-//     verifying each page; deviations.go: what a page may get wrong and
-//     how it is absorbed and noted; uploadsfinish.go: decoding what the
-//     pages gathered into a Level; levelranges.go: the rest of a level as
-//     ranges of keys at once; levelseams.go: checking where its pieces
+//   - level.go: a level (Level; LevelPage: FirstLevelPage, RestOfLevel)
+//     and the ListMultipartUploads request; levellisting.go: the state of
+//     a level listing, what its pages gathered as sent; levelpages.go:
+//     paging a level, one page at a time in three steps (fetchPage,
+//     acceptPage, nextPage); leveldeviations.go: what a page may get
+//     wrong, how it is absorbed and noted; levelfinish.go: decoding what
+//     the pages gathered into a Level; levelranges.go: the rest of a level
+//     as ranges of keys at once; levelseams.go: checking where its pieces
 //     meet; levelscan.go: a level handed out page by page (ScanLevel);
-//   - part.go: the Part, Page and Parts types; parts.go: ListParts pages
-//     and single parts; ranges.go: the rest of an upload as ranges of part
-//     numbers;
-//   - fastdecode.go: the deserialize middleware of the fast decoders;
-//     fastxml.go: their XML scanner; fastparts.go, fastuploads.go: the
-//     <Part> and <Upload> readers; headers.go: repairing response headers
-//     the SDK would fail on;
+//   - parts.go: the Part, PartsPage and Parts types; partpages.go:
+//     ListParts pages (FirstPartsPage) and single parts; partranges.go:
+//     the rest of an upload as ranges of part numbers (RestOfParts,
+//     RestOfPartsAgain);
 //   - glacier.go, treehash.go: S3 Glacier vaults, their uploads and parts,
 //     and an archive's tree hash;
 //   - abort.go: the one call that changes anything;

@@ -158,17 +158,17 @@ func glacierTime(s string) time.Time {
 	return t
 }
 
-// FirstPage returns the first page of an upload's parts. key is ignored:
+// FirstPartsPage returns the first page of an upload's parts. key is ignored:
 // vault uploads have none (it is there so that both listers read parts
 // alike).
-func (g *Glacier) FirstPage(ctx context.Context, vault, key, uploadID string) (*Page, error) {
+func (g *Glacier) FirstPartsPage(ctx context.Context, vault, key, uploadID string) (*PartsPage, error) {
 	pg, err := g.page(ctx, vault, uploadID, "", 0)
 	return pg, glacierError(err, "ListParts", vault, uploadID)
 }
 
-// Rest completes the listing that first began, following the server's
+// RestOfParts completes the listing that first began, following the server's
 // markers.
-func (g *Glacier) Rest(ctx context.Context, vault, key, uploadID string, first *Page) (*Parts, error) {
+func (g *Glacier) RestOfParts(ctx context.Context, vault, key, uploadID string, first *PartsPage) (*Parts, error) {
 	res := first.listing()
 	if !first.Truncated {
 		return res.total(), nil
@@ -201,7 +201,7 @@ func (g *Glacier) Rest(ctx context.Context, vault, key, uploadID string, first *
 // is not positive or differs from partSize (unless 0, on the first page),
 // ranges that are malformed, do not fit the part size, or are out of order,
 // and a next marker with no parts before it.
-func (g *Glacier) page(ctx context.Context, vault, uploadID, marker string, partSize int64) (*Page, error) {
+func (g *Glacier) page(ctx context.Context, vault, uploadID, marker string, partSize int64) (*PartsPage, error) {
 	in := &glacier.ListPartsInput{AccountId: &g.accountID, VaultName: &vault, UploadId: &uploadID, Limit: g.limit()}
 	if marker != "" {
 		in.Marker = &marker
@@ -221,7 +221,7 @@ func (g *Glacier) page(ctx context.Context, vault, uploadID, marker string, part
 	if t := glacierTime(str(out.CreationDate)); !t.IsZero() {
 		modified = t.UnixNano()
 	}
-	pg := &Page{marker: str(out.Marker), partSize: size, Parts: make([]Part, 0, len(out.Parts))}
+	pg := &PartsPage{marker: str(out.Marker), partSize: size, Parts: make([]Part, 0, len(out.Parts))}
 	pg.Truncated = pg.marker != ""
 	var last int32
 	for _, e := range out.Parts {

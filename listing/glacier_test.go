@@ -81,14 +81,14 @@ func TestGlacierPaging(t *testing.T) {
 		}
 	}
 
-	first, err := g.FirstPage(ctx, "c", "", ids[0])
+	first, err := g.FirstPartsPage(ctx, "c", "", ids[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !first.Truncated || len(first.Parts) != 2 {
 		t.Fatalf("first page %+v", first)
 	}
-	ps, err := g.Rest(ctx, "c", "", ids[0], first)
+	ps, err := g.RestOfParts(ctx, "c", "", ids[0], first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +107,11 @@ func TestGlacierPaging(t *testing.T) {
 
 	// Without a page size, limit 1,000: one request for the same upload.
 	requests.Store(0)
-	if _, err := listing.NewGlacier(c, "").FirstPage(ctx, "c", "", ids[1]); err != nil || requests.Load() != 1 {
+	if _, err := listing.NewGlacier(c, "").FirstPartsPage(ctx, "c", "", ids[1]); err != nil || requests.Load() != 1 {
 		t.Fatalf("default limit: %d requests, %v", requests.Load(), err)
 	}
 
-	_, err = g.FirstPage(ctx, "c", "", "no-such-upload")
+	_, err = g.FirstPartsPage(ctx, "c", "", "no-such-upload")
 	var le *listing.Error
 	if !errors.Is(err, listing.ErrNotFound) || !errors.As(err, &le) || le.Vault != "c" || !strings.Contains(err.Error(), "vault c upload no-such-upload") {
 		t.Fatalf("missing upload: %v", err)
@@ -161,10 +161,10 @@ func FuzzGlacierPages(f *testing.F) {
 			}
 			return out
 		}}, "")
-		first, err := g.FirstPage(context.Background(), "v", "", "u")
+		first, err := g.FirstPartsPage(context.Background(), "v", "", "u")
 		var ps *listing.Parts
 		if err == nil {
-			ps, err = g.Rest(context.Background(), "v", "", "u", first)
+			ps, err = g.RestOfParts(context.Background(), "v", "", "u", first)
 		}
 		checkParts(t, ps, err, size)
 	})

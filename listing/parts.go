@@ -1,128 +1,206 @@
 package listing
 
 import (
-	"context"
+	"cmp"
+	"encoding/hex"
 	"fmt"
-	"strconv"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// partsPerPage is the most parts S3 returns in one ListParts page.
-const partsPerPage = 1000
+// MaxPartNumber is the highest part number S3 accepts.
+const MaxPartNumber = 10000
 
-// page sends one ListParts with marker and max, and checks what no server
-// may send: part numbers outside 1..10000, parts out of order or repeated
-// within the page, a next marker that is not a part number or does not
-// advance past marker.
-func (c *S3) page(ctx context.Context, bucket, key, uploadID string, marker, max int32, opts ...func(*s3.Options)) (*Page, error) {
-	const op = "ListParts"
-	in := &s3.ListPartsInput{
-		Bucket:              aws.String(bucket),
-		Key:                 aws.String(key),
-		UploadId:            aws.String(uploadID),
-		MaxParts:            aws.Int32(max),
-		RequestPayer:        c.payer(),
-		ExpectedBucketOwner: c.owner(),
-	}
-	if marker > 0 {
-		in.PartNumberMarker = aws.String(strconv.Itoa(int(marker)))
-	}
-	out, err := c.api.ListParts(ctx, in, append([]func(*s3.Options){fastParts}, opts...)...)
-	if err != nil {
-		return nil, c.wrap(err, op, bucket, key, uploadID)
-	}
-	bad := func(format string, a ...any) error {
-		return badResponse(op, bucket, key, uploadID, fmt.Sprintf(format, a...))
-	}
-	pg := &Page{Info: uploadInfoOf(out), Truncated: aws.ToBool(out.IsTruncated), Parts: make([]Part, 0, len(out.Parts))}
-	var last int32
-	for _, sp := range out.Parts {
-		p, err := partOf(sp)
-		if err != nil {
-			return nil, bad("%v", err)
-		}
-		if p.Number <= last {
-			return nil, bad("part %d listed after part %d", p.Number, last)
-		}
-		last = p.Number
-		pg.Parts = append(pg.Parts, p)
-	}
-	if pg.Truncated {
-		if pg.Next, err = parsePartNumberMarker(str(out.NextPartNumberMarker)); err != nil {
-			return nil, bad("%v", err)
-		}
-		if pg.Next <= marker {
-			return nil, bad("next part-number marker %d does not advance past %d", pg.Next, marker)
-		}
-	}
-	return pg, nil
+// Field is one further value the server returned for a part, named by the
+// suffix of its attribute: S3's checksums ("checksum.crc32", …
+// "checksum.sha256", base64 as returned), Glacier's "range" and
+// "sha256-tree-hash".
+type Field struct {
+	Name  string
+	Value string
 }
 
-// FirstPage returns the first page of an upload's parts: all of them for
-// most uploads, and what `ls | head` needs of a large one.
-func (c *S3) FirstPage(ctx context.Context, bucket, key, uploadID string) (*Page, error) {
-	return c.page(ctx, bucket, key, uploadID, 0, c.partsPageSize())
+// Part is one uploaded part, kept small (56 bytes, nothing else in the
+// usual case): uploadfs holds one per part listed, 10,000 an upload.
+// Modified is LastModified in Unix nanoseconds (0 when absent); Fields is
+// nil when the server listed none, the common case on S3. The ETag is read with
+// the ETag method.
+type Part struct {
+	Number   int32
+	Size     int64
+	Modified int64
+	md5      [16]byte // the ETag when it is a quoted MD5 in lower-case hex
+	etag     *string  // any other ETag, exactly as returned
+	Fields   *[]Field
 }
 
-func (c *S3) partsPageSize() int32 {
-	if c.PageSize > 0 {
-		return c.PageSize
+// setETag stores the common form `"<32 hex digits>"` in 16 bytes.
+func (p *Part) setETag(etag string) {
+	if len(etag) == 34 && etag[0] == '"' && etag[33] == '"' && etag[1:33] == strings.ToLower(etag[1:33]) {
+		if _, err := hex.Decode(p.md5[:], []byte(etag[1:33])); err == nil && p.md5 != [16]byte{} {
+			return // (all zeros would read back as no ETag)
+		}
+		p.md5 = [16]byte{}
 	}
-	return partsPerPage
+	if etag != "" {
+		p.etag = &etag
+	}
 }
 
-// Part finds part n with one request: a window of two parts after marker
-// n-1. Servers whose marker is off by one (they return the marker part
-// itself) still answer with part n inside the window. ok is false when the
-// upload has no part n.
-func (c *S3) Part(ctx context.Context, bucket, key, uploadID string, n int32) (Part, bool, error) {
+// ETag returns the ETag exactly as the server returned it, quotes included,
+// or "" if it gave none.
+func (p *Part) ETag() string {
+	if p.etag != nil {
+		return *p.etag
+	}
+	if p.md5 == [16]byte{} {
+		return ""
+	}
+	return `"` + hex.EncodeToString(p.md5[:]) + `"`
+}
+
+// addFields keeps the fields that have a value; none leaves Fields nil.
+func (p *Part) addFields(fs ...Field) {
+	var kept []Field
+	for _, f := range fs {
+		if f.Value != "" {
+			kept = append(kept, f)
+		}
+	}
+	if kept != nil {
+		p.Fields = &kept
+	}
+}
+
+// ModTime returns LastModified, or the zero time when the server gave none.
+func (p *Part) ModTime() time.Time {
+	if p.Modified == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, p.Modified)
+}
+
+// UploadInfo is what ListParts says about the upload itself, beyond what
+// ListMultipartUploads said. Empty strings and zero times are absent fields.
+type UploadInfo struct {
+	StorageClass      string
+	InitiatorID       string
+	OwnerID           string
+	ChecksumAlgorithm string
+	ChecksumType      string
+	AbortDate         time.Time
+	AbortRuleID       string
+}
+
+// Parts is the complete part listing of one upload.
+type Parts struct {
+	Info UploadInfo
+	// Parts in ascending part-number order, without duplicates.
+	Parts      []Part
+	TotalBytes int64
+	// First is the first page the listing was built on (it shares its
+	// parts): what a reader of the first page saw is the start of this
+	// listing.
+	First *PartsPage
+}
+
+// Find returns the part numbered n, or nil if it is not listed. The pointer
+// is into the listing, which must not be changed.
+func (p *Parts) Find(n int32) *Part { return find(p.Parts, n) }
+
+// Covers reports whether the page answers for part n: n is in it, or it
+// would be if it existed.
+func (p *PartsPage) Covers(n int32) bool {
+	return !p.Truncated || (len(p.Parts) > 0 && n <= p.Parts[len(p.Parts)-1].Number)
+}
+
+// Find returns the part numbered n, or nil if the page does not list it.
+func (p *PartsPage) Find(n int32) *Part { return find(p.Parts, n) }
+
+// find searches parts, sorted by number, for n.
+func find(parts []Part, n int32) *Part {
+	i, ok := slices.BinarySearchFunc(parts, n, func(p Part, n int32) int { return cmp.Compare(p.Number, n) })
+	if !ok {
+		return nil
+	}
+	return &parts[i]
+}
+
+// PartsPage is one verified ListParts answer: parts in ascending order, and
+// whether the server has more after them.
+type PartsPage struct {
+	Info      UploadInfo
+	Parts     []Part
+	Truncated bool
+	// Next is the server's NextPartNumberMarker when Truncated. Servers
+	// disagree on its meaning (the last part of this page, or the first of
+	// the next) but each pages correctly with its own.
+	Next int32
+	// marker is Glacier's opaque marker when Truncated, and partSize the
+	// part size every page of the upload must agree on.
+	marker   string
+	partSize int64
+}
+
+// listing begins a complete listing with the page's parts. Appending to it
+// never writes into the page, which the mount caches and shares.
+func (p *PartsPage) listing() *Parts {
+	return &Parts{Info: p.Info, Parts: slices.Clip(p.Parts), First: p}
+}
+
+// total sums the sizes.
+func (p *Parts) total() *Parts {
+	p.TotalBytes = 0
+	for _, x := range p.Parts {
+		p.TotalBytes += x.Size
+	}
+	return p
+}
+
+func partOf(sp types.Part) (Part, error) {
+	n := aws.ToInt32(sp.PartNumber)
 	if n < 1 || n > MaxPartNumber {
-		return Part{}, false, nil
+		return Part{}, fmt.Errorf("part number %d outside 1..%d", n, MaxPartNumber)
 	}
-	pg, err := c.page(ctx, bucket, key, uploadID, n-1, 2)
-	if err != nil {
-		return Part{}, false, err
+	size := aws.ToInt64(sp.Size)
+	if size < 0 {
+		return Part{}, fmt.Errorf("part %d has negative size %d", n, size)
 	}
-	for _, p := range pg.Parts {
-		if p.Number == n {
-			return p, true, nil
-		}
-		if p.Number > n {
-			return Part{}, false, nil
-		}
+	p := Part{Number: n, Size: size}
+	if sp.LastModified != nil {
+		p.Modified = sp.LastModified.UnixNano()
 	}
-	if !pg.Truncated {
-		return Part{}, false, nil
-	}
-	// Only parts before n, and more to come: a window this server does not
-	// honour. Ask for the whole listing instead of guessing.
-	all, err := c.Parts(ctx, bucket, key, uploadID)
-	if err != nil {
-		return Part{}, false, err
-	}
-	if p := all.Find(n); p != nil {
-		return *p, true, nil
-	}
-	return Part{}, false, nil
+	p.setETag(str(sp.ETag))
+	p.addFields(
+		Field{"checksum.crc32", str(sp.ChecksumCRC32)},
+		Field{"checksum.crc32c", str(sp.ChecksumCRC32C)},
+		Field{"checksum.crc64nvme", str(sp.ChecksumCRC64NVME)},
+		Field{"checksum.sha1", str(sp.ChecksumSHA1)},
+		Field{"checksum.sha256", str(sp.ChecksumSHA256)},
+	)
+	return p, nil
 }
 
-// Parts lists every part of one upload (see Rest).
-func (c *S3) Parts(ctx context.Context, bucket, key, uploadID string) (*Parts, error) {
-	first, err := c.FirstPage(ctx, bucket, key, uploadID)
-	if err != nil {
-		return nil, err
+func uploadInfoOf(out *s3.ListPartsOutput) UploadInfo {
+	info := UploadInfo{
+		StorageClass:      enum(out.StorageClass),
+		ChecksumAlgorithm: enum(out.ChecksumAlgorithm),
+		ChecksumType:      enum(out.ChecksumType),
+		AbortRuleID:       str(out.AbortRuleId),
 	}
-	return c.Rest(ctx, bucket, key, uploadID, first)
-}
-
-// parsePartNumberMarker parses a NextPartNumberMarker: a decimal in
-// 1..10000.
-func parsePartNumberMarker(s string) (int32, error) {
-	n, err := strconv.ParseInt(s, 10, 32)
-	if err != nil || n < 1 || n > MaxPartNumber {
-		return 0, fmt.Errorf("part-number marker %q is not a number in 1..%d", s, MaxPartNumber)
+	if out.AbortDate != nil {
+		info.AbortDate = *out.AbortDate
 	}
-	return int32(n), nil
+	if out.Initiator != nil {
+		info.InitiatorID = str(out.Initiator.ID)
+	}
+	if out.Owner != nil {
+		info.OwnerID = str(out.Owner.ID)
+	}
+	return info
 }

@@ -188,3 +188,8 @@ func plausiblyEncoded(s string) bool {
 	}
 	return true
 }
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}

@@ -10,8 +10,8 @@ import (
 type VaultLister interface {
 	Vaults(ctx context.Context) ([]listing.Bucket, error)
 	Uploads(ctx context.Context, vault string) ([]listing.Upload, error)
-	FirstPage(ctx context.Context, vault, key, uploadID string) (*listing.Page, error)
-	Rest(ctx context.Context, vault, key, uploadID string, first *listing.Page) (*listing.Parts, error)
+	FirstPartsPage(ctx context.Context, vault, key, uploadID string) (*listing.PartsPage, error)
+	RestOfParts(ctx context.Context, vault, key, uploadID string, first *listing.PartsPage) (*listing.Parts, error)
 }
 
 // GlacierVault is the storage class the report gives vault uploads: the
@@ -40,9 +40,9 @@ func (v vaults) ScanLevel(ctx context.Context, vault, _ string, each func(*listi
 }
 
 func (v vaults) Parts(ctx context.Context, vault, key, uploadID string) (*listing.Parts, error) {
-	first, err := v.g.FirstPage(ctx, vault, key, uploadID)
+	first, err := v.g.FirstPartsPage(ctx, vault, key, uploadID)
 	if err != nil {
 		return nil, err
 	}
-	return v.g.Rest(ctx, vault, key, uploadID, first)
+	return v.g.RestOfParts(ctx, vault, key, uploadID, first)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +39,7 @@ Manual: docs/ in the source tree, or https://github.com/uploadfs/uploadfs/tree/m
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
-	root.AddCommand(newMountCmd(), newReportCmd(), newUnmountCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root), newCompletionCmd(root))
+	root.AddCommand(newMountCmd(), newReportCmd(), newAbortCmd(), newLifecycleCmd(), newUnmountCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root), newCompletionCmd(root))
 	return root
 }
 
@@ -122,7 +123,7 @@ func writeMan(root *cobra.Command, w io.Writer) error {
 	page := &cobra.Command{
 		Use:   "uploadfs",
 		Short: root.Short,
-		Long:  root.Long + "\n\n" + commandList(root) + "\n\n" + manNotes,
+		Long:  root.Long + "\n\n" + commandList(root) + "\n\n" + commandFlags(root) + manNotes,
 	}
 	addMountFlags(page.Flags(), &config{})
 	return doc.GenMan(page, &doc.GenManHeader{Title: "UPLOADFS", Section: "8", Source: "uploadfs " + version(), Manual: "System Administration"}, w)
@@ -148,6 +149,38 @@ func commandList(root *cobra.Command) string {
 		}
 	}
 	return b.String()
+}
+
+// commandFlags lists, for the manual, the flags of every command but
+// mount, whose flags are the page's OPTIONS.
+func commandFlags(root *cobra.Command) string {
+	mount, _, _ := root.Find([]string{"mount"})
+	var b strings.Builder
+	for _, c := range root.Commands() {
+		if c == mount || !c.IsAvailableCommand() || !c.Flags().HasAvailableFlags() {
+			continue
+		}
+		if sameFlags(c, mount) {
+			fmt.Fprintf(&b, "uploadfs %s takes the flags of uploadfs mount (OPTIONS).\n\n", c.Name())
+			continue
+		}
+		fmt.Fprintf(&b, "Flags of uploadfs %s:\n\n", c.Name())
+		for _, l := range strings.Split(strings.TrimRight(c.Flags().FlagUsages(), "\n"), "\n") {
+			b.WriteString("    " + l + "\n") // preformatted
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// sameFlags reports whether a and b have flags of the same names.
+func sameFlags(a, b *cobra.Command) bool {
+	names := func(c *cobra.Command) string {
+		var s []string
+		c.Flags().VisitAll(func(f *pflag.Flag) { s = append(s, f.Name) })
+		return strings.Join(s, " ")
+	}
+	return names(a) == names(b)
 }
 
 func newCompletionCmd(root *cobra.Command) *cobra.Command {
@@ -205,5 +238,13 @@ func runCLI(args []string, stdout io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(os.Stderr)
-	return exitCode(root.Execute())
+	cmd, err := root.ExecuteC()
+	if errors.Is(err, errUsage) && cmd != root {
+		// The failing command's own usage, not the summary of all.
+		fmt.Fprintf(os.Stderr, "uploadfs: %v\n\n", err)
+		cmd.SetOut(os.Stderr)
+		cmd.Usage()
+		return 2
+	}
+	return exitCode(err)
 }

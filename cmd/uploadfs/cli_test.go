@@ -56,6 +56,21 @@ func TestHelpManCompletion(t *testing.T) {
 	}
 }
 
+// The manual documents the flags of every command, report's included.
+func TestManNamesEveryCommandsFlags(t *testing.T) {
+	man := strings.ReplaceAll(cli(t, "man"), `\-`, "-")
+	for _, c := range newRootCmd().Commands() {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if !strings.Contains(man, "--"+f.Name) {
+				t.Errorf("man does not name uploadfs %s --%s", c.Name(), f.Name)
+			}
+		})
+	}
+	if !strings.Contains(man, "Flags of uploadfs report") || !strings.Contains(man, "uploadfs demo takes the flags of uploadfs mount") {
+		t.Errorf("man:\n%s", man)
+	}
+}
+
 // Cloudflare R2 implements neither x-amz-request-payer nor
 // x-amz-expected-bucket-owner: the flags are refused at the prompt, for an
 // endpoint given by flag or by the environment, and kept elsewhere.

@@ -84,7 +84,7 @@ func newS3Client(cfg aws.Config, c *config, log *slog.Logger) (r *regions.Router
 		}
 		// An access point ARN names its region; follow it.
 		o.UseARNRegion = true
-		o.APIOptions = append(o.APIOptions, logRequests(log))
+		o.APIOptions = append(o.APIOptions, logRequests(log), lastAttempt)
 	})
 	return regions.New(cfg.Region, func(region string) regions.Client {
 		if region == cfg.Region {
@@ -109,7 +109,7 @@ func newGlacierClient(cfg aws.Config, c *config, log *slog.Logger) *glacier.Clie
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)
 		}
-		o.APIOptions = append(o.APIOptions, logRequests(log))
+		o.APIOptions = append(o.APIOptions, logRequests(log), lastAttempt)
 	})
 }
 

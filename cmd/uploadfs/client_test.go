@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
@@ -53,6 +58,37 @@ func TestDebugLogHasNoSecrets(t *testing.T) {
 	for _, s := range []string{secret, token, sseKey, sig} {
 		if s == "" || strings.Contains(out, s) {
 			t.Fatalf("the debug log contains %q:\n%s", s, out)
+		}
+	}
+}
+
+// A server that is down is retried until the deadline; the error then
+// names the last attempt's failure, not only the deadline.
+func TestDeadlineNamesTheLastError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens: connection refused
+	for _, api := range [][]func(*middleware.Stack) error{nil, {lastAttempt}} {
+		c := s3.New(s3.Options{
+			Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
+			Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""),
+			Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts, o.MaxBackoff, o.RateLimiter = 1000, 10*time.Millisecond, ratelimit.None
+			}),
+			APIOptions: api,
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%v, want the deadline", err)
+		}
+		t.Log(err)
+		if named := strings.Contains(err.Error(), "connection refused"); named != (api != nil) {
+			t.Errorf("with lastAttempt %v: %v", api != nil, err)
 		}
 	}
 }

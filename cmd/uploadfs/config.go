@@ -120,7 +120,8 @@ func (a *flagAdder) boolean(p *bool, name, short, usage string) {
 	a.in(name)
 }
 func (a *flagAdder) dur(p *time.Duration, name string, def time.Duration, usage string) {
-	a.fs.DurationVar(p, name, def, usage)
+	*p = def
+	a.fs.Var(duration{p}, name, usage)
 	a.in(name)
 }
 func (a *flagAdder) num(p *int, name string, def int, usage string) {
@@ -136,7 +137,8 @@ func (a *flagAdder) fn(name, usage string, f func(string) error) {
 // buckets to list: mount, demo and report share them.
 func addConnectionFlags(fs *pflag.FlagSet, c *config) {
 	a := &flagAdder{fs, groupAWS}
-	a.str(&c.Endpoint, "endpoint-url", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
+	fs.Var(endpoint{&c.Endpoint}, "endpoint-url", "S3-compatible endpoint URL, http:// or https:// (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
+	a.in("endpoint-url")
 	a.str(&c.Region, "region", "", "AWS region: the default one (default: from the AWS configuration, else us-east-1)")
 	a.fn("profile", "AWS shared-config profile (default: AWS_PROFILE or default); report: repeatable, one account each", func(s string) error {
 		c.Profile, c.Profiles = s, append(c.Profiles, s)
@@ -214,7 +216,7 @@ func (c *config) check(fs *pflag.FlagSet) error {
 		for _, opt := range strings.Split(o, ",") {
 			args, err := optionArgs(opt)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: -o %s: %v", errUsage, opt, err)
 			}
 			if err := fs.Parse(args); err != nil {
 				return fmt.Errorf("%w: -o %s: %v", errUsage, opt, err)

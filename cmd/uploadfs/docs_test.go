@@ -19,9 +19,11 @@ import (
 // it) to the page of docs/ whose flag table lists them. A command with
 // flags that is not here fails TestDocsFlagTables.
 var docPages = map[string]string{
-	"uploadfs mount":  "docs/configuration.md",
-	"uploadfs demo":   "docs/configuration.md",
-	"uploadfs report": "docs/report.md",
+	"uploadfs mount":     "docs/configuration.md",
+	"uploadfs demo":      "docs/configuration.md",
+	"uploadfs report":    "docs/report.md",
+	"uploadfs abort":     "docs/ending-uploads.md",
+	"uploadfs lifecycle": "docs/ending-uploads.md",
 }
 
 // docFlagLine is one line of a page's flag table: a table row whose first

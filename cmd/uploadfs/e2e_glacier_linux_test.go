@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/uploadfs/uploadfs/demo"
 )
@@ -135,53 +131,20 @@ func TestDemo(t *testing.T) {
 	for _, tc := range []struct {
 		flag, want string
 	}{
-		{"", "data-lake\nmedia-uploads\nquiet-bucket\n"},
+		{"", "archive-vault\ndata-lake\nmedia-uploads\nquiet-bucket\n"},
 		{"--glacier", "db-backups\nempty-vault\nphoto-archive\nvm-images\n"},
 	} {
 		t.Run("demo"+tc.flag, func(t *testing.T) {
-			mnt := t.TempDir()
-			args := []string{"demo", mnt}
+			var args []string
 			if tc.flag != "" {
-				args = []string{"demo", tc.flag, mnt}
+				args = []string{tc.flag}
 			}
-			cmd := exec.Command(uploadfsBin, args...)
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { cmd.Process.Kill(); unmountForTest(t, mnt) })
-			ready := make(chan bool)
-			go func() {
-				sc := bufio.NewScanner(out)
-				for sc.Scan() {
-					if strings.Contains(sc.Text(), "Press Ctrl-C") {
-						ready <- true
-					}
-				}
-				close(ready)
-			}()
-			select {
-			case ok := <-ready:
-				if !ok {
-					t.Fatalf("the demo ended before printing its tour: %v", cmd.Wait())
-				}
-			case <-time.After(time.Minute):
-				t.Fatal("the demo did not start within a minute")
-			}
-			if got := shell(t, "ls "+mnt); got != tc.want {
+			d := startDemoRun(t, t.TempDir(), args...)
+			if got := shell(t, "ls "+d.mnt); got != tc.want {
 				t.Fatalf("ls: %q, want %q", got, tc.want)
 			}
-			shell(t, "find "+mnt+" -type f | head -1")
-			cmd.Process.Signal(syscall.SIGINT)
-			if err := cmd.Wait(); err != nil {
-				t.Fatalf("after Ctrl-C: %v", err)
-			}
-			if shell(t, "grep -c ' "+mnt+" ' /proc/mounts || true") != "0\n" {
-				t.Fatal("still mounted after Ctrl-C")
-			}
+			shell(t, "find "+d.mnt+" -type f | head -1")
+			d.stop(t)
 		})
 	}
 }

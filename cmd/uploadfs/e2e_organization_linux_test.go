@@ -21,7 +21,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
-	"github.com/uploadfs/uploadfs/internal/motoserver"
+	gatewaypkg "github.com/uploadfs/uploadfs/internal/gateway"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 )
 
@@ -40,7 +40,7 @@ type motoOrg struct {
 // (it is not among what make test installs), and the fault proxy.
 func startMoto(t *testing.T) *motoOrg {
 	t.Helper()
-	srv := motoserver.ForTest(t)
+	srv := gatewaypkg.MotoForTest(t)
 	m := &motoOrg{url: srv.URL, ids: map[string]string{}, accounts: faultproxy.NewAccounts()}
 	var err error
 	if m.proxy, err = faultproxy.New(m.url); err != nil {

@@ -62,7 +62,7 @@ func helperArgs(argv []string) (args []string, fake bool, err error) {
 	for _, o := range opts {
 		flags, err := optionArgs(o)
 		if err != nil && !sloppy {
-			return nil, false, err
+			return nil, false, fmt.Errorf("%w: %s: %v", errUsage, helperName, err)
 		}
 		args = append(args, flags...)
 	}
@@ -86,7 +86,8 @@ func sourceArgs(src string) ([]string, error) {
 	return args, nil
 }
 
-// optionArgs maps one -o option to flags: key=value to --key value (with
+// optionArgs (mount -o, and mount(8)'s helper, which names itself in
+// the error) maps one -o option to flags: key=value to --key value (with
 // dashes for underscores), a bare key to --key, bucket=a:b to one --bucket
 // each, and the generic ones to nothing.
 func optionArgs(o string) ([]string, error) {
@@ -103,7 +104,7 @@ func optionArgs(o string) ([]string, error) {
 	}
 	flag := strings.ReplaceAll(key, "_", "-")
 	if !mountFlagNames()[flag] || flag == "foreground" || flag == "options" {
-		return nil, fmt.Errorf("%w: %s: unknown option %q", errUsage, helperName, o)
+		return nil, fmt.Errorf("unknown option %q", o)
 	}
 	if hasValue {
 		return []string{"--" + flag, value}, nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"log/syslog"
 	"os"
+	"path/filepath"
 )
 
 // syslogSocketEnv names a syslog socket to use instead of the system's
@@ -33,18 +34,45 @@ func newLogger(c *config) (*slog.Logger, func(), error) {
 		out, closeFn = f, func() { f.Close() }
 	case !c.Foreground:
 		w, err := openSyslog()
-		if err != nil {
-			// Nothing listens: the log is lost, as a daemon's is
-			// without syslog, but the mount still works.
-			out = io.Discard
+		if err == nil {
+			out, closeFn = w, func() { w.Close() }
 			break
 		}
-		out, closeFn = w, func() { w.Close() }
+		// Nothing listens (no /dev/log in a container): a file, named
+		// to the user by the parent, rather than a log lost.
+		f, name, ferr := openFallbackLog()
+		if ferr != nil {
+			return nil, nil, fmt.Errorf("no syslog (%v) and no log file (%v): use --log-file", err, ferr)
+		}
+		out, closeFn = f, func() { f.Close() }
+		logNote = fmt.Sprintf("no syslog (%v): logging to %s", err, name)
+		fmt.Fprintf(f, "%s\n", logNote)
 	}
 	if c.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(out, opts)), closeFn, nil
 	}
 	return slog.New(slog.NewTextHandler(out, opts)), closeFn, nil
+}
+
+// logNote is what the user should know about where the log went; a
+// background child sends it to its parent with its "ok" (ready).
+var logNote string
+
+// openFallbackLog opens the log of a background mount that has no syslog:
+// uploadfs/mount.log in the user's cache directory (XDG_CACHE_HOME,
+// ~/.cache), else in the temporary directory.
+func openFallbackLog() (*os.File, string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "uploadfs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", err
+	}
+	name := filepath.Join(dir, "mount.log")
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	return f, name, err
 }
 
 // openSyslog connects to the system's syslog socket (or the one the

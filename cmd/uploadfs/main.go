@@ -3,8 +3,11 @@
 //
 //	uploadfs mount [--glacier] [flags] MOUNTPOINT
 //	uploadfs report [--glacier] [flags] [BUCKET[/PREFIX]...]
+//	uploadfs abort [--glacier] [flags] BUCKET[/PREFIX]...
+//	uploadfs lifecycle [--ensure-abort DAYS [--apply]] [flags] BUCKET...
 //	uploadfs unmount MOUNTPOINT
 //	uploadfs demo [--glacier] [MOUNTPOINT]
+//	uploadfs man
 //	uploadfs version
 //
 // Exit codes: 0 success (including an unmount on SIGINT, SIGTERM or SIGHUP), 1 a
@@ -13,9 +16,12 @@
 //
 // Files: main.go, the entry and exit codes; cli.go, the commands (help,
 // man page and completion come from them); config.go, the flags into one
-// config; services.go, what S3-compatible services refuse; client.go, the
-// AWS configuration and the S3 and Glacier clients; mount.go, mounting,
-// the background child and serving; report.go, uploadfs report; demo.go,
+// config; values.go, the flag values that check themselves (durations
+// with days, the endpoint URL); services.go, what S3-compatible services
+// refuse; client.go, the AWS configuration and the S3 and Glacier clients;
+// lastattempt.go, what a deadline hid; mount.go, mounting, the background
+// child and serving; report.go, uploadfs report; abort.go and abortout.go,
+// uploadfs abort and its output; lifecycle.go, uploadfs lifecycle; demo.go,
 // the demo; helper.go, mount(8)'s helper and -o options; logs.go, where
 // logs go; notify.go, systemd's notify protocol; mountpoint*.go and
 // unmount*.go, checking and clearing mount points per system; version.go.
@@ -34,14 +40,19 @@ S3 Glacier vault uploads) as a read-only file system.
 
 Usage:
   uploadfs mount [flags] MOUNTPOINT     mount; returns once the mount is ready
+  uploadfs report [flags] [BUCKET[/PREFIX]...]
+                                        sum every in-progress upload: bytes, age, lifecycle coverage, cost
   uploadfs unmount MOUNTPOINT           unmount, also a stale mount of a killed process
+  uploadfs abort [flags] BUCKET[/PREFIX]...
+                                        abort old uploads by upload ID, after the plan and a prompt
+  uploadfs lifecycle [flags] BUCKET...  show abort rules; --ensure-abort DAYS adds one, other rules kept
   uploadfs demo [--glacier] [MOUNTPOINT]
                                         mount a seeded demo tree (default ./mnt), no AWS account needed
   uploadfs version                      print the version
   uploadfs man                          print the manual page uploadfs(8)
   uploadfs completion bash|zsh|fish     print a shell completion script
 
-Run "uploadfs mount -h" for the mount flags.
+Run "uploadfs COMMAND -h" for a command's flags.
 `
 
 // errUsage marks an error whose message is followed by the usage text and

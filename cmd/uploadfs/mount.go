@@ -166,7 +166,16 @@ func background(args []string) error {
 	}
 	w.Close()
 	msg, _ := io.ReadAll(bufio.NewReader(r))
-	switch s := strings.TrimSpace(string(msg)); {
+	s := strings.TrimSpace(string(msg))
+	for {
+		note, rest, ok := strings.Cut(s, "\n")
+		if !ok || !strings.HasPrefix(note, noteMark) {
+			break
+		}
+		fmt.Fprintf(os.Stderr, "uploadfs: %s\n", strings.TrimPrefix(note, noteMark))
+		s = rest
+	}
+	switch {
 	case s == "ok":
 		return cmd.Process.Release()
 	case s != "":
@@ -175,6 +184,10 @@ func background(args []string) error {
 		return fmt.Errorf("the mount process exited: %v", cmd.Wait())
 	}
 }
+
+// noteMark begins a line a background child sends its parent before its
+// "ok": something the user should read (where the log goes).
+const noteMark = "note: "
 
 // ready tells a waiting parent the outcome, if there is one.
 func ready(err error) {
@@ -191,6 +204,9 @@ func ready(err error) {
 	if err != nil {
 		fmt.Fprintln(f, err)
 		return
+	}
+	if logNote != "" {
+		fmt.Fprintln(f, noteMark+logNote)
 	}
 	fmt.Fprintln(f, "ok")
 }
@@ -223,21 +239,23 @@ func serve(c *config, b backend, log *slog.Logger, onReady func()) error {
 	}
 	done := make(chan struct{})
 	go func() { server.Wait(); close(done) }()
+	// Every way out logs the same pair of lines, "unmounting" (and why)
+	// then "unmounted".
 	select {
-	case <-done: // unmounted from outside
-		log.Info("unmounted", "mountpoint", c.MountPoint)
-		return nil
+	case <-done:
+		log.Info("unmounting", "by", "an unmount from outside (uploadfs unmount, fusermount3 -u, umount)")
 	case sig := <-sigs:
 		log.Info("unmounting", "signal", sig.String())
-	}
-	if err := server.Unmount(); err != nil {
-		// Something holds a file or directory open. Detach lazily: the
-		// mount disappears now for new users and when the last one closes.
-		log.Warn("mount busy, detaching lazily", "err", err)
-		if err := forceUnmount(c.MountPoint); err != nil {
-			return fmt.Errorf("unmount %s: %w", c.MountPoint, err)
+		if err := server.Unmount(); err != nil {
+			// Something holds a file or directory open. Detach lazily: the
+			// mount disappears now for new users and when the last one closes.
+			log.Warn("mount busy, detaching lazily", "err", err)
+			if err := forceUnmount(c.MountPoint); err != nil {
+				return fmt.Errorf("unmount %s: %w", c.MountPoint, err)
+			}
 		}
 	}
+	log.Info("unmounted", "mountpoint", c.MountPoint)
 	return nil
 }
 

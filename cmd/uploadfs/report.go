@@ -128,7 +128,7 @@ func (rc *reportConfig) options(c *config, args []string) (report.Options, error
 	}
 	o.Concurrency = rc.Concurrency
 	for _, arg := range args {
-		t, err := report.ParseTarget(arg)
+		t, err := parseTarget(arg, c.Glacier)
 		if err != nil {
 			return o, fmt.Errorf("%w: %v", errUsage, err)
 		}
@@ -138,6 +138,19 @@ func (rc *reportConfig) options(c *config, args []string) (report.Options, error
 		o.Targets = append(o.Targets, t)
 	}
 	return o, nil
+}
+
+// parseTarget reads a report argument: BUCKET[/PREFIX], or the AWS CLI's
+// s3://BUCKET[/PREFIX] (people copy it from there, and fstab's source
+// has that form); a vault is only its name.
+func parseTarget(arg string, glacier bool) (report.Target, error) {
+	if rest, ok := strings.CutPrefix(arg, "s3://"); ok {
+		if glacier {
+			return report.Target{}, fmt.Errorf("%q: with --glacier, name a vault (VAULT), not an S3 URL", arg)
+		}
+		arg = rest
+	}
+	return report.ParseTarget(arg)
 }
 
 // runReport connects as mount does, walks, and writes the report. Exit

@@ -4,15 +4,17 @@
 // body, a marker that does not advance, NoSuchUpload — or with the quirks
 // of real servers (SeaweedFS, versitygw, MinIO, OpenStack Swift in swift.go,
 // inclusive markers, Wasabi's abort date, Cloudflare R2's bucket pages in
-// r2.go), and counts what it did.
+// r2.go), a lifecycle rule dropped or changed meanwhile (acting.go), and
+// counts what it did.
 //
 // Files: faultproxy.go, the proxy, its faults and its counters; swift.go,
 // OpenStack Swift's ListMultipartUploads rebuilt over the server behind;
 // r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
 // answers GetBucketLifecycleConfiguration (rules, none, refusals) for
-// servers without it; accounts.go, the failures of accounts (a role that
-// cannot be assumed, ListBuckets refused, an account suspended) over a
-// multi-account server (moto_server).
+// servers without it; acting.go, the faults of lifecycle writes and the
+// count of changing requests; accounts.go, the failures of accounts (a
+// role that cannot be assumed, ListBuckets refused, an account
+// suspended) over a multi-account server (moto_server).
 package faultproxy
 
 import (
@@ -82,19 +84,27 @@ const (
 	// R2LostToken: as R2Buckets, but a truncated page carries no next
 	// token (neither element nor header), only cf-is-truncated: true.
 	R2LostToken
+	// DropLifecycle: PutBucketLifecycleConfiguration is answered 200 and
+	// not forwarded, as a server that takes a rule and drops it (MinIO's
+	// AbortIncompleteMultipartUpload) (acting.go).
+	DropLifecycle
+	// ChangeLifecycle: GetBucketLifecycleConfiguration is answered with one
+	// rule more than the server holds, as if someone had just added it
+	// (acting.go).
+	ChangeLifecycle
 	numFaults
 )
 
 var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload",
 	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied",
 	"OpenStack Swift s3api", "inclusive upload markers", "ISO 8601 abort date", "unreadable abort date",
-	"R2 bucket pages", "R2 bucket page without token"}
+	"R2 bucket pages", "R2 bucket page without token", "lifecycle rule dropped", "lifecycle changed meanwhile"}
 
 func (f Fault) String() string { return faultNames[f] }
 
 // Request is what a rule sees of a request.
 type Request struct {
-	Op     string // "ListParts", "ListMultipartUploads", "ListBuckets", "AbortMultipartUpload" or "other"
+	Op     string // "ListParts", "ListMultipartUploads", "ListBuckets", "AbortMultipartUpload", "Get…"/"PutBucketLifecycleConfiguration" or "other"
 	Query  url.Values
 	Marker string // part-number-marker or key-marker
 	Seq    int    // how many requests of this Op came before it
@@ -193,6 +203,8 @@ func opOf(r *http.Request) string {
 		return "ListMultipartUploads"
 	case r.Method == http.MethodGet && (r.URL.Path == "/" || r.URL.Path == ""):
 		return "ListBuckets"
+	case q.Has("lifecycle") || q.Has("tagging"):
+		return configOp(r.Method, q)
 	}
 	return "other"
 }
@@ -269,6 +281,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 			return
 		}
 		serveR2Buckets(w, r, rp, r2Page, fault == R2LostToken)
+	case DropLifecycle, ChangeLifecycle:
+		serveActing(fault, w, r, rp)
 	case Swift:
 		if req.Op == "ListMultipartUploads" {
 			serveSwiftUploads(w, r, rp)

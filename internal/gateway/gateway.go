@@ -1,7 +1,8 @@
 // Package gateway runs versitygw, the S3-compatible server of the
 // end-to-end tests and the benchmark, as a child process on 127.0.0.1 with
 // its posix backend in a directory of the caller's; and MinIO likewise for
-// the optional compatibility check (make compat).
+// the optional compatibility check (make compat); and moto_server, which
+// keeps lifecycle configurations (moto.go).
 package gateway
 
 import (

@@ -1,4 +1,4 @@
-package listing
+package sdkdecode
 
 import (
 	"bytes"
@@ -15,22 +15,22 @@ import (
 // The SDK decodes a page of 1,000 parts through encoding/xml in about 20 ms
 // of CPU, which is most of the client time of a cold `ls -l` of a large
 // upload: ten pages arrive within one round trip and wait on two cores for
-// their decoding. fastParts reads the <Part> elements itself — one pass
-// over the bytes, a few allocations a part — and leaves everything else to
-// the SDK: it hands the SDK the body without them (a few hundred bytes: the
-// markers, owner, storage class; the headers; any error answer), then puts
-// the parts it read into the SDK's output (the middleware is in
-// fastdecode.go, the XML scanner in fastxml.go).
+// their decoding. The decoder ListParts installs reads the <Part> elements
+// itself — one pass over the bytes, a few allocations a part — and leaves
+// everything else to the SDK: it hands the SDK the body without them (a few
+// hundred bytes: the markers, owner, storage class; the headers; any error
+// answer), then puts the parts it read into the SDK's output (the
+// middleware is in decode.go, the XML scanner in xml.go).
 //
 // It reads only what it can read exactly as the SDK would. Anything else —
 // a document type, a Part with attributes or nested markup, a field name in
 // another case, an entity encoding/xml would refuse, a number or date the
-// SDK would refuse — and the SDK decodes the whole body, as if fastParts
+// SDK would refuse — and the SDK decodes the whole body, as if the decoder
 // were not there. FuzzFastParts checks that the two always agree.
 
-// fastParts is the per-call option that installs the decoder on a ListParts
-// call; fastUploads (fastuploads.go) the same for ListMultipartUploads.
-func fastParts(o *s3.Options) {
+// ListParts is the per-call option that installs the decoder on a ListParts
+// call; ListMultipartUploads (uploads.go) the same for ListMultipartUploads.
+func ListParts(o *s3.Options) {
 	install(o, readParts)
 	repairHeaders(o) // (headers.go)
 }

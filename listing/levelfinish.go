@@ -14,31 +14,11 @@ import (
 // tells whether the server really encoded them), arranging them into
 // uploads, deep uploads and prefixes, and converting the SDK's uploads.
 
-// finish decodes what was gathered and arranges it into the level. The keys
-// are URL-encoded only if every page said so and every key can be
-// encoding: a server that claims EncodingType=url and sends a space or a
-// stray '%' (SeaweedFS) did not encode, and is not believed again. Common
-// prefixes are judged apart: a server may encode keys and send prefixes as
-// they are (OpenStack Swift), which a raw-looking prefix shows when the
-// keys show they are encoded (an escape no raw key of that server would
-// hold) or cannot tell.
+// finish decodes what was gathered (encoding) and arranges it into the
+// level.
 func (l *levelListing) finish() (*Level, error) {
 	lv := &Level{Prefix: l.prefix}
-	encoded := l.claimed && l.implausible == "" && !l.c.rawKeys.Load()
-	rawPrefixes := l.c.rawPrefixes.Load()
-	switch {
-	case l.claimed && l.implausible != "":
-		l.c.rawKeys.Store(true)
-		l.note(devRawKeys, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.implausible))
-	case encoded && l.rawPrefix != "" && !rawPrefixes && (l.escaped || !l.keysChange()):
-		rawPrefixes = true
-		l.c.rawPrefixes.Store(true)
-		l.note(devRawPrefixes, fmt.Sprintf("the server URL-encodes keys but sent the common prefix %q as it is: prefixes taken as sent", l.rawPrefix))
-	case encoded && l.rawPrefix != "" && !rawPrefixes:
-		encoded = false
-		l.c.rawKeys.Store(true)
-		l.note(devRawKeys, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.rawPrefix))
-	}
+	encoded, prefixesEncoded := l.encoding()
 	seenPrefixes := map[string]bool{}
 	addPrefix := func(p string) {
 		if !seenPrefixes[p] {
@@ -65,7 +45,7 @@ func (l *levelListing) finish() (*Level, error) {
 		lv.Uploads = append(lv.Uploads, uploadOf(key, u))
 	}
 	for _, raw := range l.prefixes {
-		p := decodeKey(raw, encoded && !rawPrefixes)
+		p := decodeKey(raw, prefixesEncoded)
 		rest, ok := strings.CutPrefix(p, l.prefix)
 		if !ok {
 			l.note(devOutside, fmt.Sprintf("the server listed a common prefix outside the requested prefix (%q in %q): dropped", p, l.prefix))
@@ -83,6 +63,33 @@ func (l *levelListing) finish() (*Level, error) {
 	}
 	lv.Notes = l.c.firstNotes(l.bucket, l.notes)
 	return lv, nil
+}
+
+// encoding decides whether the keys gathered are URL-encoded, and the
+// common prefixes. The keys are only if every page said so and every key
+// can be encoding: a server that claims EncodingType=url and sends a space
+// or a stray '%' (SeaweedFS) did not encode, and is not believed again.
+// Common prefixes are judged apart: a server may encode keys and send
+// prefixes as they are (OpenStack Swift), which a raw-looking prefix shows
+// when the keys show they are encoded (an escape no raw key of that server
+// would hold) or cannot tell.
+func (l *levelListing) encoding() (keys, prefixes bool) {
+	encoded := l.claimed && l.implausible == "" && !l.c.rawKeys.Load()
+	rawPrefixes := l.c.rawPrefixes.Load()
+	switch {
+	case l.claimed && l.implausible != "":
+		l.c.rawKeys.Store(true)
+		l.note(devRawKeys, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.implausible))
+	case encoded && l.rawPrefix != "" && !rawPrefixes && (l.escaped || !l.keysChange()):
+		rawPrefixes = true
+		l.c.rawPrefixes.Store(true)
+		l.note(devRawPrefixes, fmt.Sprintf("the server URL-encodes keys but sent the common prefix %q as it is: prefixes taken as sent", l.rawPrefix))
+	case encoded && l.rawPrefix != "" && !rawPrefixes:
+		encoded = false
+		l.c.rawKeys.Store(true)
+		l.note(devRawKeys, fmt.Sprintf("the server said EncodingType=url but sent %q, which is not URL-encoded: keys taken as sent", l.rawPrefix))
+	}
+	return encoded, encoded && !rawPrefixes
 }
 
 // decodingChanges reports whether decoding changes any key or prefix

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/uploadfs/uploadfs/listing/internal/sdkdecode"
 )
 
 // Delimiter splits keys into directory levels.
@@ -140,7 +142,7 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 
 // RestOfLevel lists the rest of the level whose first page is first, and
 // returns the whole level. Directory buckets (unsorted), a Concurrency of
-// 1 and servers learned not to allow ranges (deviations.go, levelseams.go)
+// 1 and servers learned not to allow ranges (leveldeviations.go, levelseams.go)
 // go on one page after another; others as ranges of keys at once
 // (levelranges.go). first may be used again.
 func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) {
@@ -186,7 +188,7 @@ func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMark
 			in.UploadIdMarker = aws.String(idMarker)
 		}
 	}
-	return c.api.ListMultipartUploads(ctx, in, fastUploads)
+	return c.api.ListMultipartUploads(ctx, in, sdkdecode.ListMultipartUploads)
 }
 
 // refusesMarker recognises versitygw's answer to its own upload-id marker:

@@ -1,4 +1,4 @@
-package listing
+package sdkdecode
 
 import (
 	"bytes"
@@ -9,16 +9,16 @@ import (
 	smithytime "github.com/aws/smithy-go/time"
 )
 
-// Decoding ListMultipartUploads pages, as fastparts.go decodes ListParts:
+// Decoding ListMultipartUploads pages, as parts.go decodes ListParts:
 // the SDK spends 25 to 30 ms of CPU on a page of 1,000 uploads, which is
 // most of the time of a level of many thousand uploads listed in ranges.
-// fastUploads reads the <Upload> elements (their nested Initiator and Owner
-// included), the SDK the rest; anything it is not sure of goes to the SDK
-// whole, and FuzzFastUploads holds the two to the same result.
+// The decoder reads the <Upload> elements (their nested Initiator and
+// Owner included), the SDK the rest; anything it is not sure of goes to
+// the SDK whole, and FuzzFastUploads holds the two to the same result.
 
-// fastUploads is the per-call option that installs the decoder on a
+// ListMultipartUploads is the per-call option that installs the decoder on a
 // ListMultipartUploads call.
-func fastUploads(o *s3.Options) { install(o, readUploads) }
+func ListMultipartUploads(o *s3.Options) { install(o, readUploads) }
 
 // readUploads reads the <Upload> elements of a ListMultipartUploads answer.
 func readUploads(body []byte) ([]byte, func(any) bool, bool) {

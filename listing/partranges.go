@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// Rest completes the listing that first began. Instead of following the
+// RestOfParts completes the listing that first began. Instead of following the
 // server's markers one page after another, it splits the part numbers after
 // the first page into ranges of 1,000 — (L, 2000], (2000, 3000], …,
 // (9000, 10000] — and lists them at once (Concurrency at a time), each from
@@ -24,16 +24,16 @@ import (
 // reached the end of the upload is not sent. If a range fails in a way a
 // correct server would not (a bad page, a marker it refuses), the listing
 // falls back to the server's own markers.
-func (c *S3) Rest(ctx context.Context, bucket, key, uploadID string, first *Page) (*Parts, error) {
-	return c.RestKnown(ctx, bucket, key, uploadID, first, nil)
+func (c *S3) RestOfParts(ctx context.Context, bucket, key, uploadID string, first *PartsPage) (*Parts, error) {
+	return c.RestOfPartsAgain(ctx, bucket, key, uploadID, first, nil)
 }
 
-// RestKnown is Rest for an upload listed before (last): it cuts the ranges
+// RestOfPartsAgain is RestOfParts for an upload listed before (last): it cuts the ranges
 // where last's parts fill a page, the last range open (it follows the
 // server's markers, for an upload that has grown), so that a listing
 // refreshed costs its pages, sparse or not, and no request past its end.
-// A nil last is Rest.
-func (c *S3) RestKnown(ctx context.Context, bucket, key, uploadID string, first *Page, last *Parts) (*Parts, error) {
+// A nil last is RestOfParts.
+func (c *S3) RestOfPartsAgain(ctx context.Context, bucket, key, uploadID string, first *PartsPage, last *Parts) (*Parts, error) {
 	res := first.listing()
 	if !first.Truncated {
 		return res.total(), nil
@@ -78,7 +78,7 @@ func (c *S3) RestKnown(ctx context.Context, bucket, key, uploadID string, first 
 }
 
 // partBounds cuts the part numbers after lo into the ranges (lo, hi] that
-// Rest lists: at each multiple of 1,000 up to 10,000, or, after a listing
+// RestOfParts lists: at each multiple of 1,000 up to 10,000, or, after a listing
 // last, after each 1,000th of its parts past lo but its last part, the
 // last range then open to 10,000 (it holds last's final page, and whatever
 // came since).

@@ -173,7 +173,7 @@ func TestPartWindow(t *testing.T) {
 // sparse, and on S3 costs its pages (and one more if it grew). A cold
 // listing that cannot send every range at once sends none past the end of
 // the upload.
-func TestRestKnown(t *testing.T) {
+func TestRestOfPartsAgain(t *testing.T) {
 	uploads := map[string][]int32{
 		"2500":   span(1, 2500),
 		"dense":  span(1, 10000),
@@ -201,11 +201,11 @@ func TestRestKnown(t *testing.T) {
 				m := newModel(parts)
 				kind(m)
 				l := listing.NewS3(m)
-				first, err := l.FirstPage(context.Background(), "b", "k", "u")
+				first, err := l.FirstPartsPage(context.Background(), "b", "k", "u")
 				if err != nil {
 					t.Fatal(err)
 				}
-				ps, err := l.RestKnown(context.Background(), "b", "k", "u", first, last)
+				ps, err := l.RestOfPartsAgain(context.Background(), "b", "k", "u", first, last)
 				if err != nil {
 					t.Fatalf("%s after %d on %s: %v", uname, lastN, kname, err)
 				}

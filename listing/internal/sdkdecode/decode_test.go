@@ -1,4 +1,4 @@
-package listing
+package sdkdecode
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func (c canned) Do(*http.Request) (*http.Response, error) {
 }
 
 // decodeBoth decodes body as a ListParts answer with the SDK's decoder and
-// with fastParts, and returns both.
+// with ListParts, and returns both.
 func decodeBoth(t testing.TB, status int, body []byte) (sdk, fast *s3.ListPartsOutput, sdkErr, fastErr error) {
 	c := s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String("http://s3.test"), UsePathStyle: true,
@@ -40,14 +40,14 @@ func decodeBoth(t testing.TB, status int, body []byte) (sdk, fast *s3.ListPartsO
 	})
 	in := &s3.ListPartsInput{Bucket: aws.String("b"), Key: aws.String("k"), UploadId: aws.String("u")}
 	sdk, sdkErr = c.ListParts(context.Background(), in)
-	fast, fastErr = c.ListParts(context.Background(), in, fastParts)
+	fast, fastErr = c.ListParts(context.Background(), in, ListParts)
 	return
 }
 
 func samePage(t testing.TB, status int, body []byte) {
 	sdk, fast, sdkErr, fastErr := decodeBoth(t, status, body)
 	if (sdkErr == nil) != (fastErr == nil) {
-		t.Fatalf("SDK error %v, fastParts error %v\n%q", sdkErr, fastErr, body)
+		t.Fatalf("SDK error %v, ListParts error %v\n%q", sdkErr, fastErr, body)
 	}
 	if sdkErr != nil {
 		return
@@ -95,7 +95,7 @@ var fuzzSeeds = []string{
 	`<ListPartsResult x='>'><Part> <PartNumber>99999999999</PartNumber>` + "\n" + `<Unknown>z</Unknown><ETag></ETag></Part></ListPartsResult>`,
 }
 
-// FuzzFastParts: for any answer, fastParts decodes what the SDK decodes,
+// FuzzFastParts: for any answer, ListParts decodes what the SDK decodes,
 // and fails where it fails.
 func FuzzFastParts(f *testing.F) {
 	f.Add(page(3, "&#34;"))
@@ -107,12 +107,12 @@ func FuzzFastParts(f *testing.F) {
 	})
 }
 
-// BenchmarkDecodeListParts compares the SDK's decoder with fastParts on a
+// BenchmarkDecodeListParts compares the SDK's decoder with ListParts on a
 // page of 1,000 parts.
 func BenchmarkDecodeListParts(b *testing.B) {
 	body := page(1000, "&#34;")
 	for _, fast := range []bool{false, true} {
-		b.Run(map[bool]string{false: "sdk", true: "fastParts"}[fast], func(b *testing.B) {
+		b.Run(map[bool]string{false: "sdk", true: "ListParts"}[fast], func(b *testing.B) {
 			c := s3.New(s3.Options{
 				Region: "us-east-1", BaseEndpoint: aws.String("http://s3.test"), UsePathStyle: true,
 				Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), HTTPClient: canned{200, body},
@@ -120,7 +120,7 @@ func BenchmarkDecodeListParts(b *testing.B) {
 			in := &s3.ListPartsInput{Bucket: aws.String("b"), Key: aws.String("k"), UploadId: aws.String("u")}
 			var opts []func(*s3.Options)
 			if fast {
-				opts = append(opts, fastParts)
+				opts = append(opts, ListParts)
 			}
 			for b.Loop() {
 				if _, err := c.ListParts(context.Background(), in, opts...); err != nil {
@@ -132,7 +132,7 @@ func BenchmarkDecodeListParts(b *testing.B) {
 }
 
 // decodeUploadsBoth decodes body as a ListMultipartUploads answer with the
-// SDK's decoder and with fastUploads.
+// SDK's decoder and with ListMultipartUploads.
 func sameUploadsPage(t testing.TB, status int, body []byte) {
 	c := s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String("http://s3.test"), UsePathStyle: true,
@@ -141,9 +141,9 @@ func sameUploadsPage(t testing.TB, status int, body []byte) {
 	})
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String("b")}
 	sdk, sdkErr := c.ListMultipartUploads(context.Background(), in)
-	fast, fastErr := c.ListMultipartUploads(context.Background(), in, fastUploads)
+	fast, fastErr := c.ListMultipartUploads(context.Background(), in, ListMultipartUploads)
 	if (sdkErr == nil) != (fastErr == nil) {
-		t.Fatalf("SDK error %v, fastUploads error %v\n%q", sdkErr, fastErr, body)
+		t.Fatalf("SDK error %v, ListMultipartUploads error %v\n%q", sdkErr, fastErr, body)
 	}
 	if sdkErr != nil {
 		return
@@ -186,7 +186,7 @@ func TestFastUploadsAgreesAndIsUsed(t *testing.T) {
 	sameUploadsPage(t, 404, []byte(`<Error><Code>NoSuchBucket</Code></Error>`))
 }
 
-// FuzzFastUploads: for any answer, fastUploads decodes what the SDK
+// FuzzFastUploads: for any answer, ListMultipartUploads decodes what the SDK
 // decodes, and fails where it fails.
 func FuzzFastUploads(f *testing.F) {
 	f.Add(uploadsPage(2))
@@ -199,18 +199,18 @@ func FuzzFastUploads(f *testing.F) {
 }
 
 // BenchmarkDecodeListMultipartUploads compares the SDK's decoder with
-// fastUploads on a page of 1,000 uploads.
+// ListMultipartUploads on a page of 1,000 uploads.
 func BenchmarkDecodeListMultipartUploads(b *testing.B) {
 	body := uploadsPage(1000)
 	for _, fast := range []bool{false, true} {
-		b.Run(map[bool]string{false: "sdk", true: "fastUploads"}[fast], func(b *testing.B) {
+		b.Run(map[bool]string{false: "sdk", true: "ListMultipartUploads"}[fast], func(b *testing.B) {
 			c := s3.New(s3.Options{
 				Region: "us-east-1", BaseEndpoint: aws.String("http://s3.test"), UsePathStyle: true,
 				Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), HTTPClient: canned{200, body},
 			})
 			var opts []func(*s3.Options)
 			if fast {
-				opts = append(opts, fastUploads)
+				opts = append(opts, ListMultipartUploads)
 			}
 			for b.Loop() {
 				if _, err := c.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String("b")}, opts...); err != nil {

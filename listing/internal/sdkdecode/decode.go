@@ -1,4 +1,4 @@
-package listing
+package sdkdecode
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// The deserialize middleware the fast decoders share (fastParts,
-// fastUploads): it reads the body once, lets the decoder take the elements
-// it is sure of, hands the SDK the rest, and the SDK the whole body
+// The deserialize middleware the fast decoders share (ListParts,
+// ListMultipartUploads): it reads the body once, lets the decoder take the
+// elements it is sure of, hands the SDK the rest, and the SDK the whole body
 // whenever the decoder is not sure.
 
 // install puts a fastDecoder reading with read in place of the SDK's

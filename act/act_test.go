@@ -1,0 +1,83 @@
+package act_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploadfs/uploadfs/act"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// An interrupt stops starting aborts: a plan run after it sends no abort
+// and says each upload was not started; the uploads stay.
+func TestRunInterruptedStartsNothing(t *testing.T) {
+	srv, err := s3server.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := srv.Client()
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("act")}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Clock.Backdate(48 * time.Hour)
+	if err := s3server.StartUploads(t.Context(), c, "act", []string{"a", "b/c", "d"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Clock.Backdate(0)
+	l := listing.NewS3(c)
+	plan, err := act.MakePlan(t.Context(), l, []act.Target{{Bucket: "act"}}, act.Selection{OlderThan: 24 * time.Hour}, 4, time.Now())
+	if err != nil || len(plan.Items) != 3 {
+		t.Fatalf("plan %+v, %v: want the 3 uploads", plan, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	sent := srv.Requests()
+	r := &act.Runner{Aborter: l, Lister: l, Concurrency: 2}
+	for _, res := range r.Run(ctx, plan.Items, func(act.Result) {}) {
+		if res.Outcome != act.NotStarted {
+			t.Fatalf("%s after the interrupt: %s", res.Upload.Key, res.Outcome)
+		}
+	}
+	if n := srv.Requests() - sent; n != 0 {
+		t.Fatalf("%d requests after the interrupt", n)
+	}
+}
+
+// SameConfig: rules in any order; a rule written without ID may come back
+// with one; the minimum object size counts only where one was written.
+func TestSameConfig(t *testing.T) {
+	rule := func(id *string, days int32) types.LifecycleRule {
+		return types.LifecycleRule{ID: id, Status: types.ExpirationStatusEnabled,
+			Filter: &types.LifecycleRuleFilter{Prefix: aws.String("")}, Expiration: &types.LifecycleExpiration{Days: aws.Int32(days)}}
+	}
+	cfg := func(size types.TransitionDefaultMinimumObjectSize, rules ...types.LifecycleRule) *listing.LifecycleConfig {
+		return &listing.LifecycleConfig{Rules: rules, TransitionDefaultMinimumObjectSize: size}
+	}
+	for _, c := range []struct {
+		name      string
+		want, got *listing.LifecycleConfig
+		same      bool
+	}{
+		{"order", cfg("", rule(aws.String("a"), 1), rule(aws.String("b"), 2)), cfg("", rule(aws.String("b"), 2), rule(aws.String("a"), 1)), true},
+		{"id given", cfg("", rule(nil, 1)), cfg("", rule(aws.String("S3-given"), 1)), true},
+		{"id changed", cfg("", rule(aws.String("a"), 1)), cfg("", rule(aws.String("b"), 1)), false},
+		{"days changed", cfg("", rule(aws.String("a"), 1)), cfg("", rule(aws.String("a"), 2)), false},
+		{"rule dropped", cfg("", rule(aws.String("a"), 1), rule(aws.String("b"), 1)), cfg("", rule(aws.String("a"), 1)), false},
+		{"rule added", cfg("", rule(aws.String("a"), 1)), cfg("", rule(aws.String("a"), 1), rule(aws.String("b"), 1)), false},
+		{"default size answered", cfg("", rule(nil, 1)), cfg("all_storage_classes_128K", rule(nil, 1)), true},
+		{"size changed", cfg("varies_by_storage_class", rule(nil, 1)), cfg("all_storage_classes_128K", rule(nil, 1)), false},
+		{"none", &listing.LifecycleConfig{None: true}, &listing.LifecycleConfig{None: true}, true},
+		{"none then some", &listing.LifecycleConfig{None: true}, cfg("", rule(nil, 1)), false},
+	} {
+		if got := act.SameConfig(c.want, c.got); got != c.same {
+			t.Errorf("%s: SameConfig = %v", c.name, got)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"os/exec"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	gatewaypkg "github.com/uploadfs/uploadfs/internal/gateway"
+)
+
+// lifecycleWorld is moto_server (which keeps lifecycle configurations as
+// written, docs/servers.md) behind the fault proxy.
+type lifecycleWorld struct {
+	c     *s3.Client // straight to the server
+	fault *faultproxy.Proxy
+	g     *gateway // uploadfs's environment, at the fault proxy
+}
+
+func startLifecycleWorld(t *testing.T, buckets ...string) *lifecycleWorld {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Skip("moto_server not on PATH (pip install 'moto[server]'): the lifecycle command is tested against it")
+	}
+	srv, err := gatewaypkg.StartMoto(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	w := &lifecycleWorld{}
+	_, w.c = compatGateway(t, srv.URL, "test", "test")
+	for _, b := range buckets {
+		if _, err := w.c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.fault, err = faultproxy.New(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.fault.Close)
+	w.g, _ = compatGateway(t, w.fault.URL, "test", "test")
+	return w
+}
+
+func (w *lifecycleWorld) lifecycle(t *testing.T, args ...string) result {
+	t.Helper()
+	return uploadfs(t, w.g.env, append([]string{"lifecycle", "--endpoint-url", w.g.url, "--path-style"}, args...)...)
+}
+
+func (w *lifecycleWorld) put(t *testing.T, bucket string, rules ...types.LifecycleRule) {
+	t.Helper()
+	if _, err := w.c.PutBucketLifecycleConfiguration(t.Context(), &s3.PutBucketLifecycleConfigurationInput{
+		Bucket: aws.String(bucket), LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: rules},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *lifecycleWorld) get(t *testing.T, bucket string) *s3.GetBucketLifecycleConfigurationOutput {
+	t.Helper()
+	out, err := w.c.GetBucketLifecycleConfiguration(t.Context(), &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// rich is a configuration of every kind: transitions and expiration under
+// a prefix and a tag, noncurrent versions by size, and a rule-level
+// <Prefix> rule (as Ceph RGW answers).
+func rich() []types.LifecycleRule {
+	return []types.LifecycleRule{{
+		ID: aws.String("archive-logs"), Status: types.ExpirationStatusEnabled,
+		Filter: &types.LifecycleRuleFilter{And: &types.LifecycleRuleAndOperator{Prefix: aws.String("logs/"),
+			Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("ops")}}}},
+		Transitions: []types.Transition{{Days: aws.Int32(30), StorageClass: types.TransitionStorageClassGlacier}},
+		Expiration:  &types.LifecycleExpiration{Days: aws.Int32(365)},
+	}, {
+		ID: aws.String("big-versions"), Status: types.ExpirationStatusDisabled,
+		Filter:                      &types.LifecycleRuleFilter{ObjectSizeGreaterThan: aws.Int64(1 << 20)},
+		NoncurrentVersionExpiration: &types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(90)},
+	}, {
+		ID: aws.String("legacy"), Status: types.ExpirationStatusEnabled, Prefix: aws.String("old/"),
+		Expiration: &types.LifecycleExpiration{Days: aws.Int32(10)},
+	}}
+}
+
+// --ensure-abort over a rich configuration: the dry run (warning of the
+// bucket Terraform's tags claim) and a run without a terminal send no PUT; --apply --yes leaves every rule as it was plus
+// the new one (GET before and after, compared); a second run is covered
+// and sends no PUT.
+func TestLifecycleEnsureAbortRoundTrip(t *testing.T) {
+	w := startLifecycleWorld(t, "lc-rich", "lc-empty")
+	w.put(t, "lc-rich", rich()...)
+	before := w.get(t, "lc-rich")
+	if _, err := w.c.PutBucketTagging(t.Context(), &s3.PutBucketTaggingInput{Bucket: aws.String("lc-empty"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("ManagedBy"), Value: aws.String("Terraform")}}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	dry := w.lifecycle(t, "--ensure-abort", "7", "lc-rich", "lc-empty")
+	if dry.code != 0 || strings.Count(dry.stdout, "+ uploadfs-abort-incomplete-uploads-7d Enabled") != 2 ||
+		!strings.Contains(dry.stdout, `legacy Enabled prefix="old/"(rule-level) expire(10d)`) {
+		t.Fatalf("dry run: exit %d\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	if strings.Count(dry.stdout, "warning: its tags say Terraform manages this bucket") != 1 {
+		t.Fatalf("dry run: want the Terraform warning for lc-empty alone\n%s", dry.stdout)
+	}
+	if r := w.lifecycle(t, "--ensure-abort", "7", "--apply", "lc-rich"); r.code != 2 || !strings.Contains(r.stderr, "no terminal") {
+		t.Fatalf("--apply without a terminal or --yes: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := w.fault.Changes(); n != 0 {
+		t.Fatalf("%d changing requests before --apply --yes", n)
+	}
+
+	r := w.lifecycle(t, "--ensure-abort", "7", "--apply", "--yes", "lc-rich", "lc-empty")
+	if r.code != 0 || strings.Count(r.stdout, "written and read back unchanged") != 2 {
+		t.Fatalf("--apply --yes: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	after := w.get(t, "lc-rich")
+	var kept []types.LifecycleRule
+	var added *types.LifecycleRule
+	for _, rule := range after.Rules {
+		if aws.ToString(rule.ID) == "uploadfs-abort-incomplete-uploads-7d" {
+			added = &rule
+			continue
+		}
+		kept = append(kept, rule)
+	}
+	if !reflect.DeepEqual(kept, before.Rules) || after.TransitionDefaultMinimumObjectSize != before.TransitionDefaultMinimumObjectSize {
+		t.Fatalf("rules changed:\nbefore %+v\nafter  %+v", before.Rules, kept)
+	}
+	if added == nil || added.Status != types.ExpirationStatusEnabled || aws.ToInt32(added.AbortIncompleteMultipartUpload.DaysAfterInitiation) != 7 ||
+		added.Filter == nil || aws.ToString(added.Filter.Prefix) != "" || added.Filter.And != nil || added.Filter.Tag != nil {
+		t.Fatalf("the new rule: %+v", added)
+	}
+	if got := w.get(t, "lc-empty").Rules; len(got) != 1 || aws.ToString(got[0].ID) != "uploadfs-abort-incomplete-uploads-7d" {
+		t.Fatalf("a bucket without a configuration got %+v", got)
+	}
+
+	puts := w.fault.Count("PutBucketLifecycleConfiguration")
+	again := w.lifecycle(t, "--ensure-abort", "14", "--apply", "--yes", "lc-rich")
+	if again.code != 0 || !strings.Contains(again.stdout, `already covered by rule "uploadfs-abort-incomplete-uploads-7d" (7 days): nothing to do`) {
+		t.Fatalf("covered: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+	}
+	if n := w.fault.Count("PutBucketLifecycleConfiguration"); n != puts {
+		t.Fatalf("a covered bucket was written (%d PUTs, then %d)", puts, n)
+	}
+	show := w.lifecycle(t, "lc-rich")
+	if show.code != 0 || !strings.Contains(show.stdout, "lc-rich: covered: every upload is aborted within 7 days") {
+		t.Fatalf("show: exit %d\n%s%s", show.code, show.stdout, show.stderr)
+	}
+}
+
+// What no server here does, from the fault proxy: a server that takes the
+// PUT and drops the rule (MinIO), a change between the read and the write,
+// and AccessDenied on the read. Each is exit 1 with its line; only the
+// first sends a PUT.
+func TestLifecycleEnsureAbortRefusals(t *testing.T) {
+	w := startLifecycleWorld(t, "lc-drop", "lc-change", "lc-denied")
+	for _, b := range []string{"lc-drop", "lc-change", "lc-denied"} {
+		w.put(t, b, rich()[0])
+	}
+	gets := map[string]int{}
+	w.fault.SetRule(func(r faultproxy.Request) faultproxy.Fault {
+		switch {
+		case strings.Contains(r.Key, "/lc-drop?") && r.Op == "PutBucketLifecycleConfiguration":
+			return faultproxy.DropLifecycle
+		case strings.Contains(r.Key, "/lc-change?") && r.Op == "GetBucketLifecycleConfiguration":
+			gets["lc-change"]++
+			if gets["lc-change"] == 2 { // the read just before the write
+				return faultproxy.ChangeLifecycle
+			}
+		case strings.Contains(r.Key, "/lc-denied?") && r.Op == "GetBucketLifecycleConfiguration":
+			return faultproxy.Forbidden
+		}
+		return faultproxy.None
+	})
+	for _, c := range []struct{ bucket, want string }{
+		{"lc-drop", "lc-drop: the configuration read back is not the one written: missing or changed: uploadfs-abort-incomplete-uploads-7d"},
+		{"lc-change", "lc-change: the configuration changed since it was read: nothing written"},
+		{"lc-denied", "lc-denied: refused:"},
+	} {
+		r := w.lifecycle(t, "--ensure-abort", "7", "--apply", "--yes", c.bucket)
+		if r.code != 1 || !strings.Contains(r.stdout, c.want) {
+			t.Fatalf("%s: exit %d, want 1 and %q\n%s%s", c.bucket, r.code, c.want, r.stdout, r.stderr)
+		}
+	}
+	if n := w.fault.Count("PutBucketLifecycleConfiguration"); n != 1 {
+		t.Fatalf("%d PUTs, want only lc-drop's", n)
+	}
+	if r := w.lifecycle(t, "lc-denied"); r.code != 1 || !strings.Contains(r.stdout, "lc-denied: unknown:") {
+		t.Fatalf("showing a configuration that cannot be read: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// versitygw implements no lifecycle configuration (501 NotImplemented):
+// --ensure-abort refuses and writes nothing.
+func TestLifecycleEnsureAbortNotImplemented(t *testing.T) {
+	g := startGateway(t)
+	g.aws(t, nil, "s3api", "create-bucket", "--bucket", "lc-versity")
+	r := uploadfs(t, g.env, "lifecycle", "--endpoint-url", g.url, "--path-style", "--ensure-abort", "7", "--apply", "--yes", "lc-versity")
+	if r.code != 1 || !strings.Contains(r.stdout, "lc-versity: refused:") || !strings.Contains(r.stdout, "does not implement lifecycle configurations") {
+		t.Fatalf("exit %d, want 1 and the refusal\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

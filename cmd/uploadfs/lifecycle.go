@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/uploadfs/uploadfs/act"
+	"github.com/uploadfs/uploadfs/fsnode"
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// lifecycleConfig is what lifecycle's own flags say.
+type lifecycleConfig struct {
+	EnsureAbort int
+	Apply       bool
+	Yes         bool
+	AllBuckets  bool
+	Format      string
+}
+
+func newLifecycleCmd() *cobra.Command {
+	c := &config{Timeout: fsnode.DefaultTimeout, AccountID: "-"}
+	lc := &lifecycleConfig{}
+	cmd := &cobra.Command{
+		Use:   "lifecycle [flags] BUCKET...",
+		Short: "show the rules that abort uploads; --ensure-abort DAYS adds one, keeping every other rule",
+		Example: `  uploadfs lifecycle media-bucket logs
+  uploadfs lifecycle --ensure-abort 7 --all-buckets          # the diff, nothing written
+  uploadfs lifecycle --ensure-abort 7 --apply --yes media-bucket`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := lc.check(c, args); err != nil {
+				return err
+			}
+			return runLifecycle(c, lc, args, cmd.OutOrStdout())
+		},
+	}
+	fs := cmd.Flags()
+	addConnectionFlags(fs, c)
+	a := &flagAdder{fs, groupAbort}
+	a.num(&lc.EnsureAbort, "ensure-abort", 0, "DAYS: make every bucket abort each incomplete upload within DAYS days (a dry run: the diff)")
+	a.boolean(&lc.Apply, "apply", "", "with --ensure-abort: write the configurations (asks on a terminal)")
+	a.boolean(&lc.Yes, "yes", "y", "with --apply: write without asking (needed without a terminal)")
+	a.boolean(&lc.AllBuckets, "all-buckets", "", "every bucket the credentials list, instead of named ones")
+	a.dur(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one bucket's reads and write")
+	a.group = groupReport
+	a.str(&lc.Format, "format", "table", "table, or json (one object a bucket)")
+	a.group = groupProcess
+	a.boolean(&c.Debug, "debug", "", "log each S3 request on stderr (never credentials)")
+	cmd.SetUsageFunc(groupedUsage)
+	return cmd
+}
+
+func (lc *lifecycleConfig) check(c *config, args []string) error {
+	if err := c.checkConnection(); err != nil {
+		return err
+	}
+	switch {
+	case lc.Format != "table" && lc.Format != "json":
+		return fmt.Errorf("%w: --format takes table or json, got %q", errUsage, lc.Format)
+	case lc.EnsureAbort < 0:
+		return fmt.Errorf("%w: --ensure-abort takes a number of days of at least 1", errUsage)
+	case (lc.Apply || lc.Yes) && lc.EnsureAbort == 0:
+		return fmt.Errorf("%w: --apply and --yes go with --ensure-abort DAYS", errUsage)
+	case lc.Format == "json" && lc.EnsureAbort > 0:
+		return fmt.Errorf("%w: --format json shows the rules; --ensure-abort prints its diff as text", errUsage)
+	case lc.Yes && !lc.Apply:
+		return fmt.Errorf("%w: --yes goes with --apply", errUsage)
+	case len(args) == 0 && !lc.AllBuckets:
+		return fmt.Errorf("%w: name the buckets, or --all-buckets for every one", errUsage)
+	case len(args) > 0 && lc.AllBuckets:
+		return fmt.Errorf("%w: --all-buckets takes no BUCKET arguments", errUsage)
+	}
+	for _, b := range args {
+		if b == "" || strings.Contains(b, "/") && !strings.HasPrefix(b, "arn:") {
+			return fmt.Errorf("%w: not a bucket name: %q", errUsage, b)
+		}
+	}
+	return nil
+}
+
+// runLifecycle shows each bucket's abort rules, or ensures one. Exit
+// status: 0 all read (shown), or covered, planned or written and read back
+// equal; 1 a bucket refused, failed, or read back different; 2 usage, and
+// --apply without --yes and no terminal to ask on.
+func runLifecycle(c *config, lc *lifecycleConfig, buckets []string, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := commandLog(c)
+	cfg, err := loadConfig(ctx, c)
+	if err != nil {
+		return err
+	}
+	router, custom := newS3Client(cfg, c, log)
+	l := newS3Lister(c, router, c.directoryRegions(custom))
+	if lc.AllBuckets {
+		bs, err := l.Buckets(ctx)
+		if err != nil {
+			return explain(err, c, "")
+		}
+		for _, b := range bs {
+			buckets = append(buckets, b.Name)
+		}
+	}
+	if lc.EnsureAbort == 0 {
+		return showLifecycles(ctx, c, l, buckets, lc.Format == "json", stdout)
+	}
+	return ensureAbort(ctx, c, l, lc, buckets, stdout)
+}
+
+// lifecycleJSON is one bucket in lifecycle's --format json.
+type lifecycleJSON struct {
+	Bucket   string              `json:"bucket"`
+	Coverage string              `json:"coverage"` // covered, partly, none, unknown
+	Days     int32               `json:"days,omitempty"`
+	Rules    []listing.AbortRule `json:"rules"`
+	Error    string              `json:"error,omitempty"`
+}
+
+// showLifecycles writes each bucket's abort rules with the report's
+// reading (listing.S3.Lifecycle).
+func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []string, asJSON bool, w io.Writer) error {
+	failed := 0
+	enc := json.NewEncoder(w)
+	for _, b := range buckets {
+		j := lifecycleJSON{Bucket: b, Rules: []listing.AbortRule{}}
+		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
+		rules, err := l.Lifecycle(bctx, b)
+		cancel()
+		if err != nil {
+			failed++
+			j.Coverage, j.Error = "unknown", explain(err, c, b).Error()
+		} else {
+			cov, days := rules.Coverage("")
+			j.Coverage, j.Days, j.Rules = cov.String(), days, append(j.Rules, rules.Rules...)
+		}
+		if asJSON {
+			if err := enc.Encode(j); err != nil {
+				return err
+			}
+			continue
+		}
+		writeCoverage(w, j)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d buckets' configurations could not be read (coverage unknown)", failed, len(buckets))
+	}
+	return nil
+}
+
+func writeCoverage(w io.Writer, j lifecycleJSON) {
+	switch {
+	case j.Error != "":
+		fmt.Fprintf(w, "%s: unknown: %s\n", j.Bucket, j.Error)
+		return
+	case j.Coverage == "covered":
+		fmt.Fprintf(w, "%s: covered: every upload is aborted within %d days\n", j.Bucket, j.Days)
+	case j.Coverage == "partly":
+		fmt.Fprintf(w, "%s: partly: only the prefixes below are covered, other uploads stay until aborted\n", j.Bucket)
+	default:
+		fmt.Fprintf(w, "%s: none: no enabled rule aborts its uploads\n", j.Bucket)
+	}
+	for _, r := range j.Rules {
+		id := r.ID
+		if id == "" {
+			id = "(no id)"
+		}
+		fmt.Fprintf(w, "  rule %s: prefix %s, abort after %d days\n", id, strconv.Quote(r.Prefix), r.Days)
+	}
+}
+
+// ensureAbort plans the rule for every bucket, prints each diff, and with
+// --apply writes after asking.
+func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleConfig, buckets []string, w io.Writer) error {
+	days := int32(lc.EnsureAbort)
+	var plans []*act.Ensure
+	var problems []error
+	for _, b := range buckets {
+		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
+		e, err := act.PlanEnsure(bctx, l, b, days)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("%s: refused: %w", b, explain(err, c, b))
+			fmt.Fprintln(w, err)
+			problems = append(problems, err)
+			continue
+		}
+		writeEnsure(w, e)
+		if e.After != nil {
+			plans = append(plans, e)
+		}
+	}
+	if !lc.Apply || len(plans) == 0 {
+		if !lc.Apply && len(plans) > 0 {
+			fmt.Fprintf(w, "dry run: nothing written (--apply writes %d configurations)\n", len(plans))
+		}
+		return failures(problems, len(buckets))
+	}
+	if err := confirm(lc.Yes, fmt.Sprintf("Write the lifecycle configuration of %d buckets?", len(plans))); err != nil {
+		return err
+	}
+	for _, e := range plans {
+		if ctx.Err() != nil {
+			fmt.Fprintln(w, "interrupted: the buckets not said above were not written")
+			problems = append(problems, ctx.Err())
+			break
+		}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Timeout)
+		err := e.Apply(bctx, l)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("%s: %w", e.Bucket, err)
+			fmt.Fprintln(w, err)
+			problems = append(problems, err)
+			continue
+		}
+		fmt.Fprintf(w, "%s: rule %s written and read back unchanged\n", e.Bucket, act.RuleID(days))
+	}
+	return failures(problems, len(buckets))
+}
+
+// failures is the exit error of --ensure-abort: each problem was said on
+// its bucket's line already.
+func failures(problems []error, buckets int) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d buckets refused or failed (each said above)", len(problems), buckets)
+}
+
+// writeEnsure writes one bucket's plan: covered, or the diff.
+func writeEnsure(w io.Writer, e *act.Ensure) {
+	if e.Covered != nil {
+		fmt.Fprintf(w, "%s: already covered by rule %q (%d days): nothing to do\n", e.Bucket, e.Covered.ID, e.Covered.Days)
+		return
+	}
+	fmt.Fprintf(w, "%s: add rule %s\n", e.Bucket, act.RuleID(e.Days))
+	if e.ManagedBy != "" {
+		fmt.Fprintf(w, "  warning: its tags say %s manages this bucket: the next deployment will remove the rule; add it there too\n", e.ManagedBy)
+	}
+	if e.Before.None {
+		fmt.Fprintln(w, "  --- before: no configuration")
+	} else {
+		fmt.Fprintf(w, "  --- before: %d rules\n", len(e.Before.Rules))
+	}
+	fmt.Fprintf(w, "  +++ after: %d rules\n", len(e.After.Rules))
+	if s := e.Before.TransitionDefaultMinimumObjectSize; s != "" {
+		fmt.Fprintf(w, "    TransitionDefaultMinimumObjectSize %s (kept)\n", s)
+	}
+	for i, r := range e.After.Rules {
+		mark := " "
+		if i >= len(e.Before.Rules) {
+			mark = "+"
+		}
+		fmt.Fprintf(w, "  %s %s\n", mark, act.Describe(r))
+	}
+}

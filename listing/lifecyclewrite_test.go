@@ -1,0 +1,64 @@
+package listing_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploadfs/uploadfs/internal/faultproxy"
+	"github.com/uploadfs/uploadfs/internal/s3server"
+	"github.com/uploadfs/uploadfs/listing"
+)
+
+// ReadLifecycle, the reading before a write: none only for
+// NoSuchLifecycleConfiguration; AccessDenied an error; an element the SDK
+// would drop, or a rule without Status, refused.
+func TestReadLifecycleForWriting(t *testing.T) {
+	front, c := lifecycleServer(t, "kept", "none", "denied", "unknown", "gcs")
+	front.SetRules("kept", faultproxy.AbortRule("week", "", 7),
+		`<Rule><ID>legacy</ID><Prefix>old/</Prefix><Status>Enabled</Status><Expiration><Days>5</Days></Expiration></Rule>`)
+	front.Deny("denied")
+	front.SetRules("unknown", `<Rule><ID>x</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><Expiration><Days>5</Days></Expiration><Frobnicate>1</Frobnicate></Rule>`)
+	front.SetRules("gcs", `<Rule><Action><Type>Delete</Type></Action><Condition><Age>30</Age></Condition></Rule>`)
+	l := listing.NewS3(c)
+
+	lc, err := l.ReadLifecycle(t.Context(), "kept")
+	if err != nil || lc.None || len(lc.Rules) != 2 {
+		t.Fatalf("kept: %+v, %v", lc, err)
+	}
+	if r, ok := lc.Aborts().RuleFor("any"); !ok || r.ID != "week" || r.Days != 7 {
+		t.Fatalf("kept's abort rule: %+v %v", r, ok)
+	}
+	if lc, err := l.ReadLifecycle(t.Context(), "none"); err != nil || !lc.None {
+		t.Fatalf("none: %+v, %v", lc, err)
+	}
+	if _, err := l.ReadLifecycle(t.Context(), "denied"); !errors.Is(err, listing.ErrAccessDenied) {
+		t.Fatalf("denied: %v, want access denied", err)
+	}
+	for bucket, want := range map[string]string{"unknown": "<Frobnicate>", "gcs": "<Action>"} {
+		if _, err := l.ReadLifecycle(t.Context(), bucket); !errors.Is(err, listing.ErrBadResponse) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: %v, want a refusal naming %s", bucket, err, want)
+		}
+	}
+}
+
+// gofakes3 takes GET ?lifecycle for a listing of objects, which the SDK
+// reads as a configuration of no rules: refused, never "none".
+func TestReadLifecycleRefusesAnObjectListing(t *testing.T) {
+	srv, err := s3server.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := srv.Client()
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("plain")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = listing.NewS3(c).ReadLifecycle(t.Context(), "plain")
+	if !errors.Is(err, listing.ErrBadResponse) || !strings.Contains(err.Error(), "<ListBucketResult>") {
+		t.Fatalf("ReadLifecycle over gofakes3: %v, want a refusal", err)
+	}
+}
