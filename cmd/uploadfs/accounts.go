@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/uploadfs/uploadfs/accounts"
+	"github.com/uploadfs/uploadfs/fsnode"
 	"github.com/uploadfs/uploadfs/report"
 )
 
@@ -53,58 +54,100 @@ func (c *config) checkAccounts(targets int) error {
 	case c.Glacier || c.ExpectedBucketOwner != "":
 		return fmt.Errorf("%w: --glacier and --expected-bucket-owner apply to one account", errUsage)
 	case targets > 0:
-		return fmt.Errorf("%w: BUCKET arguments name one account's buckets: leave them out with --organization or several --profile", errUsage)
+		return fmt.Errorf("%w: BUCKET arguments and --bucket name one account's buckets: leave them out with --organization or several --profile", errUsage)
 	}
 	return nil
 }
 
-// reportAccounts are the accounts the flags name, each with its own S3
-// client: through the organization's role, or one a profile.
-func reportAccounts(ctx context.Context, c *config, mw func(*aws.Config), log *slog.Logger) ([]report.Account, error) {
-	var list []accounts.Account
-	creds := map[string]aws.Config{}
-	if c.Organization {
-		cfg, err := loadConfig(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		all, err := accounts.Organization(ctx, organizations.NewFromConfig(cfg))
-		if err != nil {
-			return nil, err
-		}
-		if list, err = accounts.Select(all, c.Accounts, c.ExcludeAccts); err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
-		stsc := sts.NewFromConfig(cfg)
-		mw(&cfg) // S3's requests only: they are the scan's cost
-		for i, a := range list {
-			list[i].Via = accounts.RoleARN(a, c.RoleName)
-			ac := cfg.Copy()
-			ac.Credentials = accounts.AssumeRole(stsc, list[i].Via, c.ExternalID)
-			creds[a.ID] = ac
-		}
-	} else {
+// accountConfig is one account to scan and the configuration that
+// reaches it (its role's credentials, or its profile's).
+type accountConfig struct {
+	accounts.Account
+	cfg aws.Config
+}
+
+// reach checks that the account can be scanned (accounts.Reach).
+func (a accountConfig) reach(ctx context.Context) error {
+	return accounts.Reach(ctx, a.Account, a.cfg.Credentials)
+}
+
+// accountConfigs are the accounts the flags name: the organization's,
+// each through the role, or one a profile. mw, if set, is installed in
+// each configuration after the calls that find the accounts.
+func accountConfigs(ctx context.Context, c *config, mw func(*aws.Config), log *slog.Logger) ([]accountConfig, error) {
+	if mw == nil {
+		mw = func(*aws.Config) {}
+	}
+	var out []accountConfig
+	if !c.Organization {
+		seen := map[string]bool{}
 		for _, p := range c.Profiles {
 			a, cfg, err := profileAccount(ctx, c, p)
 			if err != nil {
 				return nil, err
 			}
-			if _, dup := creds[a.ID]; dup {
+			if seen[a.ID] {
 				log.Warn("two profiles of one account: scanned once", "account", a.ID, "profile", p)
 				continue
 			}
+			seen[a.ID] = true
 			mw(&cfg)
-			list, creds[a.ID] = append(list, a), cfg
+			out = append(out, accountConfig{a, cfg})
 		}
+		return out, nil
+	}
+	cfg, err := loadConfig(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	all, err := accounts.Organization(ctx, organizations.NewFromConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	list, err := accounts.Select(all, c.Accounts, c.ExcludeAccts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	stsc := sts.NewFromConfig(cfg)
+	mw(&cfg) // S3's requests only: they are the scan's cost
+	for _, a := range list {
+		a.Via = accounts.RoleARN(a, c.RoleName)
+		ac := cfg.Copy()
+		ac.Credentials = accounts.AssumeRole(stsc, a.Via, c.ExternalID)
+		out = append(out, accountConfig{a, ac})
+	}
+	return out, nil
+}
+
+// reportAccounts are the accounts the flags name, each with its own S3
+// client.
+func reportAccounts(ctx context.Context, c *config, mw func(*aws.Config), log *slog.Logger) ([]report.Account, error) {
+	acs, err := accountConfigs(ctx, c, mw, log)
+	if err != nil {
+		return nil, err
 	}
 	var out []report.Account
-	for _, a := range list {
-		cfg := creds[a.ID]
-		router, custom := newS3Client(cfg, c, log)
+	for _, a := range acs {
+		router, custom := newS3Client(a.cfg, c, log)
 		l := newS3Lister(c, router, c.directoryRegions(custom))
-		out = append(out, report.Account{Account: a, Lister: l, Lifecycles: l,
-			Reach:  func(ctx context.Context) error { return accounts.Reach(ctx, a, cfg.Credentials) },
+		out = append(out, report.Account{Account: a.Account, Lister: l, Lifecycles: l, Reach: a.reach,
 			Region: func(b string) string { r, _ := router.Region(b); return r }})
+	}
+	return out, nil
+}
+
+// mountAccounts are the accounts the flags name as the mount's level of
+// accounts.
+func mountAccounts(ctx context.Context, c *config, log *slog.Logger) ([]fsnode.Account, error) {
+	acs, err := accountConfigs(ctx, c, nil, log)
+	if err != nil {
+		return nil, err
+	}
+	var out []fsnode.Account
+	for _, a := range acs {
+		router, custom := newS3Client(a.cfg, c, log)
+		out = append(out, fsnode.Account{ID: a.ID, Name: a.Name, Reach: a.reach,
+			Lister: newS3Lister(c, router, c.directoryRegions(custom))})
 	}
 	return out, nil
 }

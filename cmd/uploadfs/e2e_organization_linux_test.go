@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -116,14 +119,12 @@ func (m *motoOrg) count(t *testing.T, id string) (uploads, bytes int64) {
 	return uploads, bytes
 }
 
-// An organization of five accounts besides the management one: three
-// with uploads, one whose role is missing, one whose ListBuckets is
-// denied, one suspended. Every format carries the accounts; the sums per
-// account are moto's own count; each failed account is one error row
-// naming it, the role ARN and the code; the exit status is 1. Without
-// the failed accounts the report is whole.
-func TestE2EOrganizationReport(t *testing.T) {
-	m := startMoto(t)
+// seed makes an organization of six accounts besides the management
+// one: alpha, beta and gamma with one, two and three buckets of one
+// upload each; norole whose role is missing, denied whose ListBuckets is
+// refused, gone suspended.
+func (m *motoOrg) seed(t *testing.T) {
+	t.Helper()
 	m.create(t, "alpha", "beta", "gamma", "norole", "denied", "gone")
 	ctx := context.Background()
 	for i, n := range []string{"alpha", "beta", "gamma"} {
@@ -141,6 +142,17 @@ func TestE2EOrganizationReport(t *testing.T) {
 	m.accounts.MissingRole(m.ids["norole"])
 	m.accounts.DenyListBuckets(m.ids["denied"])
 	m.accounts.Suspend(m.ids["gone"])
+}
+
+// An organization of five accounts besides the management one: three
+// with uploads, one whose role is missing, one whose ListBuckets is
+// denied, one suspended. Every format carries the accounts; the sums per
+// account are moto's own count; each failed account is one error row
+// naming it, the role ARN and the code; the exit status is 1. Without
+// the failed accounts the report is whole.
+func TestE2EOrganizationReport(t *testing.T) {
+	m := startMoto(t)
+	m.seed(t)
 	args := []string{"report", "--organization", "--role-name", "audit", "--endpoint-url", m.proxy.URL, "--path-style", "-q"}
 
 	r := uploadfs(t, m.env, append(args, "--format", "json")...)
@@ -287,6 +299,42 @@ func TestE2EProfilesReport(t *testing.T) {
 		want := fmt.Sprintf(`{"account":%q,"bucket":"%s-logs","region":"us-east-1","uploads":1,"parts":1,"bytes":%d,`, m.ids[n], n, len(n))
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("no row %s in\n%s", want, r.stdout)
+		}
+	}
+}
+
+// The mount's level of accounts: du -sb per account is moto's count, the
+// name in user.s3.account-name; an account that cannot be reached is a
+// directory failing with EACCES, logged once (one whose ListBuckets is
+// refused fails as a refused listing does).
+func TestE2EOrganizationMount(t *testing.T) {
+	need(t, "getfattr")
+	m := startMoto(t)
+	m.seed(t)
+	logFile := filepath.Join(t.TempDir(), "log")
+	g := &gateway{url: m.proxy.URL, env: m.env}
+	mnt := g.mount(t, "--organization", "--role-name", "audit", "--log-file", logFile)
+	for _, n := range []string{"alpha", "beta", "gamma"} {
+		dir := filepath.Join(mnt, m.ids[n])
+		_, bytes := m.count(t, m.ids[n])
+		if got := shell(t, "du -sb "+q(dir)); !strings.HasPrefix(got, fmt.Sprint(bytes)+"\t") {
+			t.Errorf("du -sb %s: %q, want %d", n, got, bytes)
+		}
+		if got := shell(t, "getfattr --absolute-names --only-values -n user.s3.account-name "+q(dir)); got != n {
+			t.Errorf("account-name of %s: %q", n, got)
+		}
+	}
+	for _, n := range []string{"norole", "gone", "denied"} {
+		for range 2 {
+			if _, err := os.ReadDir(filepath.Join(mnt, m.ids[n])); !errors.Is(err, syscall.EACCES) {
+				t.Errorf("%s: %v, want EACCES", n, err)
+			}
+		}
+	}
+	logs, _ := os.ReadFile(logFile)
+	for _, n := range []string{"norole", "gone"} {
+		if c := strings.Count(string(logs), "account="+m.ids[n]+" err="); c != 1 {
+			t.Errorf("%s logged %d times, want once:\n%s", n, c, logs)
 		}
 	}
 }
