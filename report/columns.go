@@ -105,6 +105,8 @@ var columns = []Column{
 		has:   func(_ *Report, r *Row) bool { return r.AccountName != "" }, csvLead: 2},
 	{Name: "bucket", Header: "BUCKET", JSON: "bucket", CSV: []string{"bucket_name"}, Metric: []string{"bucket"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.Bucket },
+		// An account's own row (its error, or no bucket) has none.
+		has: func(_ *Report, r *Row) bool { return r.Bucket != "" || r.Account == "" },
 		cell: func(rep *Report, r *Row) string {
 			switch {
 			case r.Subtotal && r.failed > 0:
