@@ -12,6 +12,8 @@ import (
 
 	"github.com/uploadfs/uploadfs/accounts"
 	"github.com/uploadfs/uploadfs/fsnode"
+	"github.com/uploadfs/uploadfs/listing"
+	"github.com/uploadfs/uploadfs/regions"
 	"github.com/uploadfs/uploadfs/report"
 )
 
@@ -119,37 +121,44 @@ func accountConfigs(ctx context.Context, c *config, mw func(*aws.Config), log *s
 	return out, nil
 }
 
-// reportAccounts are the accounts the flags name, each with its own S3
-// client.
-func reportAccounts(ctx context.Context, c *config, mw func(*aws.Config), log *slog.Logger) ([]report.Account, error) {
-	acs, err := accountConfigs(ctx, c, mw, log)
-	if err != nil {
-		return nil, err
-	}
-	var out []report.Account
-	for _, a := range acs {
-		router, custom := newS3Client(a.cfg, c, log)
-		l := newS3Lister(c, router, c.directoryRegions(custom))
-		out = append(out, report.Account{Account: a.Account, Lister: l, Lifecycles: l, Reach: a.reach,
-			Region: func(b string) string { r, _ := router.Region(b); return r }})
-	}
-	return out, nil
+// accountLister is an account with its S3 client and lister.
+type accountLister struct {
+	accountConfig
+	router *regions.Router
+	l      *listing.S3
 }
 
-// mountAccounts are the accounts the flags name as the mount's level of
-// accounts.
-func mountAccounts(ctx context.Context, c *config, log *slog.Logger) ([]fsnode.Account, error) {
-	acs, err := accountConfigs(ctx, c, nil, log)
-	if err != nil {
-		return nil, err
-	}
-	var out []fsnode.Account
-	for _, a := range acs {
+// accountListers are the accounts the flags name (accountConfigs), each
+// with its own S3 client, built as for one account.
+func accountListers(ctx context.Context, c *config, mw func(*aws.Config), log *slog.Logger) ([]accountLister, error) {
+	acs, err := accountConfigs(ctx, c, mw, log)
+	out := make([]accountLister, len(acs))
+	for i, a := range acs {
 		router, custom := newS3Client(a.cfg, c, log)
-		out = append(out, fsnode.Account{ID: a.ID, Name: a.Name, Reach: a.reach,
-			Lister: newS3Lister(c, router, c.directoryRegions(custom))})
+		out[i] = accountLister{a, router, newS3Lister(c, router, c.directoryRegions(custom))}
 	}
-	return out, nil
+	return out, err
+}
+
+// reportAccounts are the accounts as the report scans them.
+func reportAccounts(ctx context.Context, c *config, mw func(*aws.Config), log *slog.Logger) ([]report.Account, error) {
+	als, err := accountListers(ctx, c, mw, log)
+	var out []report.Account
+	for _, a := range als {
+		out = append(out, report.Account{Account: a.Account, Lister: a.l, Lifecycles: a.l, Reach: a.reach,
+			Region: func(b string) string { r, _ := a.router.Region(b); return r }})
+	}
+	return out, err
+}
+
+// mountAccounts are the accounts as the mount's level of accounts.
+func mountAccounts(ctx context.Context, c *config, log *slog.Logger) ([]fsnode.Account, error) {
+	als, err := accountListers(ctx, c, nil, log)
+	var out []fsnode.Account
+	for _, a := range als {
+		out = append(out, fsnode.Account{ID: a.ID, Name: a.Name, Lister: a.l, Reach: a.reach})
+	}
+	return out, err
 }
 
 // profileAccount is profile p's account (GetCallerIdentity) and
