@@ -41,8 +41,9 @@ func TestRunAccounts(t *testing.T) {
 		return &accounts.Error{Account: missing.Account, Op: "AssumeRole",
 			Err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform: sts:AssumeRole"}}
 	}
+	empty := accountOf(newTestServer(t), "555555555555", "empty")
 	o := Options{Accounts: []Account{accountOf(b, "222222222222", "beta"), accountOf(a, "111111111111", "alpha"),
-		accountOf(denied, "333333333333", "denied"), missing}, Progress: &Progress{}}
+		accountOf(denied, "333333333333", "denied"), missing, empty}, Progress: &Progress{}}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,8 @@ func TestRunAccounts(t *testing.T) {
 	for _, r := range rep.Rows {
 		got = append(got, r.Account+" "+r.AccountName+" "+r.Bucket)
 	}
-	want := []string{"111111111111 alpha aaa1", "111111111111 alpha aaa2", "222222222222 beta bbb1", "333333333333 denied ", "444444444444 gone "}
+	want := []string{"111111111111 alpha aaa1", "111111111111 alpha aaa2", "222222222222 beta bbb1", "333333333333 denied ", "444444444444 gone ",
+		"555555555555 empty "} // an account with no bucket: a row of zeros
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("rows %q, want %q", got, want)
 	}
@@ -69,10 +71,13 @@ func TestRunAccounts(t *testing.T) {
 	if !strings.Contains(errorText(rep.Rows[3].Err), "(missing permission: s3:ListAllMyBuckets)") {
 		t.Errorf("denied ListBuckets names no permission: %v", rep.Rows[3].Err)
 	}
-	if n, done := o.Progress.accounts.Load(), o.Progress.accountsDone.Load(); n != 4 || done != 4 {
+	if last := rep.Rows[5]; last.Err != nil || last.Uploads != 0 {
+		t.Errorf("the empty account: %+v", last)
+	}
+	if n, done := o.Progress.accounts.Load(), o.Progress.accountsDone.Load(); n != 5 || done != 5 {
 		t.Errorf("progress: %d of %d accounts", done, n)
 	}
-	if d := o.Progress.describe(0); !strings.HasPrefix(d, "4/4 accounts, ") {
+	if d := o.Progress.describe(0); !strings.HasPrefix(d, "5/5 accounts, ") {
 		t.Errorf("progress line %q counts no accounts", d)
 	}
 }
