@@ -66,7 +66,10 @@
 // callers that shared the fetch as an errno (toErrno, the only mapping), is
 // logged once, and is answered again without a request for errorTTL (one
 // second), so that a walk of a level the server cannot list costs one
-// request, not one per entry it touches.
+// request, not one per entry it touches. An upload its level listed whose
+// parts are then not found vanished in between (completed, aborted, or a
+// server that lists what it cannot find): ENOENT, said at Warn for the
+// first of each level, at Info after (vanished.go).
 //
 // # Interrupts
 //
@@ -137,6 +140,7 @@
 //	inode.go        inode numbers from identity
 //	names.go        the escape between key components and file names
 //	errno.go        remote errors to errno (the only mapping)
+//	vanished.go     uploads listed, then not found: at Warn once a level
 //	caller.go       interrupts: is the caller being stopped
 //	                (caller_linux.go, caller_darwin.go)
 //	readonly.go     refusing every change but the opt-in rmdir

@@ -36,7 +36,7 @@ func (m *mount) logged(err error) error {
 	case errors.Is(err, context.Canceled):
 		m.log.Debug("listing interrupted", attrs...)
 	case errors.Is(err, listing.ErrNotFound):
-		m.log.Info("listing: gone", attrs...)
+		m.notFound(e, attrs)
 	case errors.Is(err, context.DeadlineExceeded):
 		m.log.Error("listing timed out", append(attrs, "after", m.timeout)...)
 	default:

@@ -27,9 +27,11 @@ type LifecycleReader interface {
 //	                              bucket's abort rules cover its keys;
 //	                              "unknown": the configuration may not be
 //	                              read (AccessDenied), is not in S3's
-//	                              form (GCS), or the server refused a
+//	                              form (GCS), the server refused a
 //	                              header sent with it (R2 and
-//	                              --expected-bucket-owner). Always present: it
+//	                              --expected-bucket-owner), or it could not
+//	                              be read now (503 SlowDown after the SDK's
+//	                              retries, a timeout). Always present: it
 //	                              says the bucket was checked.
 //	user.s3.lifecycle.abort-days  the days of the soonest rule covering the
 //	                              whole bucket (only when "covered")
@@ -53,8 +55,11 @@ type bucketLifecycle struct {
 // lifecycle returns bucket's abort rules, fetched once per TTL for every
 // caller (false: the lister cannot read them). Only Getxattr and Listxattr
 // ask: never Lookup, Getattr or Readdir. AccessDenied and a configuration
-// not in S3's form are an answer ("unknown"), cached like one; other
-// failures are errors, not cached.
+// not in S3's form are an answer ("unknown"), cached like one. Any other
+// failure (503 SlowDown after the SDK's retries, a timeout) is "unknown"
+// too, as in the report, never EIO on the directory's attributes: the
+// fetch logged it, and it is kept only ErrorTTL, so a later getfattr asks
+// again. Only a caller being stopped gets its error (EINTR).
 func (m *mount) lifecycle(ctx context.Context, bucket string) (bucketLifecycle, bool, error) {
 	r, ok := m.s3.(LifecycleReader)
 	if !ok {
@@ -70,6 +75,9 @@ func (m *mount) lifecycle(ctx context.Context, bucket string) (bucketLifecycle, 
 		}
 		return bucketLifecycle{rules: rules}, m.logged(err)
 	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return bucketLifecycle{}, true, nil
+	}
 	return lc, true, err
 }
 

@@ -1,7 +1,9 @@
 package fsnode
 
 import (
+	"log/slog"
 	"maps"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -152,6 +154,45 @@ func TestLifecycleFetchedOncePerTTL(t *testing.T) {
 
 // A directory bucket's ListParts gives no abort date: the mount computes
 // it from the bucket's rule, and says so.
+// A lifecycle S3 will not give now (503 SlowDown after the SDK's retries)
+// is "unknown", as in the report, with the error in the log: never EIO on
+// the bucket directory's attributes. It is kept only a moment: once the
+// server answers, the next getfattr reads the rules.
+func TestLifecycleThrottledIsUnknown(t *testing.T) {
+	requireTool(t, "getfattr")
+	srv := startServer(t)
+	front := startLifecycleFront(t, srv.URL)
+	c := s3.New(srv.Client().Options(), func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(front.URL)
+		o.RetryMaxAttempts = 1 // the SDK's retries end in the same 503
+	})
+	oneUpload(t, c, "busy", "logs/app.log", 2)
+	front.Fail("busy", http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+	logs := &syncBuffer{}
+	var clock atomic.Int64 // the mount's time stands still but when moved
+	start := time.Now()
+	mnt := mountTest(t, Options{Lister: listing.NewS3(c), TTL: time.Minute, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Now: func() time.Time { return start.Add(time.Duration(clock.Load())) }})
+	busy := join(mnt, "busy")
+	if got := getfattrDump(t, busy); !maps.Equal(got, map[string]string{"user.s3.lifecycle": `"unknown"`}) {
+		t.Errorf("getfattr -d of a throttled bucket: %v", got)
+	}
+	if got := mustSh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+quote(busy)); got != "unknown" {
+		t.Errorf("user.s3.lifecycle of a throttled bucket: %q", got)
+	}
+	if l := strings.Join(logs.lines(), "\n"); !strings.Contains(l, "SlowDown") || !strings.Contains(l, "bucket=busy") {
+		t.Errorf("the log has no SlowDown of busy:\n%s", l)
+	}
+	if n := front.Requests("busy"); n != 1 {
+		t.Errorf("%d lifecycle requests for two getfattr at one moment, want 1", n)
+	}
+	front.SetRules("busy", faultproxy.AbortRule("week", "", 7))
+	clock.Add(int64(2 * time.Second))
+	if got := mustSh(t, "getfattr --absolute-names --only-values -n user.s3.lifecycle "+quote(busy)); got != "covered" {
+		t.Errorf("user.s3.lifecycle once the server answers: %q", got)
+	}
+}
+
 func TestDirectoryBucketComputedAbortDate(t *testing.T) {
 	requireTool(t, "getfattr")
 	const bucket = "data--use1-az4--x-s3"

@@ -252,6 +252,9 @@ type mount struct {
 
 	// flat holds the buckets whose server ignored the delimiter (see level).
 	flat sync.Map
+	// vanished holds the levels (levelKey) of which an upload was listed
+	// and then not found (vanished.go).
+	vanished sync.Map
 }
 
 type levelKey struct{ bucket, prefix string }

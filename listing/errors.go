@@ -13,7 +13,8 @@ import (
 // The kinds of failure callers distinguish. Every *Error wraps exactly one.
 var (
 	// ErrNotFound: the bucket or upload does not exist (NoSuchBucket,
-	// NoSuchUpload, HTTP 404).
+	// NoSuchUpload, HTTP 404; NoSuchKey, Ceph RGW's for an upload ID it
+	// does not know).
 	ErrNotFound = errors.New("not found")
 	// ErrAccessDenied: the credentials are refused or lack permission
 	// (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, HTTP 403).

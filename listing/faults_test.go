@@ -182,6 +182,8 @@ func TestErrorKinds(t *testing.T) {
 		{403, "AccessDenied", listing.ErrAccessDenied},
 		{403, "InvalidAccessKeyId", listing.ErrAccessDenied},
 		{404, "NoSuchBucket", listing.ErrNotFound},
+		{404, "NoSuchUpload", listing.ErrNotFound},
+		{404, "NoSuchKey", listing.ErrNotFound}, // Ceph RGW's for an unknown upload ID
 		{503, "SlowDown", listing.ErrUnavailable},
 		{500, "InternalError", listing.ErrUnavailable},
 		{400, "InvalidArgument", listing.ErrBadResponse},

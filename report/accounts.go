@@ -69,12 +69,13 @@ func (w *walker) account(ctx context.Context, a *accountRun, targets []Target) {
 	if w.o.Progress != nil {
 		w.o.Progress.targets.Add(int64(len(targets)))
 	}
+	lcs := lifecycles(targets, a.Lifecycles)
 	var all sync.WaitGroup
-	for _, t := range targets {
+	for i, t := range targets {
 		if ctx.Err() != nil {
 			break
 		}
-		r := &targetRun{Target: t, acct: a.Account, rows: map[Key]*Row{}, lcReady: make(chan struct{})}
+		r := &targetRun{Target: t, acct: a.Account, rows: map[Key]*Row{}, lc: lcs[i]}
 		a.runs = append(a.runs, r)
 		w.spawn(&all, func() { w.target(ctx, r) })
 	}

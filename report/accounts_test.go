@@ -77,7 +77,7 @@ func TestRunAccounts(t *testing.T) {
 	if n, done := o.Progress.accounts.Load(), o.Progress.accountsDone.Load(); n != 5 || done != 5 {
 		t.Errorf("progress: %d of %d accounts", done, n)
 	}
-	if d := o.Progress.describe(0); !strings.HasPrefix(d, "5/5 accounts, ") {
+	if d := o.Progress.accountsLine(); d != "5/5 accounts, " {
 		t.Errorf("progress line %q counts no accounts", d)
 	}
 }

@@ -78,7 +78,7 @@ const (
 	unitCount             // int64
 	unitBytes             // int64; binary sizes in the table
 	unitTime              // time.Time, absent when zero; an age in the table
-	unitUSD               // float64, rounded (round) but in openmetrics
+	unitUSD               // float64, rounded (round)
 	unitDays              // int32
 	unitFlag              // bool
 )
@@ -136,7 +136,7 @@ var columns = []Column{
 		// record, and the URL-encoded prefix.
 		csvCells: func(_ *Report, r *Row) []string {
 			switch {
-			case r.Total:
+			case r.Total, r.Account != "" && r.Bucket == "": // an account's own row
 				return []string{"ACCOUNT", ""}
 			case r.HasPrefix:
 				return []string{"PREFIX", url.QueryEscape(r.Prefix)}
@@ -192,6 +192,10 @@ var columns = []Column{
 		value: func(rep *Report, _ *Row) any { return rep.Time }, csvLead: 1},
 	{Name: "failed", JSON: "failed", of: reportScope, unit: unitCount,
 		value: func(rep *Report, _ *Row) any { return int64(rep.Failed) }},
+	{Name: "vanished", JSON: "vanished", CSV: []string{"vanished_mpu_object_count"}, of: reportScope, unit: unitCount,
+		Metric: []string{"uploadfs_report_vanished_uploads"},
+		Help:   []string{"Uploads listed, then not found by ListParts (completed or aborted during the report?): in no other metric."},
+		value:  func(rep *Report, _ *Row) any { return rep.Vanished }},
 	{Name: "requests", JSON: "requests", CSV: []string{"requests"}, of: reportScope, unit: unitCount,
 		Metric: []string{"uploadfs_report_requests"}, Help: []string{"Requests the report sent."},
 		value: func(rep *Report, _ *Row) any { return rep.Requests.Total() }},

@@ -8,6 +8,7 @@
 //	walk.go      Run: every level and every upload's parts, through the
 //	             same listing code the mount uses, many listings at once
 //	rows.go      the rows: grouping keys, sums, ages, lifecycle coverage
+//	lifecycle.go each bucket's lifecycle, read once for all its targets
 //	prices.go    the embedded price table, --price overrides, the cost math
 //	ages.go      the --age thresholds ("24h", "7d")
 //	requests.go  the count of requests sent (an SDK middleware), for the
@@ -19,6 +20,8 @@
 //	csv.go       --format csv (Storage Lens's columns)
 //	metrics.go   --format openmetrics (node_exporter's textfile collector)
 //	progress.go  the progress line on a terminal
+//	vanished.go  the uploads listed, then not found by ListParts: counted
+//	             and logged once
 //	vaults.go    Glacier vaults as a Lister
 //
 // # A new column
@@ -58,7 +61,11 @@
 // access denied, a server fault after the SDK's retries, a response that
 // cannot be right — becomes one row carrying its error, and none of its
 // sums: never a zero that looks like a clean bucket. An upload that is gone
-// between its level's listing and its parts' (NoSuchUpload: completed or
-// aborted meanwhile) is simply no longer in progress, and not counted.
+// between its level's listing and its parts' (NoSuchUpload, or Ceph RGW's
+// NoSuchKey: completed or aborted meanwhile) is no longer in progress and
+// in no row, but never dropped in silence: the report counts it
+// (Report.Vanished, a value of the report's own in every format) and logs
+// the count once, at Warn beyond VanishedWarn, for a server that lists
+// uploads it cannot find would otherwise look like a clean one.
 // A cancelled Run returns the context's error and no report.
 package report

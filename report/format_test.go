@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -20,9 +21,11 @@ func goldenReports() map[string]*Report {
 	now := time.Date(2026, 12, 2, 4, 34, 30, 0, time.UTC)
 	ages := []Age{{"24h", 24 * time.Hour}, {"7d", 7 * 24 * time.Hour}}
 	prices := DefaultPrices()
-	prices.Set("STANDARD", 0.02)
+	if err := prices.Set("STANDARD", 0.02); err != nil {
+		panic(err) // the embedded table prices STANDARD
+	}
 	grouped := &Report{Time: now, By: By{Prefix: true, Depth: 1, StorageClass: true, Initiator: true}, Ages: ages, Prices: prices,
-		Requests: RequestCounts{List: 41, Other: 4}, ScanUSD: 0.0002066, Failed: 1}
+		Requests: RequestCounts{List: 41, Other: 4}, ScanUSD: 0.0002066, Failed: 1, Vanished: 3}
 	grouped.Rows = []Row{
 		{Key: Key{"alpha", "", "STANDARD", ""}, Region: "us-east-1", HasPrefix: true, Uploads: 1, Parts: 0, Bytes: 0,
 			Older: []Count{{1, 0}, {0, 0}}, Oldest: now.Add(-30 * time.Hour), Lifecycle: Coverage{CoveragePartly, 0},
@@ -111,5 +114,32 @@ func TestColumnsTable(t *testing.T) {
 		if c.metricAfter != "" && seen["column "+c.metricAfter] == "" {
 			t.Errorf("%q goes after %q, which is no column", c.Name, c.metricAfter)
 		}
+	}
+}
+
+// One day and one request are singular; a cost is printed to 1e-10 USD in
+// its shortest form, not with a sum's float noise, in every format.
+func TestSingularsAndCosts(t *testing.T) {
+	if s := (Coverage{CoverageCovered, 1}).String(); s != "covered (1 day)" {
+		t.Errorf("coverage %q", s)
+	}
+	rep := &Report{Time: time.Unix(0, 0), Prices: DefaultPrices(), Requests: RequestCounts{List: 36, Other: 3}, Total: Row{Total: true}}
+	rep.ScanUSD = rep.Prices.ScanCost(rep.Requests)
+	if rep.ScanUSD == 0.0001812 {
+		t.Fatal("the sum carries no noise to test with")
+	}
+	for format, write := range map[string]func(io.Writer) error{"json": rep.WriteJSON, "csv": rep.WriteCSV, "openmetrics": rep.WriteMetrics} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "0.0001812") || strings.Contains(b.String(), "0.00018119") {
+			t.Errorf("--format %s:\n%s", format, b.String())
+		}
+	}
+	rep.Requests = RequestCounts{List: 1}
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil || !strings.Contains(b.String(), "this scan: 1 request (1 LIST)") {
+		t.Errorf("table (%v):\n%s", err, b.String())
 	}
 }

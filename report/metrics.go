@@ -92,7 +92,7 @@ func (rep *Report) samples(c *Column, r *Row, emit func(metric int, labels strin
 		case int32:
 			emit(0, "", float64(v))
 		case float64:
-			emit(0, "", v)
+			emit(0, "", round(v)) // a cost, rounded as in every format: 0.0001812, not 0.00018119999999999999
 		case time.Time:
 			if !v.IsZero() {
 				emit(0, "", float64(v.Unix()))

@@ -52,13 +52,34 @@ func DefaultPrices() *Prices {
 	}
 }
 
-// Set overrides the price of class (--price CLASS=USD_PER_GB_MONTH).
-func (p *Prices) Set(class string, usd float64) {
+// Set overrides the price of class (--price CLASS=USD_PER_GB_MONTH). A
+// class the table does not price (a typo such as STANDRAD), or one whose
+// parts are billed as another class, is an error: the override would
+// change nothing while the output said it was applied.
+func (p *Prices) Set(class string, usd float64) error {
+	if billed := BilledAs(class); billed != class {
+		return fmt.Errorf("parts of %s uploads are billed as %s while in progress: set %s", class, billed, billed)
+	}
+	if _, ok := p.PerGBMonth[class]; !ok {
+		return fmt.Errorf("unknown storage class %q: the classes priced are %s", class, strings.Join(p.settable(), ", "))
+	}
 	p.PerGBMonth[class] = usd
 	if !slices.Contains(p.Overridden, class) {
 		p.Overridden = append(p.Overridden, class)
 		slices.Sort(p.Overridden)
 	}
+	return nil
+}
+
+// settable are the classes Set accepts, sorted.
+func (p *Prices) settable() []string {
+	var cs []string
+	for _, c := range slices.Sorted(maps.Keys(p.PerGBMonth)) {
+		if BilledAs(c) == c {
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 // ParsePrice parses CLASS=USD_PER_GB_MONTH.

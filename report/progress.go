@@ -17,28 +17,40 @@ type Progress struct {
 	uploads, bytes         atomic.Int64
 }
 
-// describe is what the line says besides the bar: the accounts scanned
-// (when several), the uploads and bytes counted, the requests sent.
-func (p *Progress) describe(reqs int64) string {
-	s := fmt.Sprintf("%d uploads, %s, %d requests", p.uploads.Load(), humanBytes(p.bytes.Load()), reqs)
+// accountsLine is what the line says of the accounts when there are
+// several: "2/5 accounts, " scanned.
+func (p *Progress) accountsLine() string {
 	if n := p.accounts.Load(); n > 1 {
-		s = fmt.Sprintf("%d/%d accounts, %s", p.accountsDone.Load(), n, s)
+		return fmt.Sprintf("%d/%d accounts, ", p.accountsDone.Load(), n)
 	}
-	return s
+	return ""
 }
 
 // Show draws p, with the requests r counted (if set), on w (a terminal)
 // until stop is called, which clears the line. The bar measures buckets
 // walked, so its estimate of the time left is by buckets: good when they
-// are alike, rough when one dwarfs the others.
+// are alike, rough when one dwarfs the others, and none ("?") until the
+// first bucket is done (progressbar's own estimate says 0s then, so the
+// times are drawn here, after the bar).
 func (p *Progress) Show(w io.Writer, r *Requests) (stop func()) {
+	start := time.Now()
+	line := func() string {
+		var reqs int64
+		if r != nil {
+			reqs = r.Counts().Total()
+		}
+		return fmt.Sprintf("%s %s%s, %s, %s", times(time.Since(start), p.done.Load(), p.targets.Load()), p.accountsLine(),
+			plural(p.uploads.Load(), "upload"), humanBytes(p.bytes.Load()), plural(reqs, "request"))
+	}
 	bar := progressbar.NewOptions64(-1,
+		progressbar.OptionSetDescription(line()), // the first drawing's: later ones are throttled
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetWidth(20),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(false),
+		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetItsString("buckets"),
+		progressbar.OptionShowDescriptionAtLineEnd(),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100*time.Millisecond),
 	)
@@ -54,11 +66,7 @@ func (p *Progress) Show(w io.Writer, r *Requests) (stop func()) {
 				max = n
 				bar.ChangeMax64(n)
 			}
-			var reqs int64
-			if r != nil {
-				reqs = r.Counts().Total()
-			}
-			bar.Describe(p.describe(reqs))
+			bar.Describe(line())
 			bar.Set64(p.done.Load())
 			select {
 			case <-done:
@@ -72,4 +80,19 @@ func (p *Progress) Show(w io.Writer, r *Requests) (stop func()) {
 		close(done)
 		<-finished
 	}
+}
+
+// times is "[elapsed:left]" after done of total buckets, the time left
+// estimated from the buckets done so far: "?" before the first is done
+// (no estimate rather than a made-up one), none while total is unknown.
+func times(elapsed time.Duration, done, total int64) string {
+	el := elapsed.Truncate(time.Second)
+	switch {
+	case total <= 0:
+		return fmt.Sprintf("[%s]", el)
+	case done == 0:
+		return fmt.Sprintf("[%s:?]", el)
+	}
+	left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
+	return fmt.Sprintf("[%s:%s]", el, left.Truncate(time.Second))
 }

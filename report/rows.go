@@ -2,7 +2,6 @@ package report
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -67,7 +66,7 @@ func (k CoverageKind) String() string {
 
 func (c Coverage) String() string {
 	if c.Kind == CoverageCovered {
-		return fmt.Sprintf("covered (%d days)", c.Days)
+		return "covered (" + plural(int64(c.Days), "day") + ")"
 	}
 	return c.Kind.String()
 }

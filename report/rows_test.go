@@ -78,8 +78,20 @@ func TestPrices(t *testing.T) {
 			t.Errorf("1 GiB of %q: $%g, want $%g", class, got, want)
 		}
 	}
-	p.Set("STANDARD", 0.02)
-	p.Set("ONEZONE_IA", 0.5)
+	for class, usd := range map[string]float64{"STANDARD": 0.02, "ONEZONE_IA": 0.5} {
+		if err := p.Set(class, usd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An override that would change nothing is refused, naming what to set.
+	for class, want := range map[string]string{
+		"STANDRAD":     `unknown storage class "STANDRAD": the classes priced are EXPRESS_ONEZONE, GLACIER_IR, GLACIER_VAULT, INTELLIGENT_TIERING, ONEZONE_IA, STANDARD, STANDARD_IA`,
+		"DEEP_ARCHIVE": "parts of DEEP_ARCHIVE uploads are billed as STANDARD while in progress: set STANDARD",
+	} {
+		if err := p.Set(class, 1); err == nil || err.Error() != want {
+			t.Errorf("Set(%q): %v, want %q", class, err, want)
+		}
+	}
 	if got := p.Monthly(map[string]int64{"DEEP_ARCHIVE": 1 << 30, "ONEZONE_IA": 2 << 30}); got != 0.02+1 {
 		t.Errorf("overridden: $%g", got)
 	}

@@ -57,7 +57,10 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "\nprices: %s\n", rep.Prices.Source())
-	fmt.Fprintf(&b, "this scan: %d requests (%d LIST), $%.4f\n", rep.Requests.Total(), rep.Requests.List, rep.ScanUSD)
+	fmt.Fprintf(&b, "this scan: %s (%d LIST), $%.4f\n", plural(rep.Requests.Total(), "request"), rep.Requests.List, rep.ScanUSD)
+	if rep.Vanished > 0 {
+		fmt.Fprintf(&b, "vanished: %s listed, then not found by ListParts (completed or aborted during the scan?); not counted\n", plural(rep.Vanished, "upload"))
+	}
 	if rep.Failed > 0 {
 		fmt.Fprintf(&b, "INCOMPLETE: %d of %d rows could not be listed; the total leaves them out\n", rep.Failed, len(rep.Rows))
 	}
@@ -118,6 +121,14 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// plural is n and word, with an s unless n is 1: "1 upload", "3 uploads".
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // humanBytes writes n in binary units, as S3 bills them.

@@ -109,7 +109,10 @@ type Report struct {
 	Rows  []Row
 	Total Row
 	// Failed counts the rows with Err.
-	Failed   int
+	Failed int
+	// Vanished counts the uploads a level listed that ListParts then did
+	// not find (vanished.go): in no row.
+	Vanished int64
 	Requests RequestCounts
 	ScanUSD  float64
 }
@@ -156,8 +159,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, runs[0].err // one account's buckets: no report to give
 	}
 	rep := &Report{Time: now, By: o.By, Ages: o.Ages, Prices: o.Prices}
+	var targets []*targetRun
 	for _, a := range runs {
 		rep.Rows = append(rep.Rows, a.rows(o)...)
+		targets = append(targets, a.runs...)
 	}
 	sortRows(rep.Rows)
 	for _, r := range rep.Rows {
@@ -166,6 +171,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Total = total(rep.Rows, o.Ages, o.Prices)
+	rep.Vanished = vanishedIn(targets, o.Log)
 	if o.Requests != nil {
 		rep.Requests = o.Requests.Counts()
 	}
@@ -225,14 +231,13 @@ type targetRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup // its part listings and level walkers
 
-	lcReady chan struct{} // closed once lc and lcErr are set
-	lc      *listing.Lifecycle
-	lcErr   error
+	lc *bucketLifecycle // shared by the targets in its bucket
 
 	mu      sync.Mutex
 	rows    map[Key]*Row
 	err     error
 	again   bool         // walked a second time (listing.ErrStartOver)
+	gone    vanished     // its uploads gone before their parts were listed
 	counted atomic.Int64 // uploads it added to the progress
 	bytes   atomic.Int64 // and their bytes
 }
@@ -254,7 +259,7 @@ func (t *targetRun) startOver(p *Progress, log *slog.Logger) bool {
 		return false
 	}
 	log.Info("listing: the server's keys proved not URL-encoded after some had been counted: walking the bucket again", "bucket", t.Bucket)
-	t.again, t.err, t.rows = true, nil, map[Key]*Row{}
+	t.again, t.err, t.rows, t.gone = true, nil, map[Key]*Row{}, vanished{}
 	if p != nil {
 		p.uploads.Add(-t.counted.Swap(0))
 		p.bytes.Add(-t.bytes.Swap(0))
@@ -273,19 +278,7 @@ func (t *targetRun) reaches(prefix string) bool {
 }
 
 func (w *walker) target(ctx context.Context, t *targetRun) {
-	if t.acct.Lifecycles != nil {
-		go func() {
-			defer close(t.lcReady)
-			if !w.acquire(ctx) {
-				t.lcErr = ctx.Err()
-				return
-			}
-			t.lc, t.lcErr = t.acct.Lifecycles.Lifecycle(ctx, t.Bucket)
-			<-w.sem
-		}()
-	} else {
-		close(t.lcReady)
-	}
+	w.start(ctx, t.lc)
 	level := t.Prefix[:strings.LastIndex(t.Prefix, listing.Delimiter)+1]
 	for again := true; again; again = t.startOver(w.o.Progress, w.o.Log) {
 		t.ctx, t.cancel = context.WithCancelCause(ctx)
@@ -293,7 +286,7 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 		t.wg.Wait()
 		t.cancel(nil)
 	}
-	<-t.lcReady
+	<-t.lc.ready
 	if w.o.Progress != nil {
 		w.o.Progress.done.Add(1)
 	}
@@ -387,17 +380,13 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		<-w.sem
 		switch {
 		case err != nil && errors.Is(err, listing.ErrNotFound) && t.ctx.Err() == nil:
-			return // completed or aborted since its level was listed
+			t.vanish(u) // completed or aborted since its level was listed?
+			return
 		case err != nil:
 			t.fail(err)
 			return
 		}
-		<-t.lcReady
-		lc := t.lc
-		if t.lcErr != nil {
-			lc = nil
-		}
-		up := uploadOf(u, ps, lc)
+		up := uploadOf(u, ps, t.lc.rules())
 		k := w.o.By.key(t.Target, up)
 		t.mu.Lock()
 		r := t.rows[k]
@@ -436,7 +425,7 @@ func (t *targetRun) result(o Options) []Row {
 	var rows []Row
 	for _, r := range t.rows {
 		r.Account, r.AccountName, r.Region, r.HasPrefix = t.acct.ID, t.acct.Name, region, hasPrefix
-		r.Lifecycle = coverage(t.lc, t.lcErr, t.acct.Lifecycles != nil, r.Prefix)
+		r.Lifecycle = coverage(t.lc.lc, t.lc.err, t.acct.Lifecycles != nil, r.Prefix)
 		r.MonthlyUSD = o.Prices.Monthly(r.byClass)
 		rows = append(rows, *r)
 	}

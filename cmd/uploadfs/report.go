@@ -121,7 +121,9 @@ func (rc *reportConfig) options(c *config, args []string) (report.Options, error
 		if err != nil {
 			return o, fmt.Errorf("%w: --price: %v", errUsage, err)
 		}
-		o.Prices.Set(class, usd)
+		if err := o.Prices.Set(class, usd); err != nil {
+			return o, fmt.Errorf("%w: --price: %v", errUsage, err)
+		}
 	}
 	if rc.Concurrency < 1 {
 		return o, fmt.Errorf("%w: --concurrency must be positive", errUsage)

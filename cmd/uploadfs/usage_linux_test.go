@@ -23,6 +23,7 @@ func TestUsageErrorsShowTheirCommand(t *testing.T) {
 		{[]string{"report", "--endpoint-url", "not a url"}, `want http:// or https://`, "Usage:\n  uploadfs report"},
 		{[]string{"demo", "--endpoint-url", ""}, `an empty endpoint URL: leave the flag out for AWS`, "Usage:\n  uploadfs demo"},
 		{[]string{"mount", "-o", "foo", "m"}, `-o foo: unknown option "foo"`, "Usage:\n  uploadfs mount"},
+		{[]string{"report", "--price", "STANDRAD=100"}, `--price: unknown storage class "STANDRAD": the classes priced are EXPRESS_ONEZONE,`, "Usage:\n  uploadfs report"},
 		{[]string{"unmount"}, `unmount takes one MOUNTPOINT`, "Usage:\n  uploadfs unmount"},
 		{[]string{"bogus"}, `unknown command "bogus"`, "uploadfs report [flags]"},
 	} {

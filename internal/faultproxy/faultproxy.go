@@ -44,6 +44,7 @@ const (
 	Malformed          // the answer is not XML
 	RepeatMarker       // a ListParts answer whose next marker is the request's own
 	NoSuchUpload       // 404 NoSuchUpload, as for an upload aborted meanwhile
+	NoSuchKey          // 404 NoSuchKey, Ceph RGW's answer for an upload it does not know
 
 	// Quirks of real servers (the project's testbed notes), reproduced over
 	// gofakes3, whose part-number marker is already inclusive.
@@ -95,7 +96,7 @@ const (
 	numFaults
 )
 
-var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload",
+var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload", "NoSuchKey",
 	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied",
 	"OpenStack Swift s3api", "inclusive upload markers", "ISO 8601 abort date", "unreadable abort date",
 	"R2 bucket pages", "R2 bucket page without token", "lifecycle rule dropped", "lifecycle changed meanwhile"}
@@ -250,6 +251,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		writeError(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
 	case NoSuchUpload:
 		writeError(w, http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist.")
+	case NoSuchKey:
+		writeError(w, http.StatusNotFound, "NoSuchKey", "")
 	case Forbidden:
 		writeError(w, http.StatusForbidden, "AccessDenied", "Access Denied")
 	case Reset:

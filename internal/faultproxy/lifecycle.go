@@ -58,11 +58,13 @@ func (f *Lifecycle) Close() { f.srv.Close() }
 // SetRules gives bucket a lifecycle configuration of rules, each a <Rule>
 // element as S3 writes it (AbortRule builds the common one). No rules is a
 // configuration with none, which S3 never answers but a server might.
+// It ends a Deny or Fail of bucket.
 func (f *Lifecycle) SetRules(bucket string, rules ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rules[bucket] = strings.Join(rules, "")
 	delete(f.denied, bucket)
+	delete(f.failed, bucket)
 }
 
 // Deny makes bucket's configuration 403 AccessDenied, as for credentials
