@@ -13,6 +13,12 @@
 //	.complete.json jsonNode    reachable by name, not listed (uploadfiles.go)
 //	.upload.json
 //
+// With several accounts (Options.Accounts, account.go) a level comes
+// first: the root (orgRoot) holds a directory per account (accountNode),
+// which holds that account's buckets as the root of a mount of one does,
+// each account with a mount (lister, caches) of its own; an account whose
+// Reach fails is a directory failing with EACCES.
+//
 // With a Glacier lister (Options.Vaults) the tree is
 //
 //	root          rootNode     one directory per vault

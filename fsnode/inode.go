@@ -4,7 +4,7 @@ package fsnode
 // upload or part has the same number for the life of the mount (and across
 // mounts), in Readdir and in Lookup alike.
 //
-//	bits 63..60  the tree level (levelBucket … levelPart); the root is 1
+//	bits 63..60  the tree level (levelBucket … levelAccount); the root is 1
 //	bits 59..0   FNV-1a of the identity: bucket, key, upload ID, part number
 //
 // Levels keep a part from ever sharing a number with a directory. Within a
@@ -19,6 +19,7 @@ const (
 	levelPath
 	levelUpload
 	levelPart
+	levelAccount // an account's directory (account.go)
 )
 
 // fnv is an FNV-1a 64 state.

@@ -65,6 +65,9 @@ type VaultLister interface {
 type Options struct {
 	Lister Lister
 	Vaults VaultLister
+	// Accounts, instead of Lister: a directory per account above its
+	// buckets (account.go).
+	Accounts []Account
 	// Buckets, if non-empty, are the only buckets (or vaults) shown, and
 	// ListBuckets (ListVaults) is never called.
 	Buckets []string
@@ -125,8 +128,8 @@ const errorTTL = time.Second
 // Mount mounts the tree on dir and returns once the kernel has it. The
 // caller unmounts with the server's Unmount and waits with Wait.
 func Mount(dir string, o Options) (*fuse.Server, error) {
-	if (o.Lister == nil) == (o.Vaults == nil) {
-		return nil, errors.New("fsnode: set exactly one of Options.Lister and Options.Vaults")
+	if btoi(o.Lister != nil)+btoi(o.Vaults != nil)+btoi(len(o.Accounts) > 0) != 1 {
+		return nil, errors.New("fsnode: set exactly one of Options.Lister, Options.Vaults and Options.Accounts")
 	}
 	if o.TTL <= 0 {
 		o.TTL = DefaultTTL
@@ -146,7 +149,7 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 	if o.AbortMinAge <= 0 {
 		o.AbortMinAge = DefaultAbortMinAge
 	}
-	m, err := newMount(o)
+	root, m, stop, err := newRoot(o)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +169,6 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 	}
 	// Mounting directly needs no fusermount binary; only root may.
 	mo.DirectMountStrict = os.Geteuid() == 0
-	root := &rootNode{m: m}
 	server, err := mountFS(dir, root, &fs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &entry,
@@ -178,14 +180,38 @@ func Mount(dir string, o Options) (*fuse.Server, error) {
 		Logger:          log.New(&slogWriter{o.Logger}, "", 0),
 	})
 	if err != nil {
-		m.cancel()
+		stop()
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
 	go func() {
 		server.Wait()
-		m.cancel() // stop fetches still running once the kernel lets go
+		stop() // stop fetches still running once the kernel lets go
 	}()
 	return server, nil
+}
+
+// newRoot is the tree's root and the mount whose owner it shows: one
+// account's, or one directory per account (Options.Accounts); stop ends
+// their fetches.
+func newRoot(o Options) (root fs.InodeEmbedder, m *mount, stop func(), err error) {
+	if len(o.Accounts) > 0 {
+		r, stop, err := newOrgRoot(o)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return r, r.base, stop, nil
+	}
+	if m, err = newMount(o); err != nil {
+		return nil, nil, nil, err
+	}
+	return &rootNode{m: m}, m, m.cancel, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // mount is the state every node of one mount shares through a pointer.

@@ -24,6 +24,10 @@ const (
 	xattrAbortRuleID = xattrS3 + "abort-rule-id"
 	xattrComputed    = xattrS3 + "abort-date.computed"
 
+	// An account directory of a mount over several (account.go).
+	xattrAccountID   = xattrS3 + "account-id"
+	xattrAccountName = xattrS3 + "account-name"
+
 	// A bucket directory's lifecycle (lifecycle.go).
 	xattrLifecycle  = xattrS3 + "lifecycle"
 	xattrAbortDays  = xattrS3 + "lifecycle.abort-days"
@@ -56,6 +60,7 @@ var xattrTable = []string{
 	xattrInitiatorID, xattrOwnerID, xattrChecksumAlgorithm, xattrChecksumType,
 	xattrAbortDate, xattrAbortRuleID, xattrComputed,
 	xattrLifecycle, xattrAbortDays, xattrAbortRules,
+	xattrAccountID, xattrAccountName,
 	xattrETag, xattrPartNumber,
 	xattrS3 + "checksum.crc32", xattrS3 + "checksum.crc32c", xattrS3 + "checksum.crc64nvme",
 	xattrS3 + "checksum.sha1", xattrS3 + "checksum.sha256",

@@ -88,10 +88,31 @@ const (
 func Columns() []Column { return slices.Clone(columns) }
 
 var columns = []Column{
+	// The account leads where several are scanned (Options.Accounts):
+	// Storage Lens's organization export calls it aws_account_number.
+	{Name: "account", Header: "ACCOUNT", JSON: "account", CSV: []string{"aws_account_number"}, Metric: []string{"account"}, of: keyScope,
+		value: func(_ *Report, r *Row) any { return r.Account },
+		has:   func(_ *Report, r *Row) bool { return r.Account != "" },
+		shown: (*Report).manyAccounts, csvLead: 2,
+		cell: func(_ *Report, r *Row) string {
+			if r.AccountName != "" {
+				return r.Account + " " + r.AccountName
+			}
+			return r.Account
+		}},
+	{Name: "account name", JSON: "account_name", CSV: []string{"account_name"}, of: keyScope,
+		value: func(_ *Report, r *Row) any { return r.AccountName },
+		has:   func(_ *Report, r *Row) bool { return r.AccountName != "" }, csvLead: 2},
 	{Name: "bucket", Header: "BUCKET", JSON: "bucket", CSV: []string{"bucket_name"}, Metric: []string{"bucket"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.Bucket },
+		// An account's own row (its error, or no bucket) has none.
+		has: func(_ *Report, r *Row) bool { return r.Bucket != "" || r.Account == "" },
 		cell: func(rep *Report, r *Row) string {
 			switch {
+			case r.Subtotal && r.failed > 0:
+				return "SUBTOTAL (INCOMPLETE)"
+			case r.Subtotal:
+				return "SUBTOTAL"
 			case r.Total && rep.Failed > 0:
 				return "TOTAL (INCOMPLETE)"
 			case r.Total:
@@ -115,14 +136,14 @@ var columns = []Column{
 		// record, and the URL-encoded prefix.
 		csvCells: func(_ *Report, r *Row) []string {
 			switch {
-			case r.Total:
+			case r.Total, r.Account != "" && r.Bucket == "": // an account's own row
 				return []string{"ACCOUNT", ""}
 			case r.HasPrefix:
 				return []string{"PREFIX", url.QueryEscape(r.Prefix)}
 			}
 			return []string{"BUCKET", ""}
 		},
-		csvLead: 2},
+		csvLead: 3},
 	{Name: "storage class", Header: "CLASS", JSON: "storage_class", CSV: []string{"storage_class"}, Metric: []string{"storage_class"}, of: keyScope,
 		value: func(_ *Report, r *Row) any { return r.StorageClass },
 		has:   func(rep *Report, r *Row) bool { return rep.By.StorageClass },
@@ -191,7 +212,7 @@ var columns = []Column{
 			if r.Err == nil {
 				return nil
 			}
-			return r.Err.Error()
+			return errorText(r.Err)
 		},
 		samples: func(_ *Report, r *Row, emit func(int, string, float64)) {
 			emit(0, "", float64(btoi(r.Err != nil)))

@@ -30,6 +30,9 @@
 //	vanished.go  the uploads listed, then not found by ListParts: counted
 //	             and logged once
 //	vaults.go    Glacier vaults as a Lister
+//	accounts.go  several accounts at once (Options.Accounts): each reached,
+//	             its buckets listed, its rows keyed by it; the table's
+//	             subtotal per account
 //
 // # A new column
 //
@@ -78,5 +81,8 @@
 // (Report.Vanished, a value of the report's own in every format) and logs
 // the count once, at Warn beyond VanishedWarn, for a server that lists
 // uploads it cannot find would otherwise look like a clean one.
+// An account of several that cannot be reached (its role not assumed,
+// not ACTIVE) or whose buckets cannot be listed is one row with that
+// error; one with no bucket is a row of zeros.
 // A cancelled Run returns the context's error and no report.
 package report

@@ -50,7 +50,7 @@ func goldenReports() map[string]*Report {
 		{Key: Key{Bucket: "quiet-vault"}, Region: "us-east-1", Older: []Count{{0, 0}}},
 	}
 	vaults.Total = Row{Total: true, Uploads: 2, Parts: 8, Bytes: 8 << 20, Older: []Count{{2, 8 << 20}}, Oldest: now.Add(-3 * 24 * time.Hour), MonthlyUSD: 0.0000281}
-	return map[string]*Report{"grouped": grouped, "vaults": vaults, "top": topGoldenReport()}
+	return map[string]*Report{"grouped": grouped, "vaults": vaults, "top": topGoldenReport(), "accounts": accountsReport(now, ages)}
 }
 
 // TestFormatsGolden holds every format's output to the bytes in testdata/

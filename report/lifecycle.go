@@ -13,20 +13,22 @@ import (
 // starts. lc and err are set before ready is closed and never after.
 type bucketLifecycle struct {
 	bucket string
+	from   Lifecycles // the bucket's account's (nil: not asked for)
 	once   sync.Once
 	ready  chan struct{}
 	lc     *listing.Lifecycle
 	err    error
 }
 
-// lifecycles gives each target its bucket's lifecycle, one per bucket.
-func lifecycles(targets []Target) []*bucketLifecycle {
+// lifecycles gives each target its bucket's lifecycle, one per bucket,
+// read from from.
+func lifecycles(targets []Target, from Lifecycles) []*bucketLifecycle {
 	byBucket := map[string]*bucketLifecycle{}
 	out := make([]*bucketLifecycle, len(targets))
 	for i, t := range targets {
 		b := byBucket[t.Bucket]
 		if b == nil {
-			b = &bucketLifecycle{bucket: t.Bucket, ready: make(chan struct{})}
+			b = &bucketLifecycle{bucket: t.Bucket, from: from, ready: make(chan struct{})}
 			byBucket[t.Bucket] = b
 		}
 		out[i] = b
@@ -42,14 +44,14 @@ func (w *walker) start(ctx context.Context, b *bucketLifecycle) {
 
 func (w *walker) readLifecycle(ctx context.Context, b *bucketLifecycle) {
 	defer close(b.ready)
-	if w.o.Lifecycles == nil {
+	if b.from == nil {
 		return
 	}
 	if !w.acquire(ctx) {
 		b.err = ctx.Err()
 		return
 	}
-	b.lc, b.err = w.o.Lifecycles.Lifecycle(ctx, b.bucket)
+	b.lc, b.err = b.from.Lifecycle(ctx, b.bucket)
 	<-w.sem
 }
 

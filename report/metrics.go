@@ -113,7 +113,7 @@ func (rep *Report) labels(r *Row) string {
 	var l []string
 	for i := range columns {
 		c := &columns[i]
-		if c.of == keyScope && rep.hasKey(c, r) {
+		if c.of == keyScope && len(c.Metric) > 0 && rep.hasKey(c, r) {
 			l = append(l, c.Metric[0]+`="`+escape(c.value(rep, r).(string))+`"`)
 		}
 	}

@@ -12,8 +12,18 @@ import (
 // Progress is how far a Run has come. Safe for concurrent use; the zero
 // value is ready.
 type Progress struct {
-	targets, done  atomic.Int64 // buckets (targets) to walk, and walked
-	uploads, bytes atomic.Int64
+	targets, done          atomic.Int64 // buckets (targets) to walk, and walked
+	accounts, accountsDone atomic.Int64 // accounts to scan, and scanned
+	uploads, bytes         atomic.Int64
+}
+
+// accountsLine is what the line says of the accounts when there are
+// several: "2/5 accounts, " scanned.
+func (p *Progress) accountsLine() string {
+	if n := p.accounts.Load(); n > 1 {
+		return fmt.Sprintf("%d/%d accounts, ", p.accountsDone.Load(), n)
+	}
+	return ""
 }
 
 // Show draws p, with the requests r counted (if set), on w (a terminal)
@@ -29,7 +39,7 @@ func (p *Progress) Show(w io.Writer, r *Requests) (stop func()) {
 		if r != nil {
 			reqs = r.Counts().Total()
 		}
-		return fmt.Sprintf("%s %s, %s, %s", times(time.Since(start), p.done.Load(), p.targets.Load()),
+		return fmt.Sprintf("%s %s%s, %s, %s", times(time.Since(start), p.done.Load(), p.targets.Load()), p.accountsLine(),
 			plural(p.uploads.Load(), "upload"), humanBytes(p.bytes.Load()), plural(reqs, "request"))
 	}
 	bar := progressbar.NewOptions64(-1,

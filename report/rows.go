@@ -75,7 +75,11 @@ func (c Coverage) String() string {
 // could not be listed has Err instead.
 type Row struct {
 	Key
-	Region string
+	// Account is the 12-digit ID of the account the row is of, and
+	// AccountName its name in the organization: set where several
+	// accounts are scanned (Options.Accounts), else "".
+	Account, AccountName string
+	Region               string
 	// HasPrefix: the row is of a prefix (grouped by prefix, or asked as
 	// BUCKET/PREFIX), so Prefix is a key of it even when "".
 	HasPrefix bool
@@ -101,6 +105,10 @@ type Row struct {
 	// Err: the row's target could not be listed; its sums are absent.
 	Err   error
 	Total bool
+	// Subtotal: the row sums one account's rows (Total is set too);
+	// failed counts that account's error rows.
+	Subtotal bool
+	failed   int
 
 	byClass map[string]int64 // bytes by storage class, for the cost
 }
@@ -240,10 +248,10 @@ func (r *Row) noAbortRuleKnown() bool {
 	return k != CoverageUnknown && (k != CoverageNotApplicable || r.Total)
 }
 
-// sortRows orders rows by bucket, prefix, class, initiator.
+// sortRows orders rows by account, bucket, prefix, class, initiator.
 func sortRows(rows []Row) {
 	slices.SortFunc(rows, func(a, b Row) int {
-		return cmp.Or(cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.Prefix, b.Prefix),
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.Prefix, b.Prefix),
 			cmp.Compare(a.StorageClass, b.StorageClass), cmp.Compare(a.Initiator, b.Initiator))
 	})
 }

@@ -15,7 +15,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	cols := rep.tableColumns()
 	head, left, keys := rep.tableHead(cols)
 	lines := [][]string{head}
-	for _, r := range rep.lines() {
+	for _, r := range rep.tableLines() {
 		lines = append(lines, rep.tableRow(cols, r))
 	}
 	var b strings.Builder
@@ -111,7 +111,7 @@ func (rep *Report) tableRow(cols []*Column, r *Row) []string {
 	for _, c := range cols {
 		switch {
 		case r.Err != nil && c.of != keyScope:
-			return append(cells, "error: "+r.Err.Error())
+			return append(cells, "error: "+errorText(r.Err))
 		case c.tableCells != nil:
 			cells = append(cells, c.tableCells(rep, r)...)
 		default:

@@ -60,7 +60,7 @@ func ParseTarget(s string) (Target, error) {
 // sends its own pages at once besides (listing.S3.Concurrency).
 const DefaultConcurrency = 64
 
-// Options configure Run. Lister is required.
+// Options configure Run. Lister is required, unless Accounts are given.
 type Options struct {
 	Lister Lister
 	// Lifecycles, if set, gives each row its lifecycle coverage and each
@@ -68,8 +68,13 @@ type Options struct {
 	Lifecycles Lifecycles
 	// Region names a bucket's region, once it has been listed; nil: none.
 	Region func(bucket string) string
-	// Targets are what to report on; empty: every bucket Lister.Buckets
-	// lists.
+	// Accounts, if set, are scanned instead of Lister, Lifecycles and
+	// Region, all at once under the one Concurrency bound; every row
+	// carries its account, and an account that cannot be reached or whose
+	// buckets cannot be listed is one row with its error.
+	Accounts []Account
+	// Targets are what to report on (in every account); empty: every
+	// bucket Lister.Buckets lists.
 	Targets []Target
 	By      By
 	// Ages default to DefaultAges.
@@ -143,38 +148,32 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	now := o.Now()
-	targets := o.Targets
-	if len(targets) == 0 {
-		bs, err := o.Lister.Buckets(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range bs {
-			targets = append(targets, Target{Bucket: b.Name})
-		}
+	accts := o.Accounts
+	if len(accts) == 0 {
+		accts = []Account{{Lister: o.Lister, Lifecycles: o.Lifecycles, Region: o.Region}}
 	}
-	targets = distinct(targets)
 	if o.Progress != nil {
-		o.Progress.targets.Store(int64(len(targets)))
+		o.Progress.accounts.Store(int64(len(accts)))
 	}
 	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency), top: newTop(o.Top, o.TopBy)}
-	runs := make([]*targetRun, len(targets))
-	lcs := lifecycles(targets)
+	runs := make([]*accountRun, len(accts))
 	var all sync.WaitGroup
-	for i, t := range targets {
-		if ctx.Err() != nil {
-			break
-		}
-		runs[i] = &targetRun{Target: t, rows: map[Key]*Row{}, lc: lcs[i], top: newTop(o.Top, o.TopBy)}
-		w.spawn(&all, func() { w.target(ctx, runs[i]) })
+	for i := range accts {
+		runs[i] = &accountRun{Account: &accts[i]}
+		all.Go(func() { w.account(ctx, runs[i], o.Targets) })
 	}
 	all.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if len(o.Accounts) == 0 && runs[0].err != nil {
+		return nil, runs[0].err // one account's buckets: no report to give
+	}
 	rep := &Report{Time: now, By: o.By, Ages: o.Ages, Prices: o.Prices, Elapsed: o.Now().Sub(now), Top: topResult(w.top, o.Region), TopN: o.Top, TopBy: o.TopBy}
-	for _, t := range runs {
-		rep.Rows = append(rep.Rows, t.result(o)...)
+	var targets []*targetRun
+	for _, a := range runs {
+		rep.Rows = append(rep.Rows, a.rows(o)...)
+		targets = append(targets, a.runs...)
 	}
 	sortRows(rep.Rows)
 	for _, r := range rep.Rows {
@@ -183,7 +182,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Total = total(rep.Rows, o.Ages, o.Prices)
-	rep.Vanished = vanishedIn(runs, o.Log)
+	rep.Vanished = vanishedIn(targets, o.Log)
 	if o.Requests != nil {
 		rep.Requests = o.Requests.Counts()
 	}
@@ -239,6 +238,7 @@ func (w *walker) spawn(wg *sync.WaitGroup, f func()) {
 // targetRun is the walk of one target: its rows, or its first error.
 type targetRun struct {
 	Target
+	acct   *Account
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup // its part listings and level walkers
@@ -339,7 +339,7 @@ func (w *walker) level(t *targetRun, prefix string) {
 			return
 		}
 		held := true // a place for the request ScanLevel sends next
-		err = w.o.Lister.ScanLevel(t.ctx, t.Bucket, prefix, func(lv *listing.Level) error {
+		err = t.acct.Lister.ScanLevel(t.ctx, t.Bucket, prefix, func(lv *listing.Level) error {
 			<-w.sem
 			held = false
 			select {
@@ -393,7 +393,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		ps, err := w.o.Lister.Parts(t.ctx, t.Bucket, u.Key, u.ID)
+		ps, err := t.acct.Lister.Parts(t.ctx, t.Bucket, u.Key, u.ID)
 		<-w.sem
 		switch {
 		case err != nil && errors.Is(err, listing.ErrNotFound) && t.ctx.Err() == nil:
@@ -429,20 +429,21 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 // about is in the report.
 func (t *targetRun) result(o Options) []Row {
 	region := ""
-	if o.Region != nil {
-		region = o.Region(t.Bucket)
+	if t.acct.Region != nil {
+		region = t.acct.Region(t.Bucket)
 	}
 	hasPrefix := t.Prefix != "" || o.By.Prefix
 	if t.err != nil {
-		return []Row{{Key: Key{Bucket: t.Bucket, Prefix: t.Prefix}, Region: region, HasPrefix: t.Prefix != "", Err: t.err}}
+		return []Row{{Key: Key{Bucket: t.Bucket, Prefix: t.Prefix}, Account: t.acct.ID, AccountName: t.acct.Name,
+			Region: region, HasPrefix: t.Prefix != "", Err: t.err}}
 	}
 	if len(t.rows) == 0 {
 		t.rows[Key{Bucket: t.Bucket, Prefix: t.Prefix}] = &Row{Key: Key{Bucket: t.Bucket, Prefix: t.Prefix}, Older: make([]Count, len(o.Ages))}
 	}
 	var rows []Row
 	for _, r := range t.rows {
-		r.Region, r.HasPrefix = region, hasPrefix
-		r.Lifecycle = coverage(t.lc.lc, t.lc.err, o.Lifecycles != nil, r.Prefix)
+		r.Account, r.AccountName, r.Region, r.HasPrefix = t.acct.ID, t.acct.Name, region, hasPrefix
+		r.Lifecycle = coverage(t.lc.lc, t.lc.err, t.acct.Lifecycles != nil, r.Prefix)
 		r.MonthlyUSD = o.Prices.Monthly(r.byClass)
 		rows = append(rows, *r)
 	}

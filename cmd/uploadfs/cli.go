@@ -44,20 +44,26 @@ Manual: docs/ in the source tree, or https://github.com/uploadfs/uploadfs/tree/m
 }
 
 func newMountCmd() *cobra.Command {
-	return withMountFlags(&cobra.Command{
+	c := &config{}
+	cmd := withMountFlags(&cobra.Command{
 		Use:   "mount [flags] MOUNTPOINT",
 		Short: "mount; returns once the mount is ready (or stays attached with --foreground)",
 		Example: `  uploadfs mount ~/uploads
   uploadfs mount --profile prod --bucket logs --bucket media ~/uploads
   uploadfs mount --endpoint-url http://127.0.0.1:9000 --path-style ~/uploads
   uploadfs mount -f -o ttl=5m,allow_other ~/uploads`,
-	}, &config{}, func(c *config, args []string) error {
+	}, c, func(c *config, args []string) error {
 		if len(args) != 1 {
 			return fmt.Errorf("%w: mount takes one MOUNTPOINT, got %d arguments", errUsage, len(args))
+		}
+		if err := c.checkAccounts(len(c.Buckets)); err != nil {
+			return err
 		}
 		c.MountPoint = args[0]
 		return runMount(c)
 	})
+	addAccountFlags(cmd.Flags(), c)
+	return cmd
 }
 
 func newUnmountCmd() *cobra.Command {
@@ -126,6 +132,7 @@ func writeMan(root *cobra.Command, w io.Writer) error {
 		Long:  root.Long + "\n\n" + commandList(root) + "\n\n" + commandFlags(root) + manNotes,
 	}
 	addMountFlags(page.Flags(), &config{})
+	addAccountFlags(page.Flags(), &config{})
 	return doc.GenMan(page, &doc.GenManHeader{Title: "UPLOADFS", Section: "8", Source: "uploadfs " + version(), Manual: "System Administration"}, w)
 }
 

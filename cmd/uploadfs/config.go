@@ -23,6 +23,16 @@ type config struct {
 	Region string
 	// Profile is --profile. Empty: AWS_PROFILE or "default".
 	Profile string
+	// Profiles are every --profile given (repeatable): more than one
+	// makes a report of one account a profile (accounts.go).
+	Profiles []string
+	// Organization, RoleName, ExternalID, Accounts and ExcludeAccounts
+	// are --organization, --role-name, --external-id, --account and
+	// --exclude-account: every account of the organization, each through
+	// the role RoleName (no default) (accounts.go).
+	Organization           bool
+	RoleName, ExternalID   string
+	Accounts, ExcludeAccts []string
 	// PathStyle is --path-style: bucket in the path, not the host name.
 	PathStyle bool
 	// Buckets is --bucket (repeatable): show only these, no ListBuckets.
@@ -130,7 +140,10 @@ func addConnectionFlags(fs *pflag.FlagSet, c *config) {
 	fs.Var(endpoint{&c.Endpoint}, "endpoint-url", "S3-compatible endpoint URL, http:// or https:// (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
 	a.in("endpoint-url")
 	a.str(&c.Region, "region", "", "AWS region: the default one (default: from the AWS configuration, else us-east-1)")
-	a.str(&c.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or default)")
+	a.fn("profile", "AWS shared-config profile (default: AWS_PROFILE or default); report: repeatable, one account each", func(s string) error {
+		c.Profile, c.Profiles = s, append(c.Profiles, s)
+		return nil
+	})
 	a.boolean(&c.PathStyle, "path-style", "", "use path-style addressing (most S3-compatible servers need it)")
 	a.str(&c.RequestPayer, "request-payer", "", "requester: list requester-pays buckets (you pay for the requests)")
 	a.str(&c.ExpectedBucketOwner, "expected-bucket-owner", "", "account ID that must own every bucket (others are refused: EACCES)")

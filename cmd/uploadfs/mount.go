@@ -72,15 +72,22 @@ func leaveSession(log *slog.Logger) {
 // backend is what a mount serves: an S3 or a Glacier lister, and the probe
 // that checks the server before mounting.
 type backend struct {
-	s3      *listing.S3
-	glacier *listing.Glacier
-	probe   func(context.Context) error
+	s3       *listing.S3
+	glacier  *listing.Glacier
+	accounts []fsnode.Account // a level of accounts (accounts.go)
+	probe    func(context.Context) error
 }
 
 // newBackend builds the lister the flags ask for. The probe goes through a
 // client of its own that fails fast: a wrong endpoint is an answer the
 // user waits for at the prompt, not worth the mount's full retries.
 func newBackend(ctx context.Context, c *config, log *slog.Logger) (backend, error) {
+	if c.manyAccounts() {
+		// ListAccounts (or each profile's identity) was the probe; an
+		// account that cannot be reached is a directory failing EACCES.
+		as, err := mountAccounts(ctx, c, log)
+		return backend{accounts: as, probe: func(context.Context) error { return nil }}, err
+	}
 	cfg, err := loadConfig(ctx, c)
 	if err != nil {
 		return backend{}, err
@@ -288,9 +295,12 @@ func mountReady(c *config, b backend, log *slog.Logger) (*fuse.Server, error) {
 		Logger:       log,
 	}
 	// (A nil *listing.S3 in the interface would not be nil.)
-	if b.glacier != nil {
+	switch {
+	case b.accounts != nil:
+		o.Accounts = b.accounts
+	case b.glacier != nil:
 		o.Vaults = b.glacier
-	} else {
+	default:
 		o.Lister = b.s3
 	}
 	return fsnode.Mount(dir, o)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -61,6 +62,7 @@ func newReportCmd() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	addConnectionFlags(fs, c)
+	addAccountFlags(fs, c)
 	a := &flagAdder{fs, groupAWS}
 	addGlacierFlags(a, c)
 	a.group = groupReport
@@ -89,6 +91,9 @@ func (rc *reportConfig) options(c *config, args []string) (report.Options, error
 	var o report.Options
 	var err error
 	if err = c.checkConnection(); err != nil {
+		return o, err
+	}
+	if err := c.checkAccounts(len(args)); err != nil {
 		return o, err
 	}
 	if !slices.Contains(reportFormats, rc.Format) {
@@ -183,21 +188,11 @@ func runReport(c *config, rc *reportConfig, o report.Options, stdout io.Writer) 
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	cfg, err := loadConfig(ctx, c)
-	if err != nil {
-		return err
-	}
 	o.Requests = &report.Requests{}
 	o.Log = log
-	cfg.APIOptions = append(cfg.APIOptions, o.Requests.Middleware)
-	if c.Glacier {
-		o.Lister = report.Vaults(listing.NewGlacier(newGlacierClient(cfg, c, log), c.AccountID))
-		o.Region = func(string) string { return cfg.Region }
-	} else {
-		router, custom := newS3Client(cfg, c, log)
-		l := newS3Lister(c, router, c.directoryRegions(custom))
-		o.Lister, o.Lifecycles = l, l
-		o.Region = func(b string) string { r, _ := router.Region(b); return r }
+	count := func(cfg *aws.Config) { cfg.APIOptions = append(cfg.APIOptions, o.Requests.Middleware) }
+	if err := reportLister(ctx, c, &o, count, log); err != nil {
+		return err
 	}
 	stopProgress := func() {}
 	if !rc.Quiet && term.IsTerminal(int(os.Stderr.Fd())) {
@@ -217,6 +212,32 @@ func runReport(c *config, rc *reportConfig, o report.Options, stdout io.Writer) 
 	}
 	if rep.Failed > 0 {
 		return fmt.Errorf("%d of %d rows could not be listed (see their error)", rep.Failed, len(rep.Rows))
+	}
+	return nil
+}
+
+// reportLister gives o what it lists: the accounts the flags name, or
+// the one account of the configuration, its S3 buckets or Glacier
+// vaults; count installs the request counter in a configuration.
+func reportLister(ctx context.Context, c *config, o *report.Options, count func(*aws.Config), log *slog.Logger) error {
+	if c.manyAccounts() {
+		var err error
+		o.Accounts, err = reportAccounts(ctx, c, count, log)
+		return err
+	}
+	cfg, err := loadConfig(ctx, c)
+	if err != nil {
+		return err
+	}
+	count(&cfg)
+	if c.Glacier {
+		o.Lister = report.Vaults(listing.NewGlacier(newGlacierClient(cfg, c, log), c.AccountID))
+		o.Region = func(string) string { return cfg.Region }
+	} else {
+		router, custom := newS3Client(cfg, c, log)
+		l := newS3Lister(c, router, c.directoryRegions(custom))
+		o.Lister, o.Lifecycles = l, l
+		o.Region = func(b string) string { r, _ := router.Region(b); return r }
 	}
 	return nil
 }

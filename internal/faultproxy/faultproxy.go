@@ -12,8 +12,10 @@
 // r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
 // answers GetBucketLifecycleConfiguration (rules, none, refusals) for
 // servers without it; acting.go, the faults of lifecycle writes and the
-// count of changing requests; testing.go, the tests' way to start either
-// and close it when the test ends.
+// count of changing requests; accounts.go, the failures of accounts (a
+// role that cannot be assumed, ListBuckets refused, an account
+// suspended) over a multi-account server (moto_server); testing.go, the
+// tests' way to start a proxy or a front and close it when the test ends.
 package faultproxy
 
 import (
@@ -122,6 +124,9 @@ type Proxy struct {
 	Delay time.Duration
 	// R2Page is the page size of R2Buckets and R2LostToken (0: R2's 1,000).
 	R2Page int
+	// Accounts, if set, fails chosen accounts of a multi-account server
+	// (accounts.go) before any rule applies.
+	Accounts *Accounts
 
 	mu       sync.Mutex
 	rule     func(Request) Fault
@@ -207,6 +212,9 @@ func opOf(r *http.Request) string {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy) {
+	if p.Accounts != nil && p.Accounts.serve(w, r, rp) {
+		return
+	}
 	q := r.URL.Query()
 	req := Request{Op: opOf(r), Query: q, Marker: q.Get("part-number-marker") + q.Get("key-marker"),
 		Key: r.Method + " " + r.URL.Path + "?" + q.Encode()}
