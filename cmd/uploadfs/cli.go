@@ -167,8 +167,12 @@ func commandFlags(root *cobra.Command) string {
 		if c == mount || !c.IsAvailableCommand() || !c.Flags().HasAvailableFlags() {
 			continue
 		}
-		if sameFlags(c, mount) {
-			fmt.Fprintf(&b, "uploadfs %s takes the flags of uploadfs mount (OPTIONS).\n\n", c.Name())
+		if missing, ok := flagsOfMount(c, mount); ok {
+			fmt.Fprintf(&b, "uploadfs %s takes the flags of uploadfs mount (OPTIONS)", c.Name())
+			if len(missing) > 0 {
+				fmt.Fprintf(&b, " but --%s", strings.Join(missing, ", --"))
+			}
+			b.WriteString(".\n\n")
 			continue
 		}
 		fmt.Fprintf(&b, "Flags of uploadfs %s:\n\n", c.Name())
@@ -180,14 +184,17 @@ func commandFlags(root *cobra.Command) string {
 	return b.String()
 }
 
-// sameFlags reports whether a and b have flags of the same names.
-func sameFlags(a, b *cobra.Command) bool {
-	names := func(c *cobra.Command) string {
-		var s []string
-		c.Flags().VisitAll(func(f *pflag.Flag) { s = append(s, f.Name) })
-		return strings.Join(s, " ")
-	}
-	return names(a) == names(b)
+// flagsOfMount reports whether every flag of c is one of mount's, and
+// which of mount's c lacks (the demo has no accounts to choose).
+func flagsOfMount(c, mount *cobra.Command) (missing []string, ok bool) {
+	ok = true
+	c.Flags().VisitAll(func(f *pflag.Flag) { ok = ok && mount.Flags().Lookup(f.Name) != nil })
+	mount.Flags().VisitAll(func(f *pflag.Flag) {
+		if c.Flags().Lookup(f.Name) == nil {
+			missing = append(missing, f.Name)
+		}
+	})
+	return missing, ok
 }
 
 func newCompletionCmd(root *cobra.Command) *cobra.Command {
