@@ -122,9 +122,53 @@ func (pg *LevelPage) Complete(key string) bool {
 	return !pg.Truncated || key < pg.Last && !strings.HasPrefix(pg.Last, key)
 }
 
-// FirstLevelPage lists the first page of one level (see Level).
+// FirstLevelPage lists the first page of one level (see Level). The first
+// level listed of a bucket is proven against the bucket's listing without
+// the delimiter, and an empty level below the top checked (proof.go):
+// where the delimiter lost keys, the level is listed again without it.
 func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelPage, error) {
+	pr, err := c.startProbe(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.firstLevelPage(ctx, bucket, prefix, c.listsFlat(bucket))
+	var lv *Level
+	end := ""
+	if err == nil {
+		lv = pg.Level
+		if pg.Truncated {
+			end = pg.Last
+		}
+	}
+	flat, perr := pr.settle(c, bucket, lv, end)
+	switch {
+	case err != nil:
+		return nil, err
+	case perr != nil:
+		return nil, perr
+	case !flat && pg.empty():
+		var notes []string
+		if flat, notes, err = c.emptyLevel(ctx, pg.l); err != nil {
+			return nil, err
+		}
+		pg.Notes = append(pg.Notes, notes...)
+	}
+	if !flat {
+		return pg, nil
+	}
+	again, err := c.FirstLevelPage(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	again.Notes = append(pg.Notes, again.Notes...)
+	return again, nil
+}
+
+// firstLevelPage lists the first page of one level, with the delimiter
+// or without (flat).
+func (c *S3) firstLevelPage(ctx context.Context, bucket, prefix string, flat bool) (*LevelPage, error) {
 	l := c.newLevelListing(bucket, prefix)
+	l.flat = flat
 	pg := &LevelPage{l: l}
 	err := l.run(ctx, "", "", "", func(last, nextKey, nextID string) (bool, error) {
 		pg.Truncated, pg.Last, pg.nextKey, pg.nextID = true, last, nextKey, nextID
@@ -138,6 +182,11 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 	}
 	pg.Undecided = pg.Truncated && l.claimed && l.implausible == "" && !c.rawKeys.Load() && l.decodingChanges()
 	return pg, nil
+}
+
+// empty reports whether the page is a whole level without an entry.
+func (pg *LevelPage) empty() bool {
+	return !pg.Truncated && len(pg.Uploads)+len(pg.Prefixes)+len(pg.Deep) == 0
 }
 
 // RestOfLevel lists the rest of the level whose first page is first, and
@@ -167,12 +216,13 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 	return l.finish()
 }
 
-// uploadsPage sends one ListMultipartUploads.
-func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMarker, idMarker string, markers bool) (*s3.ListMultipartUploadsOutput, error) {
+// uploadsPage sends one ListMultipartUploads of at most max uploads (nil:
+// the server's default).
+func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMarker, idMarker string, markers bool, max *int32) (*s3.ListMultipartUploadsOutput, error) {
 	in := &s3.ListMultipartUploadsInput{
 		Bucket:              aws.String(bucket),
 		EncodingType:        types.EncodingTypeUrl,
-		MaxUploads:          c.pageSize(),
+		MaxUploads:          max,
 		RequestPayer:        c.payer(),
 		ExpectedBucketOwner: c.owner(),
 	}

@@ -29,6 +29,7 @@ type levelListing struct {
 	escaped     bool   // a key holds an escape only an encoder writes
 	refusedID   bool   // the server refuses upload-id markers
 	unordered   bool   // a page was not in key order
+	flat        bool   // listed without the delimiter (proof.go)
 	notes       []note
 
 	// For the ranged listing (levelranges.go): where the first page and
@@ -41,10 +42,19 @@ type levelListing struct {
 	confirming    bool // asked again after a full last page (endsFull)
 
 	// scan, if set (ScanLevel), hands out each page once it is gathered.
-	scan func() error
+	scan func(*s3.ListMultipartUploadsOutput) error
 }
 
 const opUploads = "ListMultipartUploads"
+
+// delimiter is the delimiter the listing's requests send: none for a
+// bucket whose delimited listings lost keys (proof.go).
+func (l *levelListing) delimiter() string {
+	if l.flat {
+		return ""
+	}
+	return Delimiter
+}
 
 func (l *levelListing) bad(format string, a ...any) error {
 	return badResponse(opUploads, l.bucket, l.prefix, "", fmt.Sprintf(format, a...))

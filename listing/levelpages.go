@@ -71,11 +71,13 @@ func (cur *levelCursor) fromMarker() bool { return cur.page > 0 || cur.from != "
 // no error: the level is empty (a bucket that never had an upload, on a
 // server that answers NoSuchUpload). A server that refuses its own
 // upload-id marker (versitygw v1.8.0) is learned, and the page asked again
-// with the key marker alone (startBoundary).
+// with the key marker alone (startBoundary). Whether a page that does not
+// say its keys are URL-encoded has them so is learned here
+// (learnEncoding).
 func (l *levelListing) fetchPage(ctx context.Context, cur *levelCursor) (*s3.ListMultipartUploadsOutput, error) {
 	for {
 		boundaryDone := l.startBoundary(ctx, cur)
-		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, Delimiter, cur.key, cur.id, cur.fromMarker())
+		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, l.delimiter(), cur.key, cur.id, cur.fromMarker(), l.c.pageSize())
 		if berr := boundaryDone(); berr != nil {
 			return nil, berr
 		}
@@ -90,7 +92,7 @@ func (l *levelListing) fetchPage(ctx context.Context, cur *levelCursor) (*s3.Lis
 		case err != nil:
 			return nil, l.c.wrap(err, opUploads, l.bucket, l.prefix, "")
 		}
-		return res, nil
+		return res, l.learnEncoding(ctx, res)
 	}
 }
 
@@ -125,7 +127,7 @@ func (l *levelListing) acceptPage(res *s3.ListMultipartUploadsOutput, cur *level
 	l.checkOrder(res)
 	added := l.add(res, func(string) bool { return true }, cur.fromMarker())
 	if l.scan != nil {
-		if err := l.scan(); err != nil {
+		if err := l.scan(res); err != nil {
 			return 0, err
 		}
 	}
@@ -311,7 +313,7 @@ func (l *levelListing) decodeMarker(res *s3.ListMultipartUploadsOutput, key stri
 // it), so one page holds them, however many keys begin with it.
 func (l *levelListing) boundary(ctx context.Context, key string) error {
 	exact := func(raw string) bool { return raw == key || decodeKey(raw, plausiblyEncoded(raw)) == key }
-	res, err := l.c.uploadsPage(ctx, l.bucket, key, "", "", "", false)
+	res, err := l.c.uploadsPage(ctx, l.bucket, key, "", "", "", false, l.c.pageSize())
 	if err != nil {
 		return l.c.wrap(err, opUploads, l.bucket, key, "")
 	}

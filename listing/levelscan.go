@@ -3,6 +3,9 @@ package listing
 import (
 	"context"
 	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // A level handed out page by page (ScanLevel), for the walks that need
@@ -37,20 +40,60 @@ var ErrStartOver = errors.New("the server's key encoding showed itself only afte
 //
 // each's error ends the scan and is returned.
 func (c *S3) ScanLevel(ctx context.Context, bucket, prefix string, each func(*Level) error) error {
+	pr, err := c.startProbe(ctx, bucket, prefix)
+	if err != nil {
+		return err
+	}
+	var notes []string // said by a scan that is done again flat
+	for {
+		s, err := c.scanLevel(ctx, bucket, prefix, pr, notes, each)
+		if !s.proven {
+			if _, perr := pr.settle(c, bucket, nil, ""); err == nil {
+				err = perr
+			}
+		}
+		if err == nil && !s.handed {
+			var again bool
+			var more []string
+			if again, more, err = c.emptyLevel(ctx, s.l); again {
+				err = errFlat
+			}
+			s.notes = append(s.notes, more...)
+		}
+		if !errors.Is(err, errFlat) {
+			return err
+		}
+		pr, notes = nil, s.notes
+	}
+}
+
+// errFlat ends a scan whose first page the proof found lacking: the level
+// is scanned again without the delimiter.
+var errFlat = errors.New("the delimiter lost keys")
+
+// scanLevel is one scan of the level (ScanLevel).
+func (c *S3) scanLevel(ctx context.Context, bucket, prefix string, pr *probe, notes []string, each func(*Level) error) (*scan, error) {
 	l := c.newLevelListing(bucket, prefix)
-	s := &scan{l: l, each: each}
+	l.flat = c.listsFlat(bucket)
+	s := &scan{l: l, each: each, probe: pr, proven: pr == nil, notes: notes}
 	l.scan = s.page
 	err := l.run(ctx, "", "", "", nil)
 	if errors.Is(err, errMarkerIgnored) {
 		err = l.bad("the page after a marker went back before it")
 	}
-	return err
+	return s, err
 }
 
 // scan is the state of one ScanLevel besides its levelListing's.
 type scan struct {
 	l    *levelListing
 	each func(*Level) error
+	// The proof of the bucket, settled on the first page (nil: none
+	// due), and the notes to hand out with the first page.
+	probe  *probe
+	proven bool
+	notes  []string
+	handed bool // a page with an entry was handed out
 	// What the pages handed out so far held: keys and prefixes that
 	// decoding changed, deep uploads, common prefixes sent.
 	decodedKeys, decodedPrefixes bool
@@ -61,9 +104,29 @@ type scan struct {
 	before [][2]string
 }
 
+// prove settles the bucket's proof on the scan's first page lv (res as
+// sent), before it is handed out: errFlat where the delimiter lost keys.
+// A page that is not the level's last, or is full (a server may say a
+// full page is the last wrongly), proves as far as it reaches.
+func (s *scan) prove(res *s3.ListMultipartUploadsOutput, lv *Level) error {
+	s.proven = true
+	end := ""
+	if aws.ToBool(res.IsTruncated) || s.l.c.full(res) {
+		if end = s.l.pageEnd(res); end == "" {
+			end = s.l.prefix // no entry: it proves nothing
+		}
+	}
+	flat, err := s.probe.settle(s.l.c, s.l.bucket, lv, end)
+	if flat {
+		s.notes = append(s.notes, lv.Notes...)
+		return errFlat
+	}
+	return err
+}
+
 // page hands out what the listing gathered since the last page, and
 // keeps only that page's entries to tell a repeat at the next page's head.
-func (s *scan) page() error {
+func (s *scan) page(res *s3.ListMultipartUploadsOutput) error {
 	l := s.l
 	keysChange := l.keysChange()
 	prefixesChange := l.prefixesChange()
@@ -84,6 +147,14 @@ func (s *scan) page() error {
 	if s.deep && s.prefixes {
 		return l.bad("the server sent common prefixes and, in the same level, keys below them")
 	}
+	if !s.proven {
+		if err := s.prove(res, lv); err != nil {
+			return err
+		}
+	}
+	lv.Notes = append(s.notes, lv.Notes...)
+	s.notes = nil
+	s.handed = s.handed || len(lv.Uploads)+len(lv.Deep)+len(lv.Prefixes) > 0
 	for _, k := range s.before {
 		delete(l.seen, k)
 	}

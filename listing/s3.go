@@ -67,6 +67,12 @@ type S3 struct {
 	// KEY/UPLOADID and turns a key marker K into K/~); its levels are
 	// listed one page after another.
 	sequential atomic.Bool
+	// proofs holds, by bucket, what its delimited listings proved
+	// (*bucketProof, proof.go).
+	proofs sync.Map
+	// silent is learned: whether the server, asked for EncodingType=url,
+	// encodes keys without saying so (Ceph RGW 16); see learnEncoding.
+	silent atomic.Int32
 	// noted holds bucket+"\x00"+kind for each deviation already noted.
 	noted sync.Map
 }
