@@ -131,7 +131,7 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 	if err != nil {
 		return nil, err
 	}
-	pg, err := c.firstLevelPage(ctx, bucket, prefix, c.listsFlat(bucket))
+	pg, err := c.firstLevelPage(ctx, bucket, prefix)
 	var lv *Level
 	end := ""
 	if err == nil {
@@ -165,10 +165,9 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 }
 
 // firstLevelPage lists the first page of one level, with the delimiter
-// or without (flat).
-func (c *S3) firstLevelPage(ctx context.Context, bucket, prefix string, flat bool) (*LevelPage, error) {
-	l := c.newLevelListing(bucket, prefix)
-	l.flat = flat
+// or without as the bucket's proof says.
+func (c *S3) firstLevelPage(ctx context.Context, bucket, prefix string) (*LevelPage, error) {
+	l := c.levelListingOf(bucket, prefix)
 	pg := &LevelPage{l: l}
 	err := l.run(ctx, "", "", "", func(last, nextKey, nextID string) (bool, error) {
 		pg.Truncated, pg.Last, pg.nextKey, pg.nextID = true, last, nextKey, nextID
@@ -200,7 +199,7 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 		return l.finish()
 	}
 	var err error
-	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 || c.sequential.Load() {
+	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 || c.sequential.Load() || l.noPrefix {
 		err = l.run(ctx, first.nextKey, first.nextID, "", nil)
 		if errors.Is(err, errMarkerIgnored) {
 			// The server went back from its own marker: no listing

@@ -30,6 +30,7 @@ type levelListing struct {
 	refusedID   bool   // the server refuses upload-id markers
 	unordered   bool   // a page was not in key order
 	flat        bool   // listed without the delimiter (proof.go)
+	noPrefix    bool   // and without the prefix, from it as key marker
 	notes       []note
 
 	// For the ranged listing (levelranges.go): where the first page and
@@ -72,6 +73,8 @@ func (l *levelListing) add(res *s3.ListMultipartUploadsOutput, keep func(rawKey 
 		switch {
 		case !keep(k[0]):
 			continue
+		case l.outside(k[0]) && l.noPrefix:
+			continue // past the level: where the listing ends
 		case l.outside(k[0]):
 			l.note(devOutside, fmt.Sprintf("the server listed uploads outside the requested prefix (key %q in %q): dropped, the level they belong to lists them", k[0], l.prefix))
 			continue

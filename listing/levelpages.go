@@ -77,7 +77,12 @@ func (cur *levelCursor) fromMarker() bool { return cur.page > 0 || cur.from != "
 func (l *levelListing) fetchPage(ctx context.Context, cur *levelCursor) (*s3.ListMultipartUploadsOutput, error) {
 	for {
 		boundaryDone := l.startBoundary(ctx, cur)
-		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, l.delimiter(), cur.key, cur.id, cur.fromMarker(), l.c.pageSize())
+		prefix, key, fromMarker := l.prefix, cur.key, cur.fromMarker()
+		if l.noPrefix {
+			prefix, fromMarker = "", true
+			key = max(key, l.prefix)
+		}
+		res, err := l.c.uploadsPage(ctx, l.bucket, prefix, l.delimiter(), key, cur.id, fromMarker, l.c.pageSize())
 		if berr := boundaryDone(); berr != nil {
 			return nil, berr
 		}
@@ -137,6 +142,11 @@ func (l *levelListing) acceptPage(res *s3.ListMultipartUploadsOutput, cur *level
 // nextPage moves the cursor to the page after res, or ends the run (more
 // false): at the level's end, past hi, or where split takes over.
 func (l *levelListing) nextPage(res *s3.ListMultipartUploadsOutput, cur *levelCursor, added int, hi string, split func(last, nextKey, nextID string) (bool, error)) (more bool, err error) {
+	if l.noPrefix && l.pastLevel(res) {
+		l.end = ""
+		l.endPage(cur.page)
+		return false, nil // the level's end: the rest of the bucket follows
+	}
 	if !aws.ToBool(res.IsTruncated) {
 		return l.lastPage(res, cur, added), nil
 	}
@@ -325,3 +335,15 @@ func (l *levelListing) boundary(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// pastLevel reports whether a page listed without prefix (noPrefix)
+// reached a key past the level: the level's end.
+func (l *levelListing) pastLevel(res *s3.ListMultipartUploadsOutput) bool {
+	for _, u := range res.Uploads {
+		if k := l.decodeMarker(res, str(u.Key)); k > l.prefix && !strings.HasPrefix(k, l.prefix) {
+			return true
+		}
+	}
+	return false
+}
+

@@ -73,8 +73,7 @@ var errFlat = errors.New("the delimiter lost keys")
 
 // scanLevel is one scan of the level (ScanLevel).
 func (c *S3) scanLevel(ctx context.Context, bucket, prefix string, pr *probe, notes []string, each func(*Level) error) (*scan, error) {
-	l := c.newLevelListing(bucket, prefix)
-	l.flat = c.listsFlat(bucket)
+	l := c.levelListingOf(bucket, prefix)
 	s := &scan{l: l, each: each, probe: pr, proven: pr == nil, notes: notes}
 	l.scan = s.page
 	err := l.run(ctx, "", "", "", nil)

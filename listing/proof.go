@@ -30,22 +30,25 @@ type bucketProof struct {
 	done   chan struct{}
 	flat   bool
 	proven bool // false after done: the probe failed, to be tried again
+	// noPrefix: the server answers a prefix with nothing (storj): a
+	// level is listed from its prefix on as a key marker, without prefix
+	// or delimiter, up to the first key past the level.
+	noPrefix bool
 }
 
-// listsFlat reports whether bucket is learned to be listed without the
-// delimiter.
-func (c *S3) listsFlat(bucket string) bool {
-	v, ok := c.proofs.Load(bucket)
-	if !ok {
-		return false
+// levelListingOf starts a listing of a level of bucket, with the
+// delimiter or without as the bucket's proof says.
+func (c *S3) levelListingOf(bucket, prefix string) *levelListing {
+	l := c.newLevelListing(bucket, prefix)
+	if v, ok := c.proofs.Load(bucket); ok {
+		p := v.(*bucketProof)
+		select {
+		case <-p.done:
+			l.flat, l.noPrefix = p.flat, p.noPrefix && prefix != ""
+		default:
+		}
 	}
-	p := v.(*bucketProof)
-	select {
-	case <-p.done:
-		return p.flat
-	default:
-		return false
-	}
+	return l
 }
 
 // A probe is the first page of a level listed without the delimiter, sent
@@ -169,6 +172,10 @@ func missing(flat, lv *Level, end string) string {
 // server may answer a prefix with nothing (storj's gateway). One key
 // listed from the prefix on, without prefix or delimiter, tells; "" where
 // there is none (the level is empty: its uploads ended meanwhile).
+//
+// Once found, the bucket's levels are listed with neither delimiter nor
+// prefix (noPrefix), which a server that loses only what the delimiter
+// hides answers as well.
 func (c *S3) checkEmpty(ctx context.Context, bucket, prefix string) (string, error) {
 	one := int32(1)
 	res, err := c.uploadsPage(ctx, bucket, "", "", prefix, "", true, &one)
@@ -188,10 +195,10 @@ func (c *S3) checkEmpty(ctx context.Context, bucket, prefix string) (string, err
 }
 
 // emptyLevel handles a level below the top that came back empty
-// (checkEmpty): where a key is under it, the bucket is listed without the
-// delimiter from then on, and the level is to be listed again (again
-// true); where the level was listed so already, no listing of it can be
-// trusted: ErrBadResponse.
+// (checkEmpty): where a key is under it, the bucket is listed without
+// prefix and delimiter from then on, and the level is to be listed again
+// (again true); where the level was listed so already, no listing of it
+// can be trusted: ErrBadResponse.
 func (c *S3) emptyLevel(ctx context.Context, l *levelListing) (again bool, notes []string, err error) {
 	if l.prefix == "" || IsDirectoryBucket(l.bucket) {
 		return false, nil, nil
@@ -200,19 +207,19 @@ func (c *S3) emptyLevel(ctx context.Context, l *levelListing) (again bool, notes
 	switch {
 	case err != nil || key == "":
 		return false, nil, err
-	case l.flat:
+	case l.noPrefix:
 		return false, nil, l.bad("the server lists nothing at prefix %q, yet key %q is under it", l.prefix, key)
 	}
-	c.learnFlat(l.bucket)
+	c.learnFlat(l.bucket, true)
 	return true, c.firstNotes(l.bucket, []note{{devLostKeys, fmt.Sprintf(
-		"the server's listing with the delimiter %q showed nothing at prefix %q, where key %q is: the bucket is listed without the delimiter, its tree built from the keys", Delimiter, l.prefix, key)}}), nil
+		"the server listed nothing at prefix %q, where key %q is: the bucket's levels are listed from their prefix on as a key marker, without prefix or delimiter, their tree built from the keys", l.prefix, key)}}), nil
 }
 
-// learnFlat records that bucket is listed without the delimiter. A probe
-// under way closes its own bucketProof, which its waiters then find
-// replaced by this one.
-func (c *S3) learnFlat(bucket string) {
-	p := &bucketProof{done: make(chan struct{}), flat: true, proven: true}
+// learnFlat records that bucket is listed without the delimiter (and
+// without prefixes: noPrefix). A probe under way closes its own
+// bucketProof, which its waiters then find replaced by this one.
+func (c *S3) learnFlat(bucket string, noPrefix bool) {
+	p := &bucketProof{done: make(chan struct{}), flat: true, proven: true, noPrefix: noPrefix}
 	close(p.done)
 	c.proofs.Store(bucket, p)
 }

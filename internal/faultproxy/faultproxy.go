@@ -4,13 +4,15 @@
 // body, a marker that does not advance, NoSuchUpload — or with the quirks
 // of real servers (SeaweedFS, versitygw, MinIO, OpenStack Swift in swift.go,
 // inclusive markers, Wasabi's abort date, Cloudflare R2's bucket pages in
-// r2.go), and counts what it did.
+// r2.go, delimiters and prefixes that lose keys and Ceph RGW in
+// delimiter.go), and counts what it did.
 //
 // Files: faultproxy.go, the proxy, its faults and its counters; swift.go,
 // OpenStack Swift's ListMultipartUploads rebuilt over the server behind;
 // r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
 // answers GetBucketLifecycleConfiguration (rules, none, refusals) for
-// servers without it.
+// servers without it; delimiter.go, delimiters, prefixes and key
+// encodings that lose or garble keys.
 package faultproxy
 
 import (
@@ -80,13 +82,22 @@ const (
 	// R2LostToken: as R2Buckets, but a truncated page carries no next
 	// token (neither element nor header), only cf-is-truncated: true.
 	R2LostToken
+	// DelimiterIgnored, DelimiterDrops, PrefixEmpty, SilentEncoding and
+	// RGW: delimiters, prefixes and key encodings that lose or garble
+	// keys (delimiter.go).
+	DelimiterIgnored
+	DelimiterDrops
+	PrefixEmpty
+	SilentEncoding
+	RGW
 	numFaults
 )
 
 var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload",
 	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied",
 	"OpenStack Swift s3api", "inclusive upload markers", "ISO 8601 abort date", "unreadable abort date",
-	"R2 bucket pages", "R2 bucket page without token"}
+	"R2 bucket pages", "R2 bucket page without token",
+	"delimiter ignored", "keys below the delimiter dropped", "prefix answered empty", "keys encoded unannounced", "Ceph RGW"}
 
 func (f Fault) String() string { return faultNames[f] }
 
@@ -261,6 +272,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 			return
 		}
 		serveR2Buckets(w, r, rp, r2Page, fault == R2LostToken)
+	case DelimiterIgnored, DelimiterDrops, PrefixEmpty, SilentEncoding, RGW:
+		serveDelimiter(w, r, rp, fault)
 	case Swift:
 		if req.Op == "ListMultipartUploads" {
 			serveSwiftUploads(w, r, rp)
