@@ -346,4 +346,3 @@ func (l *levelListing) pastLevel(res *s3.ListMultipartUploadsOutput) bool {
 	}
 	return false
 }
-
