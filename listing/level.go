@@ -111,6 +111,7 @@ type LevelPage struct {
 	// to be shown before the whole level is listed.
 	Undecided bool
 
+	endDue          bool // the level's end is to be proven (lostAtEnd)
 	l               *levelListing
 	nextKey, nextID string
 }
@@ -141,18 +142,26 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 		}
 	}
 	flat, perr := pr.settle(c, bucket, lv, end)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case perr != nil:
-		return nil, perr
-	case !flat && pg.empty():
-		var notes []string
-		if flat, notes, err = c.emptyLevel(ctx, pg.l); err != nil {
-			return nil, err
-		}
-		pg.Notes = append(pg.Notes, notes...)
 	}
+	if perr != nil {
+		return nil, perr
+	}
+	var notes []string
+	switch {
+	case flat:
+	case pr.endDue() && pg.Truncated:
+		pg.endDue = true // RestOfLevel proves it
+	case pr.endDue():
+		flat, notes, err = c.lostAtEnd(ctx, bucket, prefix, greatestEntry(pg.Level))
+	case pg.empty():
+		flat, notes, err = c.emptyLevel(ctx, pg.l)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pg.Notes = append(pg.Notes, notes...)
 	if !flat {
 		return pg, nil
 	}
@@ -212,7 +221,21 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 	if err != nil {
 		return nil, err
 	}
-	return l.finish()
+	lv, err := l.finish()
+	if err != nil || !first.endDue || lv.Flat() {
+		return lv, err
+	}
+	flat, notes, err := c.lostAtEnd(ctx, l.bucket, l.prefix, greatestEntry(lv))
+	if err != nil || !flat {
+		lv.Notes = append(lv.Notes, notes...)
+		return lv, err
+	}
+	again, err := c.Level(ctx, l.bucket, l.prefix)
+	if err != nil {
+		return nil, err
+	}
+	again.Notes = append(notes, again.Notes...)
+	return again, nil
 }
 
 // uploadsPage sends one ListMultipartUploads of at most max uploads (nil:

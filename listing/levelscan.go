@@ -3,6 +3,8 @@ package listing
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -52,6 +54,9 @@ func (c *S3) ScanLevel(ctx context.Context, bucket, prefix string, each func(*Le
 				err = perr
 			}
 		}
+		if err == nil && pr.endDue() && !s.deep {
+			err = s.proveEnd(ctx)
+		}
 		if err == nil && !s.handed {
 			var again bool
 			var more []string
@@ -89,10 +94,11 @@ type scan struct {
 	each func(*Level) error
 	// The proof of the bucket, settled on the first page (nil: none
 	// due), and the notes to hand out with the first page.
-	probe  *probe
-	proven bool
-	notes  []string
-	handed bool // a page with an entry was handed out
+	probe    *probe
+	proven   bool
+	notes    []string
+	handed   bool   // a page with an entry was handed out
+	greatest string // the greatest key or prefix handed out
 	// What the pages handed out so far held: keys and prefixes that
 	// decoding changed, deep uploads, common prefixes sent.
 	decodedKeys, decodedPrefixes bool
@@ -101,6 +107,21 @@ type scan struct {
 	// of the uploads the listing's seen set keeps; it keeps every common
 	// prefix (OpenStack Swift sends one again pages later).
 	before [][2]string
+}
+
+// proveEnd proves the end of the level scanned (lostAtEnd): errFlat where
+// the delimiter lost keys and nothing was handed out yet, an error
+// wrapping ErrStartOver where pages were.
+func (s *scan) proveEnd(ctx context.Context) error {
+	flat, notes, err := s.l.c.lostAtEnd(ctx, s.l.bucket, s.l.prefix, s.greatest)
+	s.notes = append(s.notes, notes...)
+	switch {
+	case err != nil || !flat:
+		return err
+	case s.handed:
+		return fmt.Errorf("%s: %w", strings.Join(notes, "; "), ErrStartOver)
+	}
+	return errFlat
 }
 
 // prove settles the bucket's proof on the scan's first page lv (res as
@@ -154,6 +175,7 @@ func (s *scan) page(res *s3.ListMultipartUploadsOutput) error {
 	lv.Notes = append(s.notes, lv.Notes...)
 	s.notes = nil
 	s.handed = s.handed || len(lv.Uploads)+len(lv.Deep)+len(lv.Prefixes) > 0
+	s.greatest = max(s.greatest, greatestEntry(lv))
 	for _, k := range s.before {
 		delete(l.seen, k)
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Proving a delimited listing complete. No single answer of a server that
@@ -55,10 +58,11 @@ func (c *S3) levelListingOf(bucket, prefix string) *levelListing {
 // alongside the level's first delimited page; nil where the bucket is
 // proven already (or flat).
 type probe struct {
-	p    *bucketProof
-	lv   *Level
-	err  error
-	done chan struct{}
+	p         *bucketProof
+	lv        *Level
+	truncated bool // the page is not the whole level: its end is proven apart (lostAtEnd)
+	err       error
+	done      chan struct{}
 }
 
 // startProbe sends the probe for the first level of bucket the lister
@@ -75,7 +79,7 @@ func (c *S3) startProbe(ctx context.Context, bucket, prefix string) (*probe, err
 			pr := &probe{p: p, done: make(chan struct{})}
 			go func() {
 				defer close(pr.done)
-				pr.lv, pr.err = c.flatPage(ctx, bucket, prefix, c.pageSize())
+				pr.lv, pr.truncated, pr.err = c.flatPage(ctx, bucket, prefix, c.pageSize())
 			}()
 			return pr, nil
 		}
@@ -92,22 +96,81 @@ func (c *S3) startProbe(ctx context.Context, bucket, prefix string) (*probe, err
 }
 
 // flatPage lists the first page of a level without the delimiter, at most
-// max uploads (nil: the server's default).
-func (c *S3) flatPage(ctx context.Context, bucket, prefix string, max *int32) (*Level, error) {
+// max uploads (nil: the server's default), and whether more follow.
+func (c *S3) flatPage(ctx context.Context, bucket, prefix string, max *int32) (*Level, bool, error) {
 	l := c.newLevelListing(bucket, prefix)
 	l.flat = true
 	res, err := c.uploadsPage(ctx, bucket, prefix, "", "", "", false, max)
 	if neverHadUploads(err) {
-		return &Level{Prefix: prefix}, nil
+		return &Level{Prefix: prefix}, false, nil
 	}
 	if err != nil {
-		return nil, c.wrap(err, opUploads, bucket, prefix, "")
+		return nil, false, c.wrap(err, opUploads, bucket, prefix, "")
 	}
 	if err := l.learnEncoding(ctx, res); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	l.add(res, func(string) bool { return true }, false)
-	return l.finish()
+	lv, err := l.finish()
+	return lv, aws.ToBool(res.IsTruncated), err
+}
+
+// endDue reports whether the level the probe checked is to have its end
+// proven (lostAtEnd) once it is listed whole: the probe's page did not
+// reach it.
+func (pr *probe) endDue() bool { return pr != nil && pr.p.proven && !pr.p.flat && pr.truncated }
+
+// lostAtEnd proves the end of a whole level at prefix listed with the
+// delimiter, whose first page the probe proved: one key listed without the
+// delimiter after its greatest entry (greatest) must not be there (a key
+// of the prefix that sorts after every entry and is under none of its
+// prefixes). Where
+// one is, the bucket is listed without the delimiter from then on, and
+// flat says the level is to be listed again.
+func (c *S3) lostAtEnd(ctx context.Context, bucket, prefix, greatest string) (flat bool, notes []string, err error) {
+	marker := greatest
+	if strings.HasSuffix(greatest, Delimiter) {
+		marker += string(utf8.MaxRune) // past the keys under it
+	}
+	// A page of the server's default size: a server that honours the
+	// delimiter sends none (nothing of the prefix is past the level's
+	// end); one whose key marker is inclusive sends the marker's own
+	// uploads first.
+	res, err := c.uploadsPage(ctx, bucket, prefix, "", marker, "", marker != "", nil)
+	if neverHadUploads(err) {
+		return false, nil, nil
+	}
+	if err != nil {
+		return false, nil, c.wrap(err, opUploads, bucket, prefix, "")
+	}
+	l := c.newLevelListing(bucket, prefix)
+	if err := l.learnEncoding(ctx, res); err != nil {
+		return false, nil, err
+	}
+	for _, u := range res.Uploads {
+		raw := str(u.Key)
+		k := decodeKey(raw, c.encodes(res) && plausiblyEncoded(raw))
+		// (A server that answers a marker past its last key from its
+		// first, gofakes3, sends a key before it: no evidence.)
+		if k > greatest && strings.HasPrefix(k, prefix) && !(strings.HasSuffix(greatest, Delimiter) && strings.HasPrefix(k, greatest)) {
+			c.learnFlat(bucket, false)
+			return true, c.firstNotes(bucket, append(l.notes, note{devLostKeys, fmt.Sprintf(
+				"the server's listing with the delimiter %q ended before key %q, which the listing without it shows: the bucket is listed without the delimiter, its tree built from the keys", Delimiter, k)})), nil
+		}
+	}
+	return false, c.firstNotes(bucket, l.notes), nil
+}
+
+// greatestEntry is the greatest upload key or prefix of lv ("" for none).
+func greatestEntry(lv *Level) string {
+	greatest := ""
+	for _, u := range lv.Uploads {
+		greatest = max(greatest, u.Key)
+	}
+	for _, p := range lv.Prefixes {
+		greatest = max(greatest, p)
+	}
+	return greatest
 }
 
 // settle gives the probe's verdict on lv, the delimited listing of the
