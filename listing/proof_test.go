@@ -56,7 +56,7 @@ func TestProofCost(t *testing.T) {
 		{"small", "a/", 1},         // proven already
 		{"small", "c/", 1},         //
 		{"big", "", 3 + 1 + 1},     // 11 entries in pages of 5; the proof's page and its look past the end
-		{"big", "d/", 2},           // 10 uploads in pages of 5
+		{"big", "d/", 2 + 1},       // 10 uploads in pages of 5, and once more after a full last page
 		{"big", "gone/", 1 + 1},    // empty: one key from gone/ on, without prefix
 		{"small", "c/d/e/", 1 + 1}, // empty
 	} {
