@@ -17,8 +17,9 @@ import (
 // ErrStartOver is what ScanLevel returns when a later page shows that the
 // keys of pages already handed out were decoded wrongly: the server said
 // EncodingType=url and sent a key no encoder writes (SeaweedFS) after
-// pages whose keys read differently decoded. The lister has learned the
-// server meanwhile; whoever counted those pages throws the count away and
+// pages whose keys read differently decoded; or (an error wrapping it)
+// the bucket's proof found, past the level's end, keys the delimiter lost
+// (proof.go). The lister has learned the server meanwhile; whoever counted those pages throws the count away and
 // scans again, and the second scan decides every page right from the
 // first.
 var ErrStartOver = errors.New("the server's key encoding showed itself only after pages had been handed out: scan again")
@@ -34,6 +35,8 @@ var ErrStartOver = errors.New("the server's key encoding showed itself only afte
 // inclusive marker repeats, the markers followed, and the level's common
 // prefixes, each handed out once.
 //
+// The bucket's proof (proof.go) is settled before the first page is
+// handed out: a level whose delimiter lost keys is scanned without it.
 // Where Level decides over the whole level whether keys were URL-encoded,
 // ScanLevel decides each page by what the pages so far show; when a later
 // page reverses the decision for keys already handed out decoded, it

@@ -61,7 +61,7 @@ func TestCompatCeph(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, sums := sdkTree(t, c, "compat")
-	checkTree(t, g, "Ceph RGW", want)
+	checkTree(t, g, "Ceph RGW", "the SDK", want)
 	checkReportSums(t, g, "compat", sums)
 }
 

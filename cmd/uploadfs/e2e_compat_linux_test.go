@@ -92,12 +92,13 @@ func seedCompat(t *testing.T, g *gateway, c *s3.Client, more []string) {
 // the tree uploadfs shows and what the AWS CLI lists: directories (keys
 // and upload IDs), part files and their sizes.
 func checkCompat(t *testing.T, g *gateway, c *s3.Client, server, bulk string) {
-	checkTree(t, g, server, cliTree(t, g, c, bulk))
+	checkTree(t, g, server, "the AWS CLI", cliTree(t, g, c, bulk))
 }
 
 // checkTree mounts the bucket compat and reports every difference between
-// the tree uploadfs shows and want (as cliTree writes it).
-func checkTree(t *testing.T, g *gateway, server, want string) {
+// the tree uploadfs shows and want (as cliTree writes it, from what source
+// lists), and what uploadfs logged of the server.
+func checkTree(t *testing.T, g *gateway, server, source, want string) {
 	log := filepath.Join(t.TempDir(), "log")
 	mnt := g.mount(t, "--bucket", "compat", "--log-file", log)
 	// find's errors (a directory uploadfs cannot list) are part of what it
@@ -117,9 +118,11 @@ func checkTree(t *testing.T, g *gateway, server, want string) {
 	got := strings.Join(lines, "\n") + "\n"
 	if diff := difference(want, got); diff != "" {
 		logged, _ := os.ReadFile(log)
-		t.Errorf("uploadfs and the AWS CLI differ on %s:\n%s\nuploadfs's log:\n%s", server, diff, logged)
+		t.Errorf("uploadfs and %s differ on %s:\n%s\nuploadfs's log:\n%s", source, server, diff, logged)
 	} else {
-		t.Logf("%s: uploadfs shows what the AWS CLI lists: %d directories and parts", server, strings.Count(got, "\n"))
+		logged, _ := os.ReadFile(log)
+		t.Logf("%s: uploadfs shows what %s lists: %d directories and parts; its log's WARN lines:\n%s", server, source, strings.Count(got, "\n"),
+			strings.Join(slices.DeleteFunc(strings.Split(string(logged), "\n"), func(l string) bool { return !strings.Contains(l, "WARN") }), "\n"))
 	}
 }
 
