@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/listing"
 )
@@ -26,16 +28,7 @@ func TestDelimiterTree(t *testing.T) {
 		oneUpload(t, c, "dlm", k, 2)
 	}
 	tree := func(quirk faultproxy.Fault, pageSize int32) (string, []string) {
-		p, err := faultproxy.New(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Close)
-		p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
-		l := listing.NewS3(through(c, p))
-		l.PageSize = pageSize
-		logs := &syncBuffer{}
-		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"dlm"}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		mnt, logs := mountQuirk(t, srv.URL, c, "dlm", quirk, pageSize)
 		return mustSh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort"), logs.lines()
 	}
 	want, _ := tree(faultproxy.None, 1000)
@@ -67,4 +60,20 @@ func TestDelimiterTree(t *testing.T) {
 			})
 		}
 	}
+}
+
+// mountQuirk mounts bucket through a fault proxy in front of url that
+// answers every request with quirk, listed in pages of pageSize; the
+// mount's log is in logs.
+func mountQuirk(t *testing.T, url string, c *s3.Client, bucket string, quirk faultproxy.Fault, pageSize int32) (mnt string, logs *syncBuffer) {
+	p, err := faultproxy.New(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
+	l := listing.NewS3(through(c, p))
+	l.PageSize = pageSize
+	logs = &syncBuffer{}
+	return mountTest(t, Options{Lister: l, Buckets: []string{bucket}, Logger: slog.New(slog.NewTextHandler(logs, nil))}), logs
 }

@@ -2,7 +2,6 @@ package fsnode
 
 import (
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -28,16 +27,7 @@ func TestServerQuirks(t *testing.T) {
 	srv.Clock.Backdate(0)
 
 	tree := func(quirk faultproxy.Fault) (string, string, []string) {
-		p, err := faultproxy.New(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Close)
-		p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
-		l := listing.NewS3(through(c, p))
-		l.PageSize = 3 // every level pages, and their markers matter
-		logs := &syncBuffer{}
-		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"qrk"}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		mnt, logs := mountQuirk(t, srv.URL, c, "qrk", quirk, 3) // every level pages, and their markers matter
 		// The recipe for old uploads first, on a fresh mount: no part
 		// listing in hand yet.
 		old := mustSh(t, "cd "+mnt+" && find qrk -mindepth 2 -type d -mtime +1 | wc -l")

@@ -1,12 +1,10 @@
 package fsnode
 
 import (
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
-	"github.com/uploadfs/uploadfs/listing"
 )
 
 // OpenStack Swift's s3api (faultproxy.Swift), mounted: the level videos/
@@ -25,16 +23,7 @@ func TestSwiftTree(t *testing.T) {
 		oneUpload(t, c, "swf", k, 1)
 	}
 	tree := func(quirk faultproxy.Fault, pageSize int32) (string, string, []string) {
-		p, err := faultproxy.New(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Close)
-		p.SetRule(func(faultproxy.Request) faultproxy.Fault { return quirk })
-		l := listing.NewS3(through(c, p))
-		l.PageSize = pageSize
-		logs := &syncBuffer{}
-		mnt := mountTest(t, Options{Lister: l, Buckets: []string{"swf"}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		mnt, logs := mountQuirk(t, srv.URL, c, "swf", quirk, pageSize)
 		videos := mustSh(t, "cd "+mnt+"/swf/videos && find . -mindepth 1 -maxdepth 1 -printf '%y %P\\n' | LC_ALL=C sort")
 		files := mustSh(t, "cd "+mnt+" && find . -printf '%y %P %s\\n' | LC_ALL=C sort")
 		return files, videos, logs.lines()

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -29,20 +27,8 @@ func TestCompatCeph(t *testing.T) {
 	if script == "" {
 		t.Skip("make compat-ceph runs this against Ceph RGW")
 	}
-	dir := t.TempDir()
-	var out, errs bytes.Buffer
-	start := exec.Command(script, "start", dir)
-	start.Stdout, start.Stderr = &out, &errs
-	err := start.Run()
-	t.Cleanup(func() {
-		if out, err := exec.Command(script, "stop", dir).CombinedOutput(); err != nil {
-			t.Logf("stopping ceph: %v\n%s", err, out)
-		}
-	})
-	if err != nil {
-		t.Fatalf("%s start: %v\n%s", script, err, errs.String())
-	}
-	g, c := compatGateway(t, strings.TrimSpace(out.String()), "uploadfs", "uploadfs-secret")
+	url, _ := startScript(t, script)
+	g, c := compatGateway(t, url, "uploadfs", "uploadfs-secret")
 	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("compat")}); err != nil {
 		t.Fatal(err)
 	}
