@@ -27,7 +27,8 @@ type S3API interface {
 
 // S3 lists buckets, uploads and parts. It holds no state besides its
 // settings and what it learns of the server (whether its EncodingType claim
-// holds), and is safe for concurrent use; do not copy it.
+// holds) and of each bucket (whether its delimited listings proved
+// complete: proof.go), and is safe for concurrent use; do not copy it.
 type S3 struct {
 	api S3API
 	// PageSize, if non-zero, is sent as MaxUploads and MaxParts. Zero leaves
