@@ -2,7 +2,7 @@
 #   make demo   build, then mount a seeded demo tree at ./mnt (MNT=dir overrides)
 #   make test   install what the tests need, then run every test
 # Also: make demo-glacier (the same for Glacier vaults), make bench (the performance table), make compat (against
-# MinIO and OpenStack Swift; compat-minio, compat-swift for one), make package (the .deb), make build, make vet, make fuzz, make cross, make clean.
+# MinIO, OpenStack Swift and Ceph RGW; compat-minio, compat-swift, compat-ceph for one), make package (the .deb), make build, make vet, make fuzz, make cross, make clean.
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
@@ -27,7 +27,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # in Go 1.27), on a busy machine most often.
 FUZZTIME ?= 200000x
 
-.PHONY: build demo demo-glacier test deps apt-deps vet cross fuzz bench bench-short compat compat-minio compat-swift package clean
+.PHONY: build demo demo-glacier test deps apt-deps vet cross fuzz bench bench-short compat compat-minio compat-swift compat-ceph package clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/uploadfs ./cmd/uploadfs
@@ -121,14 +121,14 @@ package: build
 	PKG_VERSION="$$v" PKG_ARCH=$$($(GO) env GOARCH) \
 		$(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION) package -f packaging/nfpm.yaml -p deb -t dist/
 
-# compat checks uploadfs against real servers, MinIO and OpenStack Swift (not
-# part of make test: MinIO's build takes minutes and about 1.5 GB of memory,
-# Swift needs Debian packages) and prints what differs.
+# compat checks uploadfs against real servers, MinIO, OpenStack Swift and Ceph
+# RGW (not part of make test: MinIO's build takes minutes and about 1.5 GB of
+# memory, Swift and Ceph need Debian packages) and prints what differs.
 MINIO := $(BIN)/minio
 $(MINIO):
 	GOBIN=$(BIN) $(GO) install github.com/minio/minio@latest
 
-compat: compat-minio compat-swift
+compat: compat-minio compat-swift compat-ceph
 
 compat-minio: deps build $(MINIO)
 	UPLOADFS_COMPAT_MINIO=$(MINIO) UPLOADFS_BIN=$(BIN)/uploadfs \
@@ -140,6 +140,13 @@ compat-minio: deps build $(MINIO)
 compat-swift: apt-deps build
 	UPLOADFS_COMPAT_SWIFT=$(CURDIR)/test/swift/swift-s3.sh UPLOADFS_BIN=$(BIN)/uploadfs \
 		$(GO) test -count=1 -v -timeout 20m -run '^TestCompatSwift$$' ./cmd/uploadfs
+
+# compat-ceph does the same against Ceph's RADOS Gateway, a one-node cluster
+# on loopback (one monitor, one OSD in memory) from Debian's packages, which
+# test/ceph/ceph-s3.sh installs if missing (apt-get: root or sudo).
+compat-ceph: apt-deps build
+	UPLOADFS_COMPAT_CEPH=$(CURDIR)/test/ceph/ceph-s3.sh UPLOADFS_BIN=$(BIN)/uploadfs \
+		$(GO) test -count=1 -v -timeout 20m -run '^TestCompatCeph$$' ./cmd/uploadfs
 
 clean:
 	rm -rf $(BIN) dist

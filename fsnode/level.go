@@ -219,7 +219,7 @@ func (m *mount) indexLevel(bucket string, lv *listing.Level) *levelIndex {
 	}
 	if lv.Flat() {
 		if _, known := m.flat.LoadOrStore(bucket, true); !known {
-			m.log.Warn("listing: the server ignores the delimiter; deeper levels are taken from the bucket's whole listing",
+			m.log.Warn("listing: the bucket's listing holds every key below the level (the server ignores the delimiter, or it lost keys and the listing went without it); deeper levels are taken from it",
 				"bucket", bucket)
 		}
 	}

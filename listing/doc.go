@@ -63,6 +63,12 @@
 //     the whole level (a page at a time by ScanLevel, which says
 //     ErrStartOver when a later page reverses what it handed out), learned
 //     for the server;
+//   - keys URL-encoded without <EncodingType> (Ceph RGW 16): learned from
+//     the first page with a key that reads differently decoded, by a next
+//     key marker that is one of the page's keys decoded, or else by which
+//     of the key as sent and decoded ListParts finds (silentencoding.go);
+//   - a delimiter that loses keys (Ceph RGW 16 drops the keys below it, a
+//     prefix answered with nothing by storj): proven, see below;
 //   - a refused upload-id marker (versitygw v1.8.0): the boundary key listed
 //     by prefix;
 //   - an optional header the SDK cannot read (Wasabi's x-amz-abort-date in
@@ -86,6 +92,29 @@
 //
 // A listing is either complete and verified, or an error: never a partial
 // listing that looks complete.
+//
+// # Verify the delimiter, don't trust it
+//
+// No single answer of a server whose delimiter loses keys shows anything
+// wrong: Ceph RGW 16 drops every key below a "/" and sends no common
+// prefixes; storj's gateway answers a prefix with nothing. The first level
+// listed of each bucket (per lister: a mount, a report) is therefore
+// proven against a listing without the delimiter (proof.go): its first
+// page, sent at the same time as the level's, and where that page is not
+// the whole level a look past the level's greatest entry. Every key they
+// show must be an upload of the level or under one of its common
+// prefixes; where one is not, the bucket is listed without the delimiter
+// from then on (the tree built from the keys, Level.Deep and Sub, as for a
+// server that ignores it), noted once with the key as evidence. A level
+// below the top that comes back empty is checked by one key listed from
+// its prefix on without prefix or delimiter; a key under it makes the
+// bucket's levels listed from their prefix as a key marker instead
+// (noPrefix), and a level that is still empty so is an ErrBadResponse.
+// The cost where the server is right: one request per bucket, two where
+// its first level is more than a page without the delimiter, one per
+// empty level below the top. ScanLevel settles the proof before it hands
+// out the first page; where the look past the end finds keys lost after
+// pages were handed out, it returns an error wrapping ErrStartOver.
 //
 // # Parallel listings
 //
@@ -132,7 +161,10 @@
 //   - lifecycle.go: a bucket's lifecycle rules that abort uploads, their
 //     coverage of a prefix, and the abort date a rule gives;
 //   - level.go: a level (Level; LevelPage: FirstLevelPage, RestOfLevel)
-//     and the ListMultipartUploads request; levellisting.go: the state of
+//     and the ListMultipartUploads request; proof.go: proving a bucket's
+//     delimited listings against listings without the delimiter, and
+//     the bucket listed without it where they lost keys;
+//     silentencoding.go: keys URL-encoded without saying so; levellisting.go: the state of
 //     a level listing, what its pages gathered as sent; levelpages.go:
 //     paging a level, one page at a time in three steps (fetchPage,
 //     acceptPage, nextPage); leveldeviations.go: what a page may get
@@ -165,5 +197,6 @@
 // The literal string "null" for an optional field (seen from versitygw) is
 // treated as absent. Keys are requested with EncodingType=url so that keys
 // with characters XML 1.0 cannot carry still arrive intact; they are decoded
-// only when the server says it encoded them.
+// only when the server says it encoded them, or is learned to encode them
+// without saying so (silentencoding.go).
 package listing

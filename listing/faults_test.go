@@ -146,8 +146,8 @@ func TestBadUploadPages(t *testing.T) {
 // server that ignores the delimiter still gives one level.
 func TestLevelDecoding(t *testing.T) {
 	s := &stub{uploads: func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
-		if in.EncodingType != types.EncodingTypeUrl || aws.ToString(in.Delimiter) != "/" {
-			panic("request without EncodingType=url and Delimiter /")
+		if in.EncodingType != types.EncodingTypeUrl {
+			panic("request without EncodingType=url")
 		}
 		return &s3.ListMultipartUploadsOutput{
 			EncodingType: types.EncodingTypeUrl,
@@ -314,6 +314,9 @@ func TestAbsorbedUploadPages(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := &stub{uploads: func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
 				pg, ok := tc.pages[aws.ToString(in.KeyMarker)]
+				if !ok && in.Delimiter == nil {
+					return page(false, "") // the proof's look past the level's end: nothing
+				}
 				if !ok {
 					panic("unexpected key marker " + aws.ToString(in.KeyMarker))
 				}

@@ -89,8 +89,11 @@ func FuzzLevelPages(f *testing.F) {
 	f.Add([]byte("\x01\x01p/x/\x00\x01p/x\x002\x00"), false)
 	f.Fuzz(func(t *testing.T, data []byte, encoded bool) {
 		fd := feed(data)
-		s := &stub{uploads: func(*s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
+		s := &stub{uploads: func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
 			out := &s3.ListMultipartUploadsOutput{}
+			if in.Delimiter == nil {
+				return out // the bucket's proof, beside the feed's one stream: nothing lost
+			}
 			if encoded {
 				out.EncodingType = types.EncodingTypeUrl
 			}
@@ -110,7 +113,7 @@ func FuzzLevelPages(f *testing.F) {
 		l.MaxPages = 50
 		l.Concurrency = 1 // the pages of one sequence (the fuzz feed is one stream)
 		lv, err := l.Level(context.Background(), "b", "p/")
-		if s.calls.Load() > 50 {
+		if s.calls.Load() > 50+3 { // and the bucket's proof (proof.go)
 			t.Fatalf("%d calls, beyond MaxPages", s.calls.Load())
 		}
 		if err != nil {

@@ -111,6 +111,7 @@ type LevelPage struct {
 	// to be shown before the whole level is listed.
 	Undecided bool
 
+	endDue          bool // the level's end is to be proven (lostAtEnd)
 	l               *levelListing
 	nextKey, nextID string
 }
@@ -122,9 +123,60 @@ func (pg *LevelPage) Complete(key string) bool {
 	return !pg.Truncated || key < pg.Last && !strings.HasPrefix(pg.Last, key)
 }
 
-// FirstLevelPage lists the first page of one level (see Level).
+// FirstLevelPage lists the first page of one level (see Level). The first
+// level listed of a bucket is proven against the bucket's listing without
+// the delimiter, and an empty level below the top checked (proof.go):
+// where the delimiter lost keys, the level is listed again without it.
 func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelPage, error) {
-	l := c.newLevelListing(bucket, prefix)
+	pr, err := c.startProbe(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.firstLevelPage(ctx, bucket, prefix)
+	var lv *Level
+	end := ""
+	if err == nil {
+		lv = pg.Level
+		if pg.Truncated {
+			end = pg.Last
+		}
+	}
+	flat, perr := pr.settle(c, bucket, lv, end)
+	if err != nil {
+		return nil, err
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	var notes []string
+	switch {
+	case flat:
+	case pr.endDue() && pg.Truncated:
+		pg.endDue = true // RestOfLevel proves it
+	case pr.endDue():
+		flat, notes, err = c.lostAtEnd(ctx, bucket, prefix, greatestEntry(pg.Level))
+	case pg.empty():
+		flat, notes, err = c.emptyLevel(ctx, pg.l)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pg.Notes = append(pg.Notes, notes...)
+	if !flat {
+		return pg, nil
+	}
+	again, err := c.FirstLevelPage(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	again.Notes = append(pg.Notes, again.Notes...)
+	return again, nil
+}
+
+// firstLevelPage lists the first page of one level, with the delimiter
+// or without as the bucket's proof says.
+func (c *S3) firstLevelPage(ctx context.Context, bucket, prefix string) (*LevelPage, error) {
+	l := c.levelListingOf(bucket, prefix)
 	pg := &LevelPage{l: l}
 	err := l.run(ctx, "", "", "", func(last, nextKey, nextID string) (bool, error) {
 		pg.Truncated, pg.Last, pg.nextKey, pg.nextID = true, last, nextKey, nextID
@@ -140,6 +192,11 @@ func (c *S3) FirstLevelPage(ctx context.Context, bucket, prefix string) (*LevelP
 	return pg, nil
 }
 
+// empty reports whether the page is a whole level without an entry.
+func (pg *LevelPage) empty() bool {
+	return !pg.Truncated && len(pg.Uploads)+len(pg.Prefixes)+len(pg.Deep) == 0
+}
+
 // RestOfLevel lists the rest of the level whose first page is first, and
 // returns the whole level. Directory buckets (unsorted), a Concurrency of
 // 1 and servers learned not to allow ranges (leveldeviations.go, levelseams.go)
@@ -151,7 +208,7 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 		return l.finish()
 	}
 	var err error
-	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 || c.sequential.Load() {
+	if IsDirectoryBucket(l.bucket) || c.concurrency() < 2 || c.sequential.Load() || l.noPrefix {
 		err = l.run(ctx, first.nextKey, first.nextID, "", nil)
 		if errors.Is(err, errMarkerIgnored) {
 			// The server went back from its own marker: no listing
@@ -164,15 +221,30 @@ func (c *S3) RestOfLevel(ctx context.Context, first *LevelPage) (*Level, error) 
 	if err != nil {
 		return nil, err
 	}
-	return l.finish()
+	lv, err := l.finish()
+	if err != nil || !first.endDue || lv.Flat() {
+		return lv, err
+	}
+	flat, notes, err := c.lostAtEnd(ctx, l.bucket, l.prefix, greatestEntry(lv))
+	if err != nil || !flat {
+		lv.Notes = append(lv.Notes, notes...)
+		return lv, err
+	}
+	again, err := c.Level(ctx, l.bucket, l.prefix)
+	if err != nil {
+		return nil, err
+	}
+	again.Notes = append(notes, again.Notes...)
+	return again, nil
 }
 
-// uploadsPage sends one ListMultipartUploads.
-func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMarker, idMarker string, markers bool) (*s3.ListMultipartUploadsOutput, error) {
+// uploadsPage sends one ListMultipartUploads of at most max uploads (nil:
+// the server's default).
+func (c *S3) uploadsPage(ctx context.Context, bucket, prefix, delimiter, keyMarker, idMarker string, markers bool, max *int32) (*s3.ListMultipartUploadsOutput, error) {
 	in := &s3.ListMultipartUploadsInput{
 		Bucket:              aws.String(bucket),
 		EncodingType:        types.EncodingTypeUrl,
-		MaxUploads:          c.pageSize(),
+		MaxUploads:          max,
 		RequestPayer:        c.payer(),
 		ExpectedBucketOwner: c.owner(),
 	}

@@ -31,6 +31,8 @@ const (
 	devRawPrefixes   = "raw prefixes"
 	devMarkerAhead   = "next marker ahead"
 	devFullLastPage  = "full last page"
+	devLostKeys      = "delimiter lost keys"
+	devSilentEncoded = "keys encoded unannounced"
 )
 
 // maxEmptyPages bounds the truncated pages in a row without a new entry
@@ -121,11 +123,7 @@ func (l *levelListing) endsFull(res *s3.ListMultipartUploadsOutput, added int) (
 	if l.confirming && added > 0 {
 		l.note(devFullLastPage, "the server said a listing was complete after a full page, and the page after it held more: asked again after every full last page")
 	}
-	size := 1000 // S3's default and most
-	if l.c.PageSize > 0 {
-		size = int(l.c.PageSize)
-	}
-	if added == 0 || len(res.Uploads)+len(res.CommonPrefixes) < size || IsDirectoryBucket(l.bucket) {
+	if added == 0 || !l.c.full(res) || IsDirectoryBucket(l.bucket) {
 		return "", "", false
 	}
 	key, id = l.greatestEntry(res)
@@ -135,6 +133,15 @@ func (l *levelListing) endsFull(res *s3.ListMultipartUploadsOutput, added int) (
 	l.seenMarkers[[2]string{key, id}] = true
 	l.confirming = true
 	return key, id, true
+}
+
+// full reports whether a page holds as many entries as a page may.
+func (c *S3) full(res *s3.ListMultipartUploadsOutput) bool {
+	size := 1000 // S3's default and most
+	if c.PageSize > 0 {
+		size = int(c.PageSize)
+	}
+	return len(res.Uploads)+len(res.CommonPrefixes) >= size
 }
 
 // lastEntry gives the next markers a truncated page without them implies:

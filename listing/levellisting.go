@@ -29,6 +29,8 @@ type levelListing struct {
 	escaped     bool   // a key holds an escape only an encoder writes
 	refusedID   bool   // the server refuses upload-id markers
 	unordered   bool   // a page was not in key order
+	flat        bool   // listed without the delimiter (proof.go)
+	noPrefix    bool   // and without the prefix, from it as key marker
 	notes       []note
 
 	// For the ranged listing (levelranges.go): where the first page and
@@ -41,10 +43,19 @@ type levelListing struct {
 	confirming    bool // asked again after a full last page (endsFull)
 
 	// scan, if set (ScanLevel), hands out each page once it is gathered.
-	scan func() error
+	scan func(*s3.ListMultipartUploadsOutput) error
 }
 
 const opUploads = "ListMultipartUploads"
+
+// delimiter is the delimiter the listing's requests send: none for a
+// bucket whose delimited listings lost keys (proof.go).
+func (l *levelListing) delimiter() string {
+	if l.flat {
+		return ""
+	}
+	return Delimiter
+}
 
 func (l *levelListing) bad(format string, a ...any) error {
 	return badResponse(opUploads, l.bucket, l.prefix, "", fmt.Sprintf(format, a...))
@@ -62,6 +73,8 @@ func (l *levelListing) add(res *s3.ListMultipartUploadsOutput, keep func(rawKey 
 		switch {
 		case !keep(k[0]):
 			continue
+		case l.outside(k[0]) && l.noPrefix:
+			continue // past the level: where the listing ends
 		case l.outside(k[0]):
 			l.note(devOutside, fmt.Sprintf("the server listed uploads outside the requested prefix (key %q in %q): dropped, the level they belong to lists them", k[0], l.prefix))
 			continue

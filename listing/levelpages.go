@@ -71,11 +71,18 @@ func (cur *levelCursor) fromMarker() bool { return cur.page > 0 || cur.from != "
 // no error: the level is empty (a bucket that never had an upload, on a
 // server that answers NoSuchUpload). A server that refuses its own
 // upload-id marker (versitygw v1.8.0) is learned, and the page asked again
-// with the key marker alone (startBoundary).
+// with the key marker alone (startBoundary). Whether a page that does not
+// say its keys are URL-encoded has them so is learned here
+// (learnEncoding).
 func (l *levelListing) fetchPage(ctx context.Context, cur *levelCursor) (*s3.ListMultipartUploadsOutput, error) {
 	for {
 		boundaryDone := l.startBoundary(ctx, cur)
-		res, err := l.c.uploadsPage(ctx, l.bucket, l.prefix, Delimiter, cur.key, cur.id, cur.fromMarker())
+		prefix, key, fromMarker := l.prefix, cur.key, cur.fromMarker()
+		if l.noPrefix {
+			prefix, fromMarker = "", true
+			key = max(key, l.prefix)
+		}
+		res, err := l.c.uploadsPage(ctx, l.bucket, prefix, l.delimiter(), key, cur.id, fromMarker, l.c.pageSize())
 		if berr := boundaryDone(); berr != nil {
 			return nil, berr
 		}
@@ -90,7 +97,7 @@ func (l *levelListing) fetchPage(ctx context.Context, cur *levelCursor) (*s3.Lis
 		case err != nil:
 			return nil, l.c.wrap(err, opUploads, l.bucket, l.prefix, "")
 		}
-		return res, nil
+		return res, l.learnEncoding(ctx, res)
 	}
 }
 
@@ -125,7 +132,7 @@ func (l *levelListing) acceptPage(res *s3.ListMultipartUploadsOutput, cur *level
 	l.checkOrder(res)
 	added := l.add(res, func(string) bool { return true }, cur.fromMarker())
 	if l.scan != nil {
-		if err := l.scan(); err != nil {
+		if err := l.scan(res); err != nil {
 			return 0, err
 		}
 	}
@@ -135,6 +142,11 @@ func (l *levelListing) acceptPage(res *s3.ListMultipartUploadsOutput, cur *level
 // nextPage moves the cursor to the page after res, or ends the run (more
 // false): at the level's end, past hi, or where split takes over.
 func (l *levelListing) nextPage(res *s3.ListMultipartUploadsOutput, cur *levelCursor, added int, hi string, split func(last, nextKey, nextID string) (bool, error)) (more bool, err error) {
+	if l.noPrefix && l.pastLevel(res) {
+		l.end = ""
+		l.endPage(cur.page)
+		return false, nil // the level's end: the rest of the bucket follows
+	}
 	if !aws.ToBool(res.IsTruncated) {
 		return l.lastPage(res, cur, added), nil
 	}
@@ -311,7 +323,7 @@ func (l *levelListing) decodeMarker(res *s3.ListMultipartUploadsOutput, key stri
 // it), so one page holds them, however many keys begin with it.
 func (l *levelListing) boundary(ctx context.Context, key string) error {
 	exact := func(raw string) bool { return raw == key || decodeKey(raw, plausiblyEncoded(raw)) == key }
-	res, err := l.c.uploadsPage(ctx, l.bucket, key, "", "", "", false)
+	res, err := l.c.uploadsPage(ctx, l.bucket, key, "", "", "", false, l.c.pageSize())
 	if err != nil {
 		return l.c.wrap(err, opUploads, l.bucket, key, "")
 	}
@@ -322,4 +334,15 @@ func (l *levelListing) boundary(ctx context.Context, key string) error {
 		return l.bad("more than a page of uploads of key %q, and the server refuses upload-id markers", key)
 	}
 	return nil
+}
+
+// pastLevel reports whether a page listed without prefix (noPrefix)
+// reached a key past the level: the level's end.
+func (l *levelListing) pastLevel(res *s3.ListMultipartUploadsOutput) bool {
+	for _, u := range res.Uploads {
+		if k := l.decodeMarker(res, str(u.Key)); k > l.prefix && !strings.HasPrefix(k, l.prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -56,7 +56,9 @@ func (c *S3) rangedLevel(ctx context.Context, l *levelListing, first *LevelPage)
 	for _, p := range r.pieces {
 		notes = append(notes, p.notes...)
 	}
+	flat, noPrefix := l.flat, l.noPrefix
 	*l = *c.newLevelListing(l.bucket, l.prefix)
+	l.flat, l.noPrefix = flat, noPrefix
 	for _, n := range notes {
 		l.note(n.kind, n.text)
 	}
@@ -106,6 +108,7 @@ func (r *ranger) split(ctx context.Context, from *levelListing, alpha alphabet, 
 			lo, loID = nextKey, nextID
 		}
 		piece := r.c.newLevelListing(r.l.bucket, r.l.prefix)
+		piece.flat, piece.noPrefix = r.l.flat, r.l.noPrefix
 		pieces = append(pieces, piece)
 		r.mu.Lock()
 		r.pieces = append(r.pieces, piece)

@@ -3,6 +3,11 @@ package listing
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // A level handed out page by page (ScanLevel), for the walks that need
@@ -12,8 +17,9 @@ import (
 // ErrStartOver is what ScanLevel returns when a later page shows that the
 // keys of pages already handed out were decoded wrongly: the server said
 // EncodingType=url and sent a key no encoder writes (SeaweedFS) after
-// pages whose keys read differently decoded. The lister has learned the
-// server meanwhile; whoever counted those pages throws the count away and
+// pages whose keys read differently decoded; or (an error wrapping it)
+// the bucket's proof found, past the level's end, keys the delimiter lost
+// (proof.go). The lister has learned the server meanwhile; whoever counted those pages throws the count away and
 // scans again, and the second scan decides every page right from the
 // first.
 var ErrStartOver = errors.New("the server's key encoding showed itself only after pages had been handed out: scan again")
@@ -29,6 +35,8 @@ var ErrStartOver = errors.New("the server's key encoding showed itself only afte
 // inclusive marker repeats, the markers followed, and the level's common
 // prefixes, each handed out once.
 //
+// The bucket's proof (proof.go) is settled before the first page is
+// handed out: a level whose delimiter lost keys is scanned without it.
 // Where Level decides over the whole level whether keys were URL-encoded,
 // ScanLevel decides each page by what the pages so far show; when a later
 // page reverses the decision for keys already handed out decoded, it
@@ -37,20 +45,63 @@ var ErrStartOver = errors.New("the server's key encoding showed itself only afte
 //
 // each's error ends the scan and is returned.
 func (c *S3) ScanLevel(ctx context.Context, bucket, prefix string, each func(*Level) error) error {
-	l := c.newLevelListing(bucket, prefix)
-	s := &scan{l: l, each: each}
+	pr, err := c.startProbe(ctx, bucket, prefix)
+	if err != nil {
+		return err
+	}
+	var notes []string // said by a scan that is done again flat
+	for {
+		s, err := c.scanLevel(ctx, bucket, prefix, pr, notes, each)
+		if !s.proven {
+			if _, perr := pr.settle(c, bucket, nil, ""); err == nil {
+				err = perr
+			}
+		}
+		if err == nil && pr.endDue() && !s.deep {
+			err = s.proveEnd(ctx)
+		}
+		if err == nil && !s.handed {
+			var again bool
+			var more []string
+			if again, more, err = c.emptyLevel(ctx, s.l); again {
+				err = errFlat
+			}
+			s.notes = append(s.notes, more...)
+		}
+		if !errors.Is(err, errFlat) {
+			return err
+		}
+		pr, notes = nil, s.notes
+	}
+}
+
+// errFlat ends a scan whose first page the proof found lacking: the level
+// is scanned again without the delimiter.
+var errFlat = errors.New("the delimiter lost keys")
+
+// scanLevel is one scan of the level (ScanLevel).
+func (c *S3) scanLevel(ctx context.Context, bucket, prefix string, pr *probe, notes []string, each func(*Level) error) (*scan, error) {
+	l := c.levelListingOf(bucket, prefix)
+	s := &scan{l: l, each: each, probe: pr, proven: pr == nil, notes: notes}
 	l.scan = s.page
 	err := l.run(ctx, "", "", "", nil)
 	if errors.Is(err, errMarkerIgnored) {
 		err = l.bad("the page after a marker went back before it")
 	}
-	return err
+	return s, err
 }
 
 // scan is the state of one ScanLevel besides its levelListing's.
 type scan struct {
 	l    *levelListing
 	each func(*Level) error
+	// The proof of the bucket, settled on the first page (nil: none
+	// due), and the notes to hand out with the first page.
+	probe    *probe
+	proven   bool
+	notes    []string
+	handed   bool   // a page with an entry was handed out
+	greatest string // the greatest key or prefix handed out
 	// What the pages handed out so far held: keys and prefixes that
 	// decoding changed, deep uploads, common prefixes sent.
 	decodedKeys, decodedPrefixes bool
@@ -61,9 +112,44 @@ type scan struct {
 	before [][2]string
 }
 
+// proveEnd proves the end of the level scanned (lostAtEnd): errFlat where
+// the delimiter lost keys and nothing was handed out yet, an error
+// wrapping ErrStartOver where pages were.
+func (s *scan) proveEnd(ctx context.Context) error {
+	flat, notes, err := s.l.c.lostAtEnd(ctx, s.l.bucket, s.l.prefix, s.greatest)
+	s.notes = append(s.notes, notes...)
+	switch {
+	case err != nil || !flat:
+		return err
+	case s.handed:
+		return fmt.Errorf("%s: %w", strings.Join(notes, "; "), ErrStartOver)
+	}
+	return errFlat
+}
+
+// prove settles the bucket's proof on the scan's first page lv (res as
+// sent), before it is handed out: errFlat where the delimiter lost keys.
+// A page that is not the level's last, or is full (a server may say a
+// full page is the last wrongly), proves as far as it reaches.
+func (s *scan) prove(res *s3.ListMultipartUploadsOutput, lv *Level) error {
+	s.proven = true
+	end := ""
+	if aws.ToBool(res.IsTruncated) || s.l.c.full(res) {
+		if end = s.l.pageEnd(res); end == "" {
+			end = s.l.prefix // no entry: it proves nothing
+		}
+	}
+	flat, err := s.probe.settle(s.l.c, s.l.bucket, lv, end)
+	if flat {
+		s.notes = append(s.notes, lv.Notes...)
+		return errFlat
+	}
+	return err
+}
+
 // page hands out what the listing gathered since the last page, and
 // keeps only that page's entries to tell a repeat at the next page's head.
-func (s *scan) page() error {
+func (s *scan) page(res *s3.ListMultipartUploadsOutput) error {
 	l := s.l
 	keysChange := l.keysChange()
 	prefixesChange := l.prefixesChange()
@@ -84,6 +170,15 @@ func (s *scan) page() error {
 	if s.deep && s.prefixes {
 		return l.bad("the server sent common prefixes and, in the same level, keys below them")
 	}
+	if !s.proven {
+		if err := s.prove(res, lv); err != nil {
+			return err
+		}
+	}
+	lv.Notes = append(s.notes, lv.Notes...)
+	s.notes = nil
+	s.handed = s.handed || len(lv.Uploads)+len(lv.Deep)+len(lv.Prefixes) > 0
+	s.greatest = max(s.greatest, greatestEntry(lv))
 	for _, k := range s.before {
 		delete(l.seen, k)
 	}

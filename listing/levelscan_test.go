@@ -216,7 +216,8 @@ func TestScanLevelFaults(t *testing.T) {
 	}
 }
 
-// each's error ends the scan: no further page is asked for.
+// each's error ends the scan: no further page is asked for (three pages,
+// and the bucket's proof: its first page without the delimiter).
 func TestScanLevelStopsOnError(t *testing.T) {
 	s := &stub{uploads: func(in *s3.ListMultipartUploadsInput) *s3.ListMultipartUploadsOutput {
 		next := max(aws.ToString(in.KeyMarker), "p/") + "x"
@@ -231,7 +232,7 @@ func TestScanLevelStopsOnError(t *testing.T) {
 		}
 		return nil
 	})
-	if !errors.Is(err, stop) || s.calls.Load() != 3 || !strings.Contains(err.Error(), "enough") {
-		t.Fatalf("%v after %d requests; want the callback's error after 3", err, s.calls.Load())
+	if !errors.Is(err, stop) || s.calls.Load() != 4 || !strings.Contains(err.Error(), "enough") {
+		t.Fatalf("%v after %d requests; want the callback's error after 4", err, s.calls.Load())
 	}
 }

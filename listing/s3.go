@@ -27,7 +27,8 @@ type S3API interface {
 
 // S3 lists buckets, uploads and parts. It holds no state besides its
 // settings and what it learns of the server (whether its EncodingType claim
-// holds), and is safe for concurrent use; do not copy it.
+// holds) and of each bucket (whether its delimited listings proved
+// complete: proof.go), and is safe for concurrent use; do not copy it.
 type S3 struct {
 	api S3API
 	// PageSize, if non-zero, is sent as MaxUploads and MaxParts. Zero leaves
@@ -67,6 +68,12 @@ type S3 struct {
 	// KEY/UPLOADID and turns a key marker K into K/~); its levels are
 	// listed one page after another.
 	sequential atomic.Bool
+	// proofs holds, by bucket, what its delimited listings proved
+	// (*bucketProof, proof.go).
+	proofs sync.Map
+	// silent is learned: whether the server, asked for EncodingType=url,
+	// encodes keys without saying so (Ceph RGW 16); see learnEncoding.
+	silent atomic.Int32
 	// noted holds bucket+"\x00"+kind for each deviation already noted.
 	noted sync.Map
 }

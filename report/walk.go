@@ -271,7 +271,11 @@ func (t *targetRun) startOver(p *Progress, log *slog.Logger) bool {
 	if t.again || !errors.Is(t.err, listing.ErrStartOver) {
 		return false
 	}
-	log.Info("listing: the server's keys proved not URL-encoded after some had been counted: walking the bucket again", "bucket", t.Bucket)
+	why := "the server's keys proved not URL-encoded after some had been counted"
+	if t.err != listing.ErrStartOver {
+		why = t.err.Error() // the listing's proof found keys lost
+	}
+	log.Info("listing: "+why+": walking the bucket again", "bucket", t.Bucket)
 	t.again, t.err, t.rows, t.gone = true, nil, map[Key]*Row{}, vanished{}
 	t.top.reset()
 	if p != nil {

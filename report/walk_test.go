@@ -13,13 +13,16 @@ import (
 )
 
 // On every server kind the fault proxy reproduces, with levels of several
-// pages, the report counts every upload and byte once. On SeaweedFS
+// pages, the report counts every upload and byte once: also where the
+// delimiter or a prefix loses keys (Ceph RGW, storj) or keys come
+// URL-encoded without saying so (RGW). On SeaweedFS
 // (keys claimed URL-encoded, sent raw) the keys "a+1"… of the first page
 // read as "a 1"… decoded, which only the key with a space on a later page
 // shows: the bucket is walked again, and its sums are still exact.
 func TestRunOnEveryServerKind(t *testing.T) {
 	for _, mode := range []faultproxy.Fault{faultproxy.None, faultproxy.Swift, faultproxy.MinIOFlat, faultproxy.SeaweedUploads,
-		faultproxy.VersityMarker, faultproxy.InclusiveUploads} {
+		faultproxy.VersityMarker, faultproxy.InclusiveUploads, faultproxy.DelimiterIgnored, faultproxy.DelimiterDrops,
+		faultproxy.PrefixEmpty, faultproxy.SilentEncoding, faultproxy.RGW} {
 		t.Run(mode.String(), func(t *testing.T) {
 			s := newTestServer(t, "kinds")
 			var keys []string

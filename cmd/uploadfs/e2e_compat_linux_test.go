@@ -93,7 +93,13 @@ func seedCompat(t *testing.T, g *gateway, c *s3.Client, more []string) {
 // the tree uploadfs shows and what the AWS CLI lists: directories (keys
 // and upload IDs), part files and their sizes.
 func checkCompat(t *testing.T, g *gateway, c *s3.Client, server, bulk string) {
-	want := cliTree(t, g, c, bulk)
+	checkTree(t, g, server, "the AWS CLI", cliTree(t, g, c, bulk))
+}
+
+// checkTree mounts the bucket compat and reports every difference between
+// the tree uploadfs shows and want (as cliTree writes it, from what source
+// lists), and what uploadfs logged of the server.
+func checkTree(t *testing.T, g *gateway, server, source, want string) {
 	log := filepath.Join(t.TempDir(), "log")
 	mnt := g.mount(t, "--bucket", "compat", "--log-file", log)
 	// find's errors (a directory uploadfs cannot list) are part of what it
@@ -113,9 +119,11 @@ func checkCompat(t *testing.T, g *gateway, c *s3.Client, server, bulk string) {
 	got := strings.Join(lines, "\n") + "\n"
 	if diff := difference(want, got); diff != "" {
 		logged, _ := os.ReadFile(log)
-		t.Errorf("uploadfs and the AWS CLI differ on %s:\n%s\nuploadfs's log:\n%s", server, diff, logged)
+		t.Errorf("uploadfs and %s differ on %s:\n%s\nuploadfs's log:\n%s", source, server, diff, logged)
 	} else {
-		t.Logf("%s: uploadfs shows what the AWS CLI lists: %d directories and parts", server, strings.Count(got, "\n"))
+		logged, _ := os.ReadFile(log)
+		t.Logf("%s: uploadfs shows what %s lists: %d directories and parts; its log's WARN lines:\n%s", server, source, strings.Count(got, "\n"),
+			strings.Join(slices.DeleteFunc(strings.Split(string(logged), "\n"), func(l string) bool { return !strings.Contains(l, "WARN") }), "\n"))
 	}
 }
 
@@ -131,17 +139,6 @@ func cliTree(t *testing.T, g *gateway, c *s3.Client, bulk string) string {
 	g.aws(t, &ups, "s3api", "list-multipart-uploads", "--bucket", "compat")
 	var lines []string
 	for _, u := range ups.Uploads {
-		// (uploadfs writes '%' in a name as %25.)
-		dir := "./" + strings.ReplaceAll(u.Key, "%", "%25") + "/" + u.UploadId
-		for i := 2; i <= len(dir); i++ {
-			if i == len(dir) || dir[i] == '/' {
-				lines = append(lines, dir[:i]+"/")
-			}
-		}
-		type part struct {
-			PartNumber int
-			Size       int64
-		}
 		var parts struct{ Parts []part }
 		if bulk != "" && strings.HasPrefix(u.Key, bulk) {
 			pages := s3.NewListPartsPaginator(c, &s3.ListPartsInput{Bucket: aws.String("compat"), Key: aws.String(u.Key), UploadId: aws.String(u.UploadId)})
@@ -157,12 +154,32 @@ func cliTree(t *testing.T, g *gateway, c *s3.Client, bulk string) string {
 		} else {
 			g.aws(t, &parts, "s3api", "list-parts", "--bucket", "compat", "--key", u.Key, "--upload-id", u.UploadId)
 		}
-		for _, p := range parts.Parts {
-			lines = append(lines, fmt.Sprintf("%s/%05d %d", dir, p.PartNumber, p.Size))
-		}
+		lines = append(lines, uploadLines(u.Key, u.UploadId, parts.Parts)...)
 	}
 	slices.Sort(lines)
 	return strings.Join(slices.Compact(lines), "\n") + "\n"
+}
+
+type part struct {
+	PartNumber int
+	Size       int64
+}
+
+// uploadLines is what find prints of an upload: every directory down to
+// its own (with a trailing slash), then each part with its size.
+func uploadLines(key, id string, parts []part) []string {
+	var lines []string
+	// (uploadfs writes '%' in a name as %25.)
+	dir := "./" + strings.ReplaceAll(key, "%", "%25") + "/" + id
+	for i := 2; i <= len(dir); i++ {
+		if i == len(dir) || dir[i] == '/' {
+			lines = append(lines, dir[:i]+"/")
+		}
+	}
+	for _, p := range parts {
+		lines = append(lines, fmt.Sprintf("%s/%05d %d", dir, p.PartNumber, p.Size))
+	}
+	return lines
 }
 
 // difference lists the lines of want missing from got and the other way.

@@ -31,20 +31,8 @@ func TestCompatSwift(t *testing.T) {
 	if script == "" {
 		t.Skip("make compat-swift runs this against OpenStack Swift")
 	}
-	dir := t.TempDir()
-	var out, errs bytes.Buffer
-	start := exec.Command(script, "start", dir)
-	start.Stdout, start.Stderr = &out, &errs
-	err := start.Run()
-	t.Cleanup(func() {
-		if out, err := exec.Command(script, "stop", dir).CombinedOutput(); err != nil {
-			t.Logf("stopping swift: %v\n%s", err, out)
-		}
-	})
-	if err != nil {
-		t.Fatalf("%s start: %v\n%s", script, err, errs.String())
-	}
-	g, c := compatGateway(t, strings.TrimSpace(out.String()), "test:tester", "testing")
+	url, dir := startScript(t, script)
+	g, c := compatGateway(t, url, "test:tester", "testing")
 	seedCompat(t, g, c, []string{"videos", "videos/clip.mp4", "a", "a", "a!", "a.b", "a/2026/x", "p%41q/r.bin", "plus+dir/s.bin"})
 	bulk := make([]string, 2000)
 	for i := range bulk {
@@ -77,4 +65,25 @@ func uploadsRequests(t *testing.T, log string) (all, failed int) {
 		}
 	}
 	return all, failed
+}
+
+// startScript starts a server with script (test/swift/swift-s3.sh,
+// test/ceph/ceph-s3.sh: "start DIR" prints its endpoint) in a temporary
+// directory, stopped when the test ends; it returns the endpoint and the
+// directory.
+func startScript(t *testing.T, script string) (url, dir string) {
+	dir = t.TempDir()
+	var out, errs bytes.Buffer
+	start := exec.Command(script, "start", dir)
+	start.Stdout, start.Stderr = &out, &errs
+	err := start.Run()
+	t.Cleanup(func() {
+		if out, err := exec.Command(script, "stop", dir).CombinedOutput(); err != nil {
+			t.Logf("%s stop: %v\n%s", script, err, out)
+		}
+	})
+	if err != nil {
+		t.Fatalf("%s start: %v\n%s", script, err, errs.String())
+	}
+	return strings.TrimSpace(out.String()), dir
 }

@@ -4,7 +4,8 @@
 // body, a marker that does not advance, NoSuchUpload — or with the quirks
 // of real servers (SeaweedFS, versitygw, MinIO, OpenStack Swift in swift.go,
 // inclusive markers, Wasabi's abort date, Cloudflare R2's bucket pages in
-// r2.go), a lifecycle rule dropped or changed meanwhile (acting.go), and
+// r2.go), a lifecycle rule dropped or changed meanwhile (acting.go),
+// delimiters and prefixes that lose keys and Ceph RGW (delimiter.go), and
 // counts what it did.
 //
 // Files: faultproxy.go, the proxy, its faults and its counters; swift.go,
@@ -15,7 +16,9 @@
 // count of changing requests; accounts.go, the failures of accounts (a
 // role that cannot be assumed, ListBuckets refused, an account
 // suspended) over a multi-account server (moto_server); testing.go, the
-// tests' way to start a proxy or a front and close it when the test ends.
+// tests' way to start a proxy or a front and close it when the test ends;
+// delimiter.go, delimiters, prefixes and key encodings that lose or garble
+// keys.
 package faultproxy
 
 import (
@@ -94,13 +97,22 @@ const (
 	// rule more than the server holds, as if someone had just added it
 	// (acting.go).
 	ChangeLifecycle
+	// DelimiterIgnored, DelimiterDrops, PrefixEmpty, SilentEncoding and
+	// RGW: delimiters, prefixes and key encodings that lose or garble
+	// keys (delimiter.go).
+	DelimiterIgnored
+	DelimiterDrops
+	PrefixEmpty
+	SilentEncoding
+	RGW
 	numFaults
 )
 
 var faultNames = [...]string{"none", "503 SlowDown", "connection reset", "slow answer", "truncated XML", "malformed XML", "repeated marker", "NoSuchUpload", "NoSuchKey",
 	"SeaweedFS part markers", "SeaweedFS upload listing", "versitygw upload-id marker", "MinIO flat listing", "403 AccessDenied",
 	"OpenStack Swift s3api", "inclusive upload markers", "ISO 8601 abort date", "unreadable abort date",
-	"R2 bucket pages", "R2 bucket page without token", "lifecycle rule dropped", "lifecycle changed meanwhile"}
+	"R2 bucket pages", "R2 bucket page without token", "lifecycle rule dropped", "lifecycle changed meanwhile",
+	"delimiter ignored", "keys below the delimiter dropped", "prefix answered empty", "keys encoded unannounced", "Ceph RGW"}
 
 func (f Fault) String() string { return faultNames[f] }
 
@@ -287,6 +299,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		serveR2Buckets(w, r, rp, r2Page, fault == R2LostToken)
 	case DropLifecycle, ChangeLifecycle:
 		serveActing(fault, w, r, rp)
+	case DelimiterIgnored, DelimiterDrops, PrefixEmpty, SilentEncoding, RGW:
+		serveDelimiter(w, r, rp, fault)
 	case Swift:
 		if req.Op == "ListMultipartUploads" {
 			serveSwiftUploads(w, r, rp)
