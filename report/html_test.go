@@ -50,7 +50,7 @@ func (b *builder) add(bucket, prefix string, cov Coverage, key string, ago time.
 		up.abort = up.initiated.Add(time.Duration(cov.Days) * day).Truncate(day).Add(day)
 	}
 	r.add(up, b.rep.Time, b.rep.Ages)
-	u := newUpload(bucket, uploadListing(key, ago), up, b.rep.Prices)
+	u := newUpload(&Account{}, bucket, uploadListing(key, ago), up, b.rep.Prices)
 	b.top.add(u)
 }
 

@@ -36,7 +36,10 @@ func ParseTopBy(s string) (TopBy, error) {
 
 // Upload is one in-progress upload as --top lists it.
 type Upload struct {
-	Rank                    int // 1 for the highest
+	Rank int // 1 for the highest
+	// Account and AccountName are those of the row the upload counts in
+	// ("" when one account's credentials were scanned).
+	Account, AccountName    string
 	Bucket, Region, Key, ID string
 	// Initiated is zero when the server gave no time.
 	Initiated               time.Time
@@ -54,9 +57,9 @@ type Upload struct {
 func (u *Upload) Vault() bool { return u.StorageClass == GlacierVault }
 
 // newUpload is what --top keeps of u, with its parts listed.
-func newUpload(bucket string, u listing.Upload, up upload, p *Prices) Upload {
+func newUpload(acct *Account, bucket string, u listing.Upload, up upload, p *Prices) Upload {
 	price, _ := p.Price(up.class)
-	return Upload{Bucket: bucket, Key: u.Key, ID: u.ID, Initiated: up.initiated, Parts: up.parts, Bytes: up.bytes,
+	return Upload{Account: acct.ID, AccountName: acct.Name, Bucket: bucket, Key: u.Key, ID: u.ID, Initiated: up.initiated, Parts: up.parts, Bytes: up.bytes,
 		StorageClass: up.class, Initiator: up.initiator, MonthlyUSD: float64(up.bytes) / gb * price,
 		Abort: up.abort, Never: up.abortKnown && up.abort.IsZero()}
 }

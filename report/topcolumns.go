@@ -25,6 +25,8 @@ type TopColumn struct {
 	Metric, Help string
 
 	label bool
+	// shown, if set, says whether the second table has the column.
+	shown func(rep *Report) bool
 	unit  unit
 	value func(rep *Report, u *Upload) any
 	// cell and csvCell write the column where its unit does not say how.
@@ -41,6 +43,12 @@ var topColumns = []TopColumn{
 	{Name: "rank", Header: "#", JSON: "rank", CSV: "rank", unit: unitCount,
 		value: func(_ *Report, u *Upload) any { return int64(u.Rank) }},
 	{Name: "report time", CSV: "report_time", unit: unitTime, value: func(rep *Report, _ *Upload) any { return rep.Time }},
+	{Name: "account", Header: "ACCOUNT", JSON: "account", CSV: "aws_account_number", Metric: "account", label: true,
+		shown: (*Report).manyAccounts,
+		value: func(_ *Report, u *Upload) any { return u.Account },
+		cell:  func(_ *Report, u *Upload) string { return strings.TrimSpace(u.Account + " " + printable(u.AccountName)) }},
+	{Name: "account name", JSON: "account_name", CSV: "account_name",
+		value: func(_ *Report, u *Upload) any { return u.AccountName }},
 	{Name: "bucket", Header: "BUCKET", JSON: "bucket", CSV: "bucket_name", Metric: "bucket", label: true,
 		value: func(_ *Report, u *Upload) any { return u.Bucket }},
 	{Name: "region", JSON: "region", CSV: "aws_region", Metric: "region", label: true,
@@ -119,7 +127,7 @@ func (rep *Report) topCell(c *TopColumn, u *Upload) string {
 func (rep *Report) topTable() (lines [][]string, left []bool) {
 	var head []string
 	for _, c := range topColumns {
-		if c.Header != "" {
+		if c.inTable(rep) {
 			head = append(head, c.Header)
 			left = append(left, c.unit == unitText || c.unit == unitTime)
 		}
@@ -128,13 +136,18 @@ func (rep *Report) topTable() (lines [][]string, left []bool) {
 	for i := range rep.Top {
 		var l []string
 		for j := range topColumns {
-			if c := &topColumns[j]; c.Header != "" {
+			if c := &topColumns[j]; c.inTable(rep) {
 				l = append(l, rep.topCell(c, &rep.Top[i]))
 			}
 		}
 		lines = append(lines, l)
 	}
 	return lines, left
+}
+
+// inTable reports whether the second table has c.
+func (c *TopColumn) inTable(rep *Report) bool {
+	return c.Header != "" && (c.shown == nil || c.shown(rep))
 }
 
 // writeTopTable writes the second table, under a line saying what it is.
@@ -195,7 +208,8 @@ func (rep *Report) topCSV(head []string, u *Upload) []string {
 }
 
 // writeTopMetrics writes a gauge per numeric column, one sample an upload
-// labelled by its bucket, region, key, upload ID, class and initiator.
+// labelled by its account (where several are scanned), bucket, region,
+// key, upload ID, class and initiator.
 func (rep *Report) writeTopMetrics(b *strings.Builder) {
 	if len(rep.Top) == 0 {
 		return
@@ -204,7 +218,7 @@ func (rep *Report) writeTopMetrics(b *strings.Builder) {
 	for i := range rep.Top {
 		var l []string
 		for _, c := range topColumns {
-			if c.label {
+			if c.label && (c.shown == nil || c.shown(rep)) {
 				l = append(l, c.Metric+`="`+escape(c.value(rep, &rep.Top[i]).(string))+`"`)
 			}
 		}

@@ -417,7 +417,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		}
 		r.add(up, w.now, w.o.Ages)
 		t.mu.Unlock()
-		t.top.add(newUpload(t.Bucket, u, up, w.o.Prices))
+		t.top.add(newUpload(t.acct, t.Bucket, u, up, w.o.Prices))
 		if p := w.o.Progress; p != nil {
 			p.uploads.Add(1)
 			p.bytes.Add(up.bytes)
