@@ -46,7 +46,9 @@ var topColumns = []TopColumn{
 	{Name: "account", Header: "ACCOUNT", JSON: "account", CSV: "aws_account_number", Metric: "account", label: true,
 		shown: (*Report).manyAccounts,
 		value: func(_ *Report, u *Upload) any { return u.Account },
-		cell:  func(_ *Report, u *Upload) string { return strings.TrimSpace(u.Account + " " + printable(u.AccountName)) }},
+		cell: func(_ *Report, u *Upload) string {
+			return strings.TrimSpace(u.Account + " " + printable(u.AccountName))
+		}},
 	{Name: "account name", JSON: "account_name", CSV: "account_name",
 		value: func(_ *Report, u *Upload) any { return u.AccountName }},
 	{Name: "bucket", Header: "BUCKET", JSON: "bucket", CSV: "bucket_name", Metric: "bucket", label: true,
