@@ -112,8 +112,9 @@ func TestLifecycleEnsureAbortRoundTrip(t *testing.T) {
 	if strings.Count(dry.stdout, "warning: its tags say Terraform manages this bucket") != 1 {
 		t.Fatalf("dry run: want the Terraform warning for lc-empty alone\n%s", dry.stdout)
 	}
-	if r := w.lifecycle(t, "--ensure-abort", "7", "--apply", "lc-rich"); r.code != 2 || !strings.Contains(r.stderr, "no terminal") {
-		t.Fatalf("--apply without a terminal or --yes: exit %d\n%s", r.code, r.stderr)
+	if r := w.lifecycle(t, "--ensure-abort", "7", "--apply", "lc-rich"); r.code != 2 || !strings.Contains(r.stderr, "no terminal to ask on: nothing changed; add --yes") ||
+		strings.Contains(r.stderr, "Usage:") {
+		t.Fatalf("--apply without a terminal or --yes: exit %d, want 2 and one line saying what to add\n%s", r.code, r.stderr)
 	}
 	if n := w.fault.Changes(); n != 0 {
 		t.Fatalf("%d changing requests before --apply --yes", n)

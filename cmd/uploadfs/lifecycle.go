@@ -204,7 +204,8 @@ func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleCon
 		}
 		return failures(problems, len(buckets))
 	}
-	if err := confirm(lc.Yes, fmt.Sprintf("Write the lifecycle configuration of %d buckets?", len(plans))); err != nil {
+	if err := confirm(lc.Yes, fmt.Sprintf("Write the lifecycle configuration of %d buckets?", len(plans)),
+		"add --yes to write without asking, or leave out --apply to only see the diff"); err != nil {
 		return err
 	}
 	for _, e := range plans {
