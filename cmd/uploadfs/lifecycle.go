@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -116,15 +115,6 @@ func runLifecycle(c *config, lc *lifecycleConfig, buckets []string, stdout io.Wr
 	return ensureAbort(ctx, c, l, lc, buckets, stdout)
 }
 
-// lifecycleJSON is one bucket in lifecycle's --format json.
-type lifecycleJSON struct {
-	Bucket   string              `json:"bucket"`
-	Coverage string              `json:"coverage"` // covered, partly, none, unknown
-	Days     int32               `json:"days,omitempty"`
-	Rules    []listing.AbortRule `json:"rules"`
-	Error    string              `json:"error,omitempty"`
-}
-
 // showLifecycles writes each bucket's abort rules with the report's
 // reading (listing.S3.Lifecycle).
 func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []string, asJSON bool, w io.Writer) error {
@@ -154,27 +144,6 @@ func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []str
 		return fmt.Errorf("%d of %d buckets' configurations could not be read (coverage unknown)", failed, len(buckets))
 	}
 	return nil
-}
-
-func writeCoverage(w io.Writer, j lifecycleJSON) {
-	switch {
-	case j.Error != "":
-		fmt.Fprintf(w, "%s: unknown: %s\n", j.Bucket, j.Error)
-		return
-	case j.Coverage == "covered":
-		fmt.Fprintf(w, "%s: covered: every upload is aborted within %d days\n", j.Bucket, j.Days)
-	case j.Coverage == "partly":
-		fmt.Fprintf(w, "%s: partly: only the prefixes below are covered, other uploads stay until aborted\n", j.Bucket)
-	default:
-		fmt.Fprintf(w, "%s: none: no enabled rule aborts its uploads\n", j.Bucket)
-	}
-	for _, r := range j.Rules {
-		id := r.ID
-		if id == "" {
-			id = "(no id)"
-		}
-		fmt.Fprintf(w, "  rule %s: prefix %s, abort after %d days\n", id, strconv.Quote(r.Prefix), r.Days)
-	}
 }
 
 // ensureAbort plans the rule for every bucket, prints each diff, and with
@@ -235,32 +204,4 @@ func failures(problems []error, buckets int) error {
 		return nil
 	}
 	return fmt.Errorf("%d of %d buckets refused or failed (each said above)", len(problems), buckets)
-}
-
-// writeEnsure writes one bucket's plan: covered, or the diff.
-func writeEnsure(w io.Writer, e *act.Ensure) {
-	if e.Covered != nil {
-		fmt.Fprintf(w, "%s: already covered by rule %q (%d days): nothing to do\n", e.Bucket, e.Covered.ID, e.Covered.Days)
-		return
-	}
-	fmt.Fprintf(w, "%s: add rule %s\n", e.Bucket, act.RuleID(e.Days))
-	if e.ManagedBy != "" {
-		fmt.Fprintf(w, "  warning: its tags say %s manages this bucket: the next deployment will remove the rule; add it there too\n", e.ManagedBy)
-	}
-	if e.Before.None {
-		fmt.Fprintln(w, "  --- before: no configuration")
-	} else {
-		fmt.Fprintf(w, "  --- before: %d rules\n", len(e.Before.Rules))
-	}
-	fmt.Fprintf(w, "  +++ after: %d rules\n", len(e.After.Rules))
-	if s := e.Before.TransitionDefaultMinimumObjectSize; s != "" {
-		fmt.Fprintf(w, "    TransitionDefaultMinimumObjectSize %s (kept)\n", s)
-	}
-	for i, r := range e.After.Rules {
-		mark := " "
-		if i >= len(e.Before.Rules) {
-			mark = "+"
-		}
-		fmt.Fprintf(w, "  %s %s\n", mark, act.Describe(r))
-	}
 }
