@@ -25,7 +25,7 @@ type Lifecycle struct {
 	Rules []AbortRule // enabled abort rules, sorted by prefix, then days
 }
 
-// Lifecycle reads the bucket's configuration (readLifecycle, the reading
+// Lifecycle reads the bucket's configuration (LifecycleConfiguration, the reading
 // `uploadfs lifecycle` uses too) and keeps the rules that abort incomplete
 // uploads.
 //
@@ -45,7 +45,7 @@ type Lifecycle struct {
 // one anyway is not believed: the rule is skipped, it cannot apply to an
 // upload. So is a rule of fewer than 1 day, which S3 also refuses.
 func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
-	lc, err := c.readLifecycle(ctx, bucket)
+	lc, err := c.LifecycleConfiguration(ctx, bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -56,15 +56,9 @@ func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
 func abortRules(rules []types.LifecycleRule) *Lifecycle {
 	l := &Lifecycle{}
 	for _, r := range rules {
-		if r.Status != types.ExpirationStatusEnabled || r.AbortIncompleteMultipartUpload == nil {
-			continue
+		if ar, why := RuleAborts(r); why == "" {
+			l.Rules = append(l.Rules, ar)
 		}
-		days := aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation)
-		prefix, ok := rulePrefix(r)
-		if !ok || days < 1 {
-			continue
-		}
-		l.Rules = append(l.Rules, AbortRule{ID: str(r.ID), Prefix: prefix, Days: days})
 	}
 	slices.SortFunc(l.Rules, func(a, b AbortRule) int {
 		if c := strings.Compare(a.Prefix, b.Prefix); c != 0 {
@@ -75,24 +69,51 @@ func abortRules(rules []types.LifecycleRule) *Lifecycle {
 	return l
 }
 
-// rulePrefix is the prefix a rule applies to; false when its filter has a
-// condition besides the prefix (tags, object sizes).
-func rulePrefix(r types.LifecycleRule) (string, bool) {
+// RuleAborts reads one rule as Lifecycle does: the AbortRule it is, and
+// why it aborts no upload ("" when it does: Lifecycle keeps it). A rule
+// without the action aborts none; so does one that is disabled, of fewer
+// than 1 day, or whose filter has tags or object sizes (S3 refuses the
+// action on such a rule: an incomplete upload has neither).
+func RuleAborts(r types.LifecycleRule) (AbortRule, string) {
+	ar := AbortRule{ID: str(r.ID)}
+	if r.AbortIncompleteMultipartUpload == nil {
+		return ar, "it has no AbortIncompleteMultipartUpload action"
+	}
+	ar.Days = aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation)
+	prefix, why := rulePrefix(r)
+	ar.Prefix = prefix
+	switch {
+	case why != "":
+		return ar, why
+	case r.Status != types.ExpirationStatusEnabled:
+		return ar, "it is not enabled"
+	case ar.Days < 1:
+		return ar, "it is of fewer than 1 day, which S3 refuses"
+	}
+	return ar, ""
+}
+
+// rulePrefix is the prefix a rule applies to, and why it cannot apply to
+// an upload when its filter has a condition besides the prefix.
+func rulePrefix(r types.LifecycleRule) (string, string) {
 	f := r.Filter
 	if f == nil {
 		//lint:ignore SA1019 the legacy prefix is what configurations from before Filter have
-		return str(r.Prefix), true
+		return str(r.Prefix), ""
 	}
-	if f.Tag != nil || f.ObjectSizeGreaterThan != nil || f.ObjectSizeLessThan != nil {
-		return "", false
-	}
+	prefix, tags, sized := str(f.Prefix), f.Tag != nil, f.ObjectSizeGreaterThan != nil || f.ObjectSizeLessThan != nil
 	if a := f.And; a != nil {
-		if len(a.Tags) > 0 || a.ObjectSizeGreaterThan != nil || a.ObjectSizeLessThan != nil {
-			return "", false
-		}
-		return str(a.Prefix), true
+		prefix = str(a.Prefix)
+		tags = tags || len(a.Tags) > 0
+		sized = sized || a.ObjectSizeGreaterThan != nil || a.ObjectSizeLessThan != nil
 	}
-	return str(f.Prefix), true
+	switch {
+	case tags:
+		return prefix, "its filter has tags: S3 refuses the action on it, an upload has none"
+	case sized:
+		return prefix, "its filter has object sizes: S3 refuses the action on it, an upload has no size yet"
+	}
+	return prefix, ""
 }
 
 // RuleFor returns the rule that aborts an upload of key soonest (least Days

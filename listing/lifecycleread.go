@@ -19,10 +19,10 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// readLifecycle is the one reading of a bucket's lifecycle configuration:
-// the report's column and the mount's xattrs (Lifecycle) and `uploadfs
-// lifecycle` (ReadLifecycle) all go through it, so that they cannot
-// disagree on what a bucket's rules are.
+// LifecycleConfiguration is the one reading of a bucket's lifecycle
+// configuration: the report's column and the mount's xattrs (Lifecycle)
+// and `uploadfs lifecycle` (its listing, and ReadLifecycle before a write)
+// all go through it, so that they cannot disagree on a bucket's rules.
 //
 // What it answers:
 //   - 404 NoSuchLifecycleConfiguration: None (the bucket has no
@@ -38,7 +38,7 @@ import (
 //     configuration of no rules), an empty body, or rules not in S3's
 //     form (a rule without Status: Google Cloud Storage's own XML): an
 //     *Error of kind ErrBadResponse, unknown too.
-func (c *S3) readLifecycle(ctx context.Context, bucket string) (*LifecycleConfig, error) {
+func (c *S3) LifecycleConfiguration(ctx context.Context, bucket string) (*LifecycleConfig, error) {
 	const op = "GetBucketLifecycleConfiguration"
 	var raw []byte
 	out, err := c.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{

@@ -42,7 +42,7 @@ type lifecyclePutter interface {
 }
 
 // ReadLifecycle reads bucket's whole configuration so that it can be
-// written back unchanged: readLifecycle's reading (the report's and the
+// written back unchanged: LifecycleConfiguration's reading (the report's and the
 // mount's), stricter. It refuses (an *Error of kind ErrBadResponse) a
 // configuration with an element uploadfs does not know: the SDK would drop
 // it, and writing back the rest would delete it. A server without
@@ -54,7 +54,7 @@ type lifecyclePutter interface {
 // configuration to write over.
 func (c *S3) ReadLifecycle(ctx context.Context, bucket string) (*LifecycleConfig, error) {
 	const op = "GetBucketLifecycleConfiguration"
-	lc, err := c.readLifecycle(ctx, bucket)
+	lc, err := c.LifecycleConfiguration(ctx, bucket)
 	switch {
 	case err != nil:
 		return nil, err

@@ -115,22 +115,24 @@ func runLifecycle(c *config, lc *lifecycleConfig, buckets []string, stdout io.Wr
 	return ensureAbort(ctx, c, l, lc, buckets, stdout)
 }
 
-// showLifecycles writes each bucket's abort rules with the report's
-// reading (listing.S3.Lifecycle).
+// showLifecycles writes each bucket's rules that abort uploads, read as
+// the report reads them (listing.S3.LifecycleConfiguration), with what
+// each covers and leaves out.
 func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []string, asJSON bool, w io.Writer) error {
 	failed := 0
 	enc := json.NewEncoder(w)
 	for _, b := range buckets {
-		j := lifecycleJSON{Bucket: b, Rules: []listing.AbortRule{}}
+		j := lifecycleJSON{Bucket: b, Rules: []act.RuleCoverage{}}
 		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
-		rules, err := l.Lifecycle(bctx, b)
+		lcfg, err := l.LifecycleConfiguration(bctx, b)
 		cancel()
 		if err != nil {
 			failed++
 			j.Coverage, j.Error = "unknown", explain(err, c, b).Error()
 		} else {
-			cov, days := rules.Coverage("")
-			j.Coverage, j.Days, j.Rules = cov.String(), days, append(j.Rules, rules.Rules...)
+			cov, days := lcfg.Aborts().Coverage("")
+			j.Coverage, j.Days, j.Rules = cov.String(), days, append(j.Rules, act.Coverages(lcfg)...)
+			j.Unsupported = lcfg.Unsupported != nil
 		}
 		if asJSON {
 			if err := enc.Encode(j); err != nil {

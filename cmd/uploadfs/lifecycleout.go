@@ -3,19 +3,19 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/uploadfs/uploadfs/act"
-	"github.com/uploadfs/uploadfs/listing"
 )
 
 // lifecycleJSON is one bucket in lifecycle's --format json.
 type lifecycleJSON struct {
-	Bucket   string              `json:"bucket"`
-	Coverage string              `json:"coverage"` // covered, partly, none, unknown
-	Days     int32               `json:"days,omitempty"`
-	Rules    []listing.AbortRule `json:"rules"`
-	Error    string              `json:"error,omitempty"`
+	Bucket   string `json:"bucket"`
+	Coverage string `json:"coverage"` // covered, partly, none, unknown
+	Days     int32  `json:"days,omitempty"`
+	// Unsupported: the server has no lifecycle configurations (none).
+	Unsupported bool               `json:"unsupported,omitempty"`
+	Rules       []act.RuleCoverage `json:"rules"` // those with the abort action
+	Error       string             `json:"error,omitempty"`
 }
 
 func writeCoverage(w io.Writer, j lifecycleJSON) {
@@ -27,15 +27,16 @@ func writeCoverage(w io.Writer, j lifecycleJSON) {
 		fmt.Fprintf(w, "%s: covered: every upload is aborted within %d days\n", j.Bucket, j.Days)
 	case j.Coverage == "partly":
 		fmt.Fprintf(w, "%s: partly: only the prefixes below are covered, other uploads stay until aborted\n", j.Bucket)
+	case j.Unsupported:
+		fmt.Fprintf(w, "%s: none: the server does not implement lifecycle configurations\n", j.Bucket)
 	default:
 		fmt.Fprintf(w, "%s: none: no enabled rule aborts its uploads\n", j.Bucket)
 	}
 	for _, r := range j.Rules {
-		id := r.ID
-		if id == "" {
-			id = "(no id)"
+		fmt.Fprintf(w, "  rule %q %s %s %dd\n    covers: %s\n", r.ID, r.Status, r.Filter, r.Days, r.Covers)
+		if r.LeavesOut != "" {
+			fmt.Fprintf(w, "    leaves out: %s\n", r.LeavesOut)
 		}
-		fmt.Fprintf(w, "  rule %s: prefix %s, abort after %d days\n", id, strconv.Quote(r.Prefix), r.Days)
 	}
 }
 
