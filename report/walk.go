@@ -141,7 +141,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	targets = distinct(targets)
 	if o.Progress != nil {
-		o.Progress.targets.Store(int64(len(targets)))
+		o.Progress.Targets(len(targets))
 	}
 	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency)}
 	runs := make([]*targetRun, len(targets))
@@ -257,8 +257,7 @@ func (t *targetRun) startOver(p *Progress, log *slog.Logger) bool {
 	log.Info("listing: the server's keys proved not URL-encoded after some had been counted: walking the bucket again", "bucket", t.Bucket)
 	t.again, t.err, t.rows = true, nil, map[Key]*Row{}
 	if p != nil {
-		p.uploads.Add(-t.counted.Swap(0))
-		p.bytes.Add(-t.bytes.Swap(0))
+		p.Counted(-int(t.counted.Swap(0)), -t.bytes.Swap(0))
 	}
 	return true
 }
@@ -296,7 +295,7 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 	}
 	<-t.lcReady
 	if w.o.Progress != nil {
-		w.o.Progress.done.Add(1)
+		w.o.Progress.TargetDone()
 	}
 }
 
@@ -409,8 +408,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		r.add(up, w.now, w.o.Ages)
 		t.mu.Unlock()
 		if p := w.o.Progress; p != nil {
-			p.uploads.Add(1)
-			p.bytes.Add(up.bytes)
+			p.Counted(1, up.bytes)
 			t.counted.Add(1)
 			t.bytes.Add(up.bytes)
 		}

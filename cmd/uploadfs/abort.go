@@ -180,7 +180,15 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 	if err != nil {
 		return err
 	}
-	plan, err := act.MakePlan(ctx, b, targets, sel, report.DefaultConcurrency, time.Now())
+	po := act.PlanOptions{Concurrency: report.DefaultConcurrency, Now: time.Now()}
+	stopProgress := func() {}
+	if !ac.Quiet && isTerminal(os.Stderr) {
+		// The report's progress line: buckets walked, uploads selected.
+		p := &report.Progress{}
+		po.Progress, stopProgress = p, p.Show(os.Stderr, nil)
+	}
+	plan, err := act.MakePlan(ctx, b, targets, sel, po)
+	stopProgress()
 	if ctx.Err() != nil {
 		return errors.New("interrupted while planning: nothing aborted")
 	}
