@@ -267,3 +267,59 @@ func TestLifecycleShowRules(t *testing.T) {
 		t.Fatalf("table: exit %d\n%s%s", table.code, table.stdout, table.stderr)
 	}
 }
+
+// --ensure-abort --format json: one object a bucket, the plan (with its
+// diff) in a dry run, what became of it with --apply.
+func TestLifecycleEnsureAbortJSON(t *testing.T) {
+	w := startLifecycleWorld(t, "lc-j-empty", "lc-j-covered")
+	w.put(t, "lc-j-covered", types.LifecycleRule{ID: aws.String("three"), Status: types.ExpirationStatusEnabled,
+		Filter:                         &types.LifecycleRuleFilter{Prefix: aws.String("")},
+		AbortIncompleteMultipartUpload: &types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(3)}})
+	type config struct {
+		None  bool
+		Rules []string
+	}
+	type bucket struct {
+		Bucket, Status, Rule, Reason string
+		CoveredBy                    *struct{ ID string } `json:"covered_by"`
+		Before, After                *config
+	}
+	run := func(args ...string) map[string]bucket {
+		t.Helper()
+		r := w.lifecycle(t, append([]string{"--ensure-abort", "7", "--format", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		got := map[string]bucket{}
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var b bucket
+			if err := json.Unmarshal([]byte(line), &b); err != nil {
+				t.Fatalf("%v: %v in %q", args, err, line)
+			}
+			got[b.Bucket] = b
+		}
+		return got
+	}
+	dry := run("lc-j-empty", "lc-j-covered")
+	e, c := dry["lc-j-empty"], dry["lc-j-covered"]
+	if len(dry) != 2 || e.Status != "planned" || e.Rule != "uploadfs-abort-incomplete-uploads-7d" || e.Before == nil || !e.Before.None ||
+		e.After == nil || len(e.After.Rules) != 1 || !strings.HasPrefix(e.After.Rules[0], "uploadfs-abort-incomplete-uploads-7d Enabled") {
+		t.Fatalf("dry run of lc-j-empty: %+v", e)
+	}
+	if c.Status != "covered" || c.CoveredBy == nil || c.CoveredBy.ID != "three" {
+		t.Fatalf("dry run of lc-j-covered: %+v", c)
+	}
+	if n := w.fault.Changes(); n != 0 {
+		t.Fatalf("%d changing requests in a dry run", n)
+	}
+	applied := run("--apply", "--yes", "lc-j-empty", "lc-j-covered")
+	if e := applied["lc-j-empty"]; len(applied) != 2 || e.Status != "written" || e.After == nil || len(e.After.Rules) != 1 {
+		t.Fatalf("--apply of lc-j-empty: %+v", e)
+	}
+	if c := applied["lc-j-covered"]; c.Status != "covered" {
+		t.Fatalf("--apply of lc-j-covered: %+v", c)
+	}
+	if n := w.fault.Count("PutBucketLifecycleConfiguration"); n != 1 {
+		t.Fatalf("%d PUTs, want 1", n)
+	}
+}

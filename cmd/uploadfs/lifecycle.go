@@ -69,8 +69,6 @@ func (lc *lifecycleConfig) check(c *config, args []string) error {
 		return fmt.Errorf("%w: --ensure-abort takes a number of days of at least 1", errUsage)
 	case (lc.Apply || lc.Yes) && lc.EnsureAbort == 0:
 		return fmt.Errorf("%w: --apply and --yes go with --ensure-abort DAYS", errUsage)
-	case lc.Format == "json" && lc.EnsureAbort > 0:
-		return fmt.Errorf("%w: --format json shows the rules; --ensure-abort prints its diff as text", errUsage)
 	case lc.Yes && !lc.Apply:
 		return fmt.Errorf("%w: --yes goes with --apply", errUsage)
 	case len(args) == 0 && !lc.AllBuckets:
@@ -151,50 +149,53 @@ func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []str
 // ensureAbort plans the rule for every bucket, prints each diff, and with
 // --apply writes after asking.
 func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleConfig, buckets []string, w io.Writer) error {
-	days := int32(lc.EnsureAbort)
+	out := &ensureOutput{w: w, json: lc.Format == "json", apply: lc.Apply}
 	var plans []*act.Ensure
 	var problems []error
 	for _, b := range buckets {
 		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
-		e, err := act.PlanEnsure(bctx, l, b, days)
+		e, err := act.PlanEnsure(bctx, l, b, int32(lc.EnsureAbort))
 		cancel()
 		if err != nil {
 			err = fmt.Errorf("%s: refused: %w", b, explain(err, c, b))
-			fmt.Fprintln(w, err)
 			problems = append(problems, err)
+			if err := out.refused(b, err); err != nil {
+				return err
+			}
 			continue
 		}
-		writeEnsure(w, e)
+		if err := out.plan(e); err != nil {
+			return err
+		}
 		if e.After != nil {
 			plans = append(plans, e)
 		}
 	}
 	if !lc.Apply || len(plans) == 0 {
-		if !lc.Apply && len(plans) > 0 {
-			fmt.Fprintf(w, "dry run: nothing written (--apply writes %d configurations)\n", len(plans))
-		}
+		out.dryRun(len(plans))
 		return failures(problems, len(buckets))
 	}
 	if err := confirm(lc.Yes, fmt.Sprintf("Write the lifecycle configuration of %d buckets?", len(plans)),
 		"add --yes to write without asking, or leave out --apply to only see the diff"); err != nil {
 		return err
 	}
-	for _, e := range plans {
+	for i, e := range plans {
 		if ctx.Err() != nil {
-			fmt.Fprintln(w, "interrupted: the buckets not said above were not written")
 			problems = append(problems, ctx.Err())
+			if err := out.notStarted(plans[i:]); err != nil {
+				return err
+			}
 			break
 		}
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Timeout)
 		err := e.Apply(bctx, l)
 		cancel()
 		if err != nil {
-			err = fmt.Errorf("%s: %w", e.Bucket, err)
-			fmt.Fprintln(w, err)
-			problems = append(problems, err)
-			continue
+			problems = append(problems, fmt.Errorf("%s: %w", e.Bucket, err))
 		}
-		fmt.Fprintf(w, "%s: rule %s written and read back unchanged\n", e.Bucket, act.RuleID(days))
+		if err := out.applied(e, err); err != nil {
+			return err
+		}
 	}
 	return failures(problems, len(buckets))
 }
