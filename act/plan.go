@@ -13,7 +13,18 @@ import (
 )
 
 // Lister is what a plan needs of a listing backend (*listing.S3): the
-// buckets, one level page by page, and an upload's parts.
+// buckets, one level page by page, and an upload's parts. It is
+// report.Lister's method set, declared here where it is used (act must not
+// depend on report); both packages' backends satisfy both.
+//
+// The walks differ on purpose, so they are not one: the report's
+// (report/walk.go) lists a bucket's levels concurrently, sums rows as
+// pages arrive, reads the lifecycle alongside, and walks a bucket again
+// when listing.ErrStartOver says keys were decoded wrongly — a sum can
+// start over. A plan walks levels one after another (the ListParts of
+// each selected upload is its bulk, and runs concurrently), and a target
+// whose walk fails, ErrStartOver included, is left out whole: an upload
+// that may have been named wrongly is never aborted.
 type Lister interface {
 	Buckets(ctx context.Context) ([]listing.Bucket, error)
 	ScanLevel(ctx context.Context, bucket, prefix string, each func(*listing.Level) error) error
