@@ -2,6 +2,7 @@ package act_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func TestRunInterruptedStartsNothing(t *testing.T) {
 	}
 	srv.Clock.Backdate(0)
 	l := listing.NewS3(c)
-	plan, err := act.MakePlan(t.Context(), l, []act.Target{{Bucket: "act"}}, act.Selection{OlderThan: 24 * time.Hour}, 4, time.Now())
+	plan, err := act.MakePlan(t.Context(), l, []act.Target{{Bucket: "act"}}, act.Selection{OlderThan: 24 * time.Hour}, act.PlanOptions{Concurrency: 4, Now: time.Now()})
 	if err != nil || len(plan.Items) != 3 {
 		t.Fatalf("plan %+v, %v: want the 3 uploads", plan, err)
 	}
@@ -71,5 +72,45 @@ func TestSameConfig(t *testing.T) {
 		if got := act.SameConfig(c.want, c.got); got != c.same {
 			t.Errorf("%s: SameConfig = %v", c.name, got)
 		}
+	}
+}
+
+// recorded is a Progress that remembers what it heard.
+type recorded struct {
+	mu                 sync.Mutex
+	targets, done, ups int
+	bytes              int64
+}
+
+func (r *recorded) Targets(n int) { r.mu.Lock(); r.targets = n; r.mu.Unlock() }
+func (r *recorded) TargetDone()   { r.mu.Lock(); r.done++; r.mu.Unlock() }
+func (r *recorded) Counted(n int, b int64) {
+	r.mu.Lock()
+	r.ups, r.bytes = r.ups+n, r.bytes+b
+	r.mu.Unlock()
+}
+
+// A plan being made tells its progress: the targets, each walked, and
+// each upload selected with its bytes.
+func TestPlanProgress(t *testing.T) {
+	srv := s3server.StartT(t, "pp1", "pp2")
+	c := srv.Client()
+	srv.Clock.Backdate(48 * time.Hour)
+	if err := s3server.StartUploads(t.Context(), c, "pp1", []string{"a", "b/c"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Clock.Backdate(0)
+	if err := s3server.StartUploads(t.Context(), c, "pp2", []string{"fresh"}); err != nil {
+		t.Fatal(err)
+	}
+	p := &recorded{}
+	plan, err := act.MakePlan(t.Context(), listing.NewS3(c), []act.Target{{Bucket: "pp1"}, {Bucket: "pp2"}},
+		act.Selection{OlderThan: 24 * time.Hour}, act.PlanOptions{Concurrency: 2, Now: time.Now(), Progress: p})
+	if err != nil || len(plan.Items) != 2 {
+		t.Fatalf("plan %+v, %v: want the 2 old uploads", plan, err)
+	}
+	total, _ := act.Bytes(plan.Items)
+	if p.targets != 2 || p.done != 2 || p.ups != 2 || p.bytes != total {
+		t.Fatalf("progress heard %+v, want 2 targets walked, 2 uploads of %d bytes", p, total)
 	}
 }

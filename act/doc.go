@@ -13,6 +13,8 @@
 //	              its abort, a bounded number at once, every abort logged
 //	lifecycle.go  --ensure-abort: read, merge, read again, write, read back
 //	rules.go      rules as one line each, for the diff and the listing
+//	coverage.go   the rules with the abort action, what each covers and
+//	              leaves out (`uploadfs lifecycle` without an action)
 //
 // # Safety
 //

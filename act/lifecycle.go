@@ -73,14 +73,23 @@ func managedBy(tags map[string]string) string {
 // PlanEnsure reads bucket's configuration and plans the rule that aborts
 // every upload within days. An error is a refusal: the configuration
 // cannot be read (AccessDenied is unknown, never none), cannot be carried
-// over (listing.ReadLifecycle), is a directory bucket's, or is full.
+// over (listing.ReadLifecycle), or is full.
+//
+// A directory bucket (S3 Express One Zone) takes the same rule: the SDK
+// sends its lifecycle GET and PUT to the Regional s3express-control
+// endpoint, and directory buckets take prefix and size filters, expiration
+// and the abort action — the rule added is a prefix filter and the abort
+// action, and the rules read are carried over as they are. Only
+// TransitionDefaultMinimumObjectSize, which directory buckets do not take,
+// is refused.
 func PlanEnsure(ctx context.Context, rw LifecycleRW, bucket string, days int32) (*Ensure, error) {
-	if strings.HasSuffix(bucket, "--x-s3") {
-		return nil, fmt.Errorf("%s: directory buckets are configured through the s3express-control endpoint, which uploadfs does not write yet: refused", bucket)
-	}
 	before, err := rw.ReadLifecycle(ctx, bucket)
 	if err != nil {
 		return nil, err
+	}
+	if listing.IsDirectoryBucket(bucket) && before.TransitionDefaultMinimumObjectSize != "" {
+		return nil, fmt.Errorf("%s: a directory bucket's configuration with TransitionDefaultMinimumObjectSize %s, which directory buckets do not take: cannot be written back as read: refused",
+			bucket, before.TransitionDefaultMinimumObjectSize)
 	}
 	e := &Ensure{Bucket: bucket, Days: days, Before: before}
 	if r, ok := before.Aborts().RuleFor(""); ok && r.Days <= days {

@@ -13,7 +13,18 @@ import (
 )
 
 // Lister is what a plan needs of a listing backend (*listing.S3): the
-// buckets, one level page by page, and an upload's parts.
+// buckets, one level page by page, and an upload's parts. It is
+// report.Lister's method set, declared here where it is used (act must not
+// depend on report); both packages' backends satisfy both.
+//
+// The walks differ on purpose, so they are not one: the report's
+// (report/walk.go) lists a bucket's levels concurrently, sums rows as
+// pages arrive, reads the lifecycle alongside, and walks a bucket again
+// when listing.ErrStartOver says keys were decoded wrongly — a sum can
+// start over. A plan walks levels one after another (the ListParts of
+// each selected upload is its bulk, and runs concurrently), and a target
+// whose walk fails, ErrStartOver included, is left out whole: an upload
+// that may have been named wrongly is never aborted.
 type Lister interface {
 	Buckets(ctx context.Context) ([]listing.Bucket, error)
 	ScanLevel(ctx context.Context, bucket, prefix string, each func(*listing.Level) error) error
@@ -64,11 +75,27 @@ type Plan struct {
 	Failed  []TargetError
 }
 
+// Progress hears how far a plan has come. *report.Progress has it: cmd
+// wires the report's progress line to a plan, so that act needs nothing
+// of report.
+type Progress interface {
+	Targets(n int)                    // the targets to walk
+	TargetDone()                      // one more walked
+	Counted(uploads int, bytes int64) // uploads selected, parts counted
+}
+
+// PlanOptions are the knobs of MakePlan.
+type PlanOptions struct {
+	Concurrency int       // listings at once (at least 1)
+	Now         time.Time // the time ages are measured at
+	Progress    Progress  // if set, kept up to date
+}
+
 // MakePlan lists every upload of targets (every bucket when there is
 // none), selects by sel, and lists the parts of the selected ones,
-// concurrency listings at once. An error is returned only when the
+// o.Concurrency listings at once. An error is returned only when the
 // buckets cannot be listed or ctx ended.
-func MakePlan(ctx context.Context, l Lister, targets []Target, sel Selection, concurrency int, now time.Time) (*Plan, error) {
+func MakePlan(ctx context.Context, l Lister, targets []Target, sel Selection, o PlanOptions) (*Plan, error) {
 	if len(targets) == 0 {
 		bs, err := l.Buckets(ctx)
 		if err != nil {
@@ -78,9 +105,14 @@ func MakePlan(ctx context.Context, l Lister, targets []Target, sel Selection, co
 			targets = append(targets, Target{Bucket: b.Name})
 		}
 	}
-	p := &Plan{Now: now}
+	if o.Progress == nil {
+		o.Progress = noProgress{}
+	}
+	o.Progress.Targets(len(targets))
+	p := &Plan{Now: o.Now}
 	for _, t := range targets {
-		items, undated, err := planTarget(ctx, l, t, sel, max(concurrency, 1), now)
+		items, undated, err := planTarget(ctx, l, t, sel, o)
+		o.Progress.TargetDone()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -99,12 +131,13 @@ func MakePlan(ctx context.Context, l Lister, targets []Target, sel Selection, co
 
 // planTarget walks the target's levels depth first and lists the parts of
 // each upload selected, as it is found.
-func planTarget(ctx context.Context, l Lister, t Target, sel Selection, concurrency int, now time.Time) (items, undated []Item, err error) {
+func planTarget(ctx context.Context, l Lister, t Target, sel Selection, o PlanOptions) (items, undated []Item, err error) {
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
-		sem  = make(chan struct{}, concurrency)
+		sem  = make(chan struct{}, max(o.Concurrency, 1))
 		errs []error
+		now  = o.Now
 	)
 	count := func(u listing.Upload) {
 		defer wg.Done()
@@ -118,7 +151,9 @@ func planTarget(ctx context.Context, l Lister, t Target, sel Selection, concurre
 		case err != nil:
 			errs = append(errs, err)
 		default:
-			items = append(items, itemOf(t.Bucket, u, ps))
+			it := itemOf(t.Bucket, u, ps)
+			items = append(items, it)
+			o.Progress.Counted(1, it.Bytes)
 		}
 	}
 	consider := func(u listing.Upload) {
@@ -141,6 +176,13 @@ func planTarget(ctx context.Context, l Lister, t Target, sel Selection, concurre
 	wg.Wait()
 	return items, undated, errors.Join(append(errs, walkErr)...)
 }
+
+// noProgress hears nothing.
+type noProgress struct{}
+
+func (noProgress) Targets(int)        {}
+func (noProgress) TargetDone()        {}
+func (noProgress) Counted(int, int64) {}
 
 // walk hands every upload of the level at prefix, and of the levels below
 // it that can hold keys of the target, to each.

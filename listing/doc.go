@@ -139,9 +139,12 @@
 //
 // # Lifecycle
 //
-// Lifecycle (lifecycle.go) reads a bucket's lifecycle configuration for
-// the rules that abort incomplete uploads (AbortIncompleteMultipartUpload),
-// and computes the abort date S3 gives no directory bucket's upload.
+// LifecycleConfiguration (lifecycleread.go) is the one reading of a
+// bucket's lifecycle configuration: Lifecycle (lifecycle.go) keeps from it
+// the rules that abort incomplete uploads (AbortIncompleteMultipartUpload)
+// for the report and the mount, and ReadLifecycle (lifecyclewrite.go)
+// refuses what could not be written back. lifecycle.go also computes the
+// abort date S3 gives no directory bucket's upload.
 //
 // # Decoding
 //
@@ -158,8 +161,10 @@
 //   - buckets.go: ListBuckets and directory buckets; r2.go: Cloudflare
 //     R2's ListBuckets pages (its next token in a header); paginate.go:
 //     following opaque markers one page after another;
-//   - lifecycle.go: a bucket's lifecycle rules that abort uploads, their
-//     coverage of a prefix, and the abort date a rule gives;
+//   - lifecycleread.go: reading a configuration, and what its answer
+//     means; lifecycle.go: a bucket's lifecycle rules that abort uploads,
+//     their coverage of a prefix, and the abort date a rule gives;
+//     lifecyclewrite.go: reading to write back, and writing;
 //   - level.go: a level (Level; LevelPage: FirstLevelPage, RestOfLevel)
 //     and the ListMultipartUploads request; proof.go: proving a bucket's
 //     delimited listings against listings without the delimiter, and

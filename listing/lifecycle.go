@@ -2,18 +2,12 @@ package listing
 
 import (
 	"context"
-	"errors"
-	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 )
 
 // AbortRule is one enabled lifecycle rule of a bucket whose action
@@ -31,21 +25,17 @@ type Lifecycle struct {
 	Rules []AbortRule // enabled abort rules, sorted by prefix, then days
 }
 
-// Lifecycle sends one GetBucketLifecycleConfiguration and keeps the rules
-// that abort incomplete uploads.
+// Lifecycle reads the bucket's configuration (LifecycleConfiguration, the reading
+// `uploadfs lifecycle` uses too) and keeps the rules that abort incomplete
+// uploads.
 //
-// No rule, and &Lifecycle{} with no error, is what these answers mean, for
-// each says that no rule will ever abort an upload of the bucket:
-//   - 404 NoSuchLifecycleConfiguration (the bucket has no configuration);
-//   - NotImplemented (error code) or HTTP 501: a server without lifecycle
-//     support (versitygw v1.8.0 answers NotImplemented) aborts nothing —
-//     unless it may be refusing what uploadfs sent (noLifecycle).
-//
-// A 404 with any other code (NoSuchBucket) stays ErrNotFound. AccessDenied
-// (a caller without s3:GetLifecycleConfiguration) is an *Error of kind
-// ErrAccessDenied, and a configuration not in S3's form (a rule without
-// Status: Google Cloud Storage's own XML) one of kind ErrBadResponse;
-// callers show both as "unknown".
+// No rule, and &Lifecycle{} with no error, is what a bucket without a
+// configuration, or a server without lifecycle support (versitygw answers
+// NotImplemented), means: no rule will ever abort an upload there. A 404
+// with any other code (NoSuchBucket) stays ErrNotFound. AccessDenied (a
+// caller without s3:GetLifecycleConfiguration) is an *Error of kind
+// ErrAccessDenied, and an answer that is not a configuration in S3's form
+// one of kind ErrBadResponse; callers show both as "unknown".
 //
 // A rule counts when its Status is Enabled and it has
 // AbortIncompleteMultipartUpload with DaysAfterInitiation of at least 1.
@@ -55,88 +45,20 @@ type Lifecycle struct {
 // one anyway is not believed: the rule is skipped, it cannot apply to an
 // upload. So is a rule of fewer than 1 day, which S3 also refuses.
 func (c *S3) Lifecycle(ctx context.Context, bucket string) (*Lifecycle, error) {
-	out, err := c.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{
-		Bucket: aws.String(bucket), ExpectedBucketOwner: c.owner(),
-	})
+	lc, err := c.LifecycleConfiguration(ctx, bucket)
 	if err != nil {
-		const op = "GetBucketLifecycleConfiguration"
-		switch {
-		case c.noLifecycle(err):
-			return &Lifecycle{}, nil
-		case notImplemented(err):
-			// A refusal of what uploadfs sent, not a fault to retry:
-			// ErrInvalid, which callers show as "unknown".
-			return nil, &Error{Op: op, Bucket: bucket, Kind: ErrInvalid, Err: err}
-		}
-		return nil, c.wrap(err, op, bucket, "", "")
+		return nil, err
 	}
-	for _, r := range out.Rules {
-		if r.Status != types.ExpirationStatusEnabled && r.Status != types.ExpirationStatusDisabled {
-			// Not S3's form: Google Cloud Storage's XML API answers
-			// with its own <Rule><Action><Condition> elements, which the
-			// SDK reads as rules of no status and no action. Reading
-			// them as "no abort rule" would say uploads stay for ever
-			// where GCS may abort them: the coverage is unknown.
-			return nil, badResponse("GetBucketLifecycleConfiguration", bucket, "", "",
-				"lifecycle rules not in S3's form (a rule without Status): coverage unknown")
-		}
-	}
-	return abortRules(out.Rules), nil
+	return lc.Aborts(), nil
 }
-
-// noLifecycle reports whether err says the bucket has no lifecycle
-// configuration, or the server none at all.
-//
-// NotImplemented (or a 501) is also how a server refuses a header it does
-// not implement: Cloudflare R2 answers 501 NotImplemented "Header
-// 'x-amz-…' with value '…' not implemented", and documents
-// x-amz-expected-bucket-owner as not implemented on this call. Read as "no
-// lifecycle", that would show "none" for buckets R2 aborts uploads in
-// after 7 days. So NotImplemented means no lifecycle support only when it
-// cannot be such a refusal: its message names no header (an x-amz- name,
-// or "header" followed by a quoted name; versitygw's "A header you
-// provided implies functionality that is not implemented" names none), and
-// uploadfs sent no optional header (ExpectedBucketOwner is empty: a server
-// that implements neither is then an error, which errs on the side of
-// "unknown"). Otherwise it is an error of kind ErrInvalid (a refusal of
-// what was sent), which callers show as "unknown" too.
-func (c *S3) noLifecycle(err error) bool {
-	var apiErr smithy.APIError
-	hasAPIErr := errors.As(err, &apiErr)
-	if hasAPIErr && apiErr.ErrorCode() == "NoSuchLifecycleConfiguration" {
-		return true
-	}
-	if !notImplemented(err) || c.ExpectedBucketOwner != "" {
-		return false
-	}
-	return !hasAPIErr || !namesHeader.MatchString(apiErr.ErrorMessage())
-}
-
-// notImplemented reports whether err is a NotImplemented answer (the code,
-// or HTTP 501).
-func notImplemented(err error) bool {
-	var apiErr smithy.APIError
-	var respErr *awshttp.ResponseError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "NotImplemented" ||
-		errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotImplemented
-}
-
-// namesHeader matches an error message that names a header.
-var namesHeader = regexp.MustCompile(`(?i)x-amz-[a-z0-9]|header\s*['"][^'"]+['"]`)
 
 // abortRules keeps the rules that abort uploads, sorted.
 func abortRules(rules []types.LifecycleRule) *Lifecycle {
 	l := &Lifecycle{}
 	for _, r := range rules {
-		if r.Status != types.ExpirationStatusEnabled || r.AbortIncompleteMultipartUpload == nil {
-			continue
+		if ar, why := RuleAborts(r); why == "" {
+			l.Rules = append(l.Rules, ar)
 		}
-		days := aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation)
-		prefix, ok := rulePrefix(r)
-		if !ok || days < 1 {
-			continue
-		}
-		l.Rules = append(l.Rules, AbortRule{ID: str(r.ID), Prefix: prefix, Days: days})
 	}
 	slices.SortFunc(l.Rules, func(a, b AbortRule) int {
 		if c := strings.Compare(a.Prefix, b.Prefix); c != 0 {
@@ -147,24 +69,51 @@ func abortRules(rules []types.LifecycleRule) *Lifecycle {
 	return l
 }
 
-// rulePrefix is the prefix a rule applies to; false when its filter has a
-// condition besides the prefix (tags, object sizes).
-func rulePrefix(r types.LifecycleRule) (string, bool) {
+// RuleAborts reads one rule as Lifecycle does: the AbortRule it is, and
+// why it aborts no upload ("" when it does: Lifecycle keeps it). A rule
+// without the action aborts none; so does one that is disabled, of fewer
+// than 1 day, or whose filter has tags or object sizes (S3 refuses the
+// action on such a rule: an incomplete upload has neither).
+func RuleAborts(r types.LifecycleRule) (AbortRule, string) {
+	ar := AbortRule{ID: str(r.ID)}
+	if r.AbortIncompleteMultipartUpload == nil {
+		return ar, "it has no AbortIncompleteMultipartUpload action"
+	}
+	ar.Days = aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation)
+	prefix, why := rulePrefix(r)
+	ar.Prefix = prefix
+	switch {
+	case why != "":
+		return ar, why
+	case r.Status != types.ExpirationStatusEnabled:
+		return ar, "it is not enabled"
+	case ar.Days < 1:
+		return ar, "it is of fewer than 1 day, which S3 refuses"
+	}
+	return ar, ""
+}
+
+// rulePrefix is the prefix a rule applies to, and why it cannot apply to
+// an upload when its filter has a condition besides the prefix.
+func rulePrefix(r types.LifecycleRule) (string, string) {
 	f := r.Filter
 	if f == nil {
 		//lint:ignore SA1019 the legacy prefix is what configurations from before Filter have
-		return str(r.Prefix), true
+		return str(r.Prefix), ""
 	}
-	if f.Tag != nil || f.ObjectSizeGreaterThan != nil || f.ObjectSizeLessThan != nil {
-		return "", false
-	}
+	prefix, tags, sized := str(f.Prefix), f.Tag != nil, f.ObjectSizeGreaterThan != nil || f.ObjectSizeLessThan != nil
 	if a := f.And; a != nil {
-		if len(a.Tags) > 0 || a.ObjectSizeGreaterThan != nil || a.ObjectSizeLessThan != nil {
-			return "", false
-		}
-		return str(a.Prefix), true
+		prefix = str(a.Prefix)
+		tags = tags || len(a.Tags) > 0
+		sized = sized || a.ObjectSizeGreaterThan != nil || a.ObjectSizeLessThan != nil
 	}
-	return str(f.Prefix), true
+	switch {
+	case tags:
+		return prefix, "its filter has tags: S3 refuses the action on it, an upload has none"
+	case sized:
+		return prefix, "its filter has object sizes: S3 refuses the action on it, an upload has no size yet"
+	}
+	return prefix, ""
 }
 
 // RuleFor returns the rule that aborts an upload of key soonest (least Days

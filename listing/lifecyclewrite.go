@@ -1,19 +1,13 @@
 package listing
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // LifecycleConfig is a bucket's whole lifecycle configuration, read to be
@@ -27,6 +21,14 @@ type LifecycleConfig struct {
 	// TransitionDefaultMinimumObjectSize is the header of the same name
 	// ("" when the server sent none); written back as read.
 	TransitionDefaultMinimumObjectSize types.TransitionDefaultMinimumObjectSize
+	// Unsupported is the server's answer when it has no lifecycle
+	// configurations at all (None is then true too): nothing aborts
+	// uploads there, and nothing can be written.
+	Unsupported error
+	// Unknown is the first element of the XML the SDK does not read ("":
+	// none). The rules read stand for the report; ReadLifecycle refuses
+	// to write such a configuration back.
+	Unknown string
 }
 
 // Aborts is what the configuration says of incomplete uploads: the same
@@ -40,41 +42,28 @@ type lifecyclePutter interface {
 }
 
 // ReadLifecycle reads bucket's whole configuration so that it can be
-// written back unchanged. It refuses (an *Error of kind ErrBadResponse) a
-// configuration with an element uploadfs does not know, or a rule without
-// Status (not S3's form: Google Cloud Storage): the SDK would drop what it
-// does not know, and writing back the rest would delete it.
+// written back unchanged: LifecycleConfiguration's reading (the report's and the
+// mount's), stricter. It refuses (an *Error of kind ErrBadResponse) a
+// configuration with an element uploadfs does not know: the SDK would drop
+// it, and writing back the rest would delete it. A server without
+// lifecycle support is an error of kind ErrInvalid: there is nothing to
+// write to.
 //
 // Only NoSuchLifecycleConfiguration means "none": AccessDenied,
 // NotImplemented and every other failure are errors, never an empty
 // configuration to write over.
 func (c *S3) ReadLifecycle(ctx context.Context, bucket string) (*LifecycleConfig, error) {
 	const op = "GetBucketLifecycleConfiguration"
-	var raw []byte
-	out, err := c.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{
-		Bucket: aws.String(bucket), ExpectedBucketOwner: c.owner(),
-	}, keepBody(&raw))
-	var apiErr smithy.APIError
+	lc, err := c.LifecycleConfiguration(ctx, bucket)
 	switch {
-	case errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchLifecycleConfiguration":
-		return &LifecycleConfig{None: true}, nil
-	case notImplemented(err):
-		return nil, &Error{Op: op, Bucket: bucket, Kind: ErrInvalid, Err: fmt.Errorf("the server does not implement lifecycle configurations (or a header uploadfs sent): %w", err)}
 	case err != nil:
-		return nil, c.wrap(err, op, bucket, "", "")
+		return nil, err
+	case lc.Unsupported != nil:
+		return nil, &Error{Op: op, Bucket: bucket, Kind: ErrInvalid, Err: fmt.Errorf("the server does not implement lifecycle configurations: %w", lc.Unsupported)}
+	case lc.Unknown != "":
+		return nil, badResponse(op, bucket, "", "", fmt.Sprintf("the configuration has <%s>, which uploadfs cannot carry over: refused", lc.Unknown))
 	}
-	if len(raw) == 0 {
-		return nil, badResponse(op, bucket, "", "", "the configuration's XML could not be checked: refused")
-	}
-	if name, ok := unknownElement(raw); !ok {
-		return nil, badResponse(op, bucket, "", "", fmt.Sprintf("the configuration has <%s>, which uploadfs cannot carry over: refused", name))
-	}
-	for _, r := range out.Rules {
-		if r.Status != types.ExpirationStatusEnabled && r.Status != types.ExpirationStatusDisabled {
-			return nil, badResponse(op, bucket, "", "", "lifecycle rules not in S3's form (a rule without Status): refused")
-		}
-	}
-	return &LifecycleConfig{Rules: out.Rules, TransitionDefaultMinimumObjectSize: out.TransitionDefaultMinimumObjectSize}, nil
+	return lc, nil
 }
 
 // WriteLifecycle replaces bucket's configuration with lc (S3 has no
@@ -92,55 +81,4 @@ func (c *S3) WriteLifecycle(ctx context.Context, bucket string, lc *LifecycleCon
 		ExpectedBucketOwner:                c.owner(),
 	})
 	return c.wrap(err, op, bucket, "", "")
-}
-
-// keepBody copies the body of a successful answer into dst before the SDK
-// reads it, so that what the SDK leaves out can be seen.
-func keepBody(dst *[]byte) func(*s3.Options) {
-	return func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			return st.Deserialize.Add(middleware.DeserializeMiddlewareFunc("uploadfsKeepBody",
-				func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
-					out, md, err := next.HandleDeserialize(ctx, in)
-					resp, ok := out.RawResponse.(*smithyhttp.Response)
-					if err != nil || !ok || resp.StatusCode != 200 {
-						return out, md, err
-					}
-					b, rerr := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					resp.Body = io.NopCloser(bytes.NewReader(b))
-					*dst = b
-					return out, md, rerr
-				}), middleware.After)
-		})
-	}
-}
-
-// lifecycleElements are the elements of a LifecycleConfiguration the SDK
-// reads and writes again (the S3 API reference, 2006-03-01).
-var lifecycleElements = map[string]bool{
-	"LifecycleConfiguration": true, "Rule": true, "ID": true, "Prefix": true, "Status": true,
-	"Filter": true, "And": true, "Tag": true, "Key": true, "Value": true,
-	"ObjectSizeGreaterThan": true, "ObjectSizeLessThan": true,
-	"Transition": true, "Date": true, "Days": true, "StorageClass": true,
-	"Expiration": true, "ExpiredObjectDeleteMarker": true,
-	"NoncurrentVersionTransition": true, "NoncurrentVersionExpiration": true,
-	"NoncurrentDays": true, "NewerNoncurrentVersions": true,
-	"AbortIncompleteMultipartUpload": true, "DaysAfterInitiation": true,
-}
-
-// unknownElement returns the first element of body that is not one of
-// lifecycleElements; ok when there is none.
-func unknownElement(body []byte) (name string, ok bool) {
-	d := xml.NewDecoder(bytes.NewReader(body))
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			// io.EOF, or XML the SDK read anyway: its own check stands.
-			return "", true
-		}
-		if se, isStart := tok.(xml.StartElement); isStart && !lifecycleElements[se.Name.Local] {
-			return se.Name.Local, false
-		}
-	}
 }

@@ -43,12 +43,31 @@ func TestReadLifecycleForWriting(t *testing.T) {
 }
 
 // gofakes3 takes GET ?lifecycle for a listing of objects, which the SDK
-// reads as a configuration of no rules: refused, never "none".
+// reads as a configuration of no rules: refused, never "none" — by the
+// report's reading (Lifecycle) as by the writer's, which are one.
 func TestReadLifecycleRefusesAnObjectListing(t *testing.T) {
 	srv := s3server.StartT(t, "plain")
 	c := srv.Client()
 	_, err := listing.NewS3(c).ReadLifecycle(t.Context(), "plain")
 	if !errors.Is(err, listing.ErrBadResponse) || !strings.Contains(err.Error(), "<ListBucketResult>") {
 		t.Fatalf("ReadLifecycle over gofakes3: %v, want a refusal", err)
+	}
+	if lc, err := listing.NewS3(c).Lifecycle(t.Context(), "plain"); !errors.Is(err, listing.ErrBadResponse) {
+		t.Fatalf("Lifecycle over gofakes3: %+v, %v, want ErrBadResponse (unknown), never none", lc, err)
+	}
+}
+
+// An element the SDK does not read leaves the report's reading standing
+// (its rules are what the SDK read) and refuses only a write.
+func TestLifecycleUnknownElementReadNotWritten(t *testing.T) {
+	front, c := lifecycleServer(t, "newer")
+	front.SetRules("newer", `<Rule><ID>week</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>7</DaysAfterInitiation></AbortIncompleteMultipartUpload><Frobnicate>1</Frobnicate></Rule>`)
+	l := listing.NewS3(c)
+	lc, err := l.Lifecycle(t.Context(), "newer")
+	if err != nil || len(lc.Rules) != 1 || lc.Rules[0].Days != 7 {
+		t.Fatalf("Lifecycle: %+v, %v", lc, err)
+	}
+	if _, err := l.ReadLifecycle(t.Context(), "newer"); !errors.Is(err, listing.ErrBadResponse) {
+		t.Fatalf("ReadLifecycle: %v, want a refusal", err)
 	}
 }

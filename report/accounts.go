@@ -67,7 +67,7 @@ func (w *walker) account(ctx context.Context, a *accountRun, targets []Target) {
 	}
 	targets = distinct(targets)
 	if w.o.Progress != nil {
-		w.o.Progress.targets.Add(int64(len(targets)))
+		w.o.Progress.Targets(len(targets))
 	}
 	lcs := lifecycles(targets, a.Lifecycles)
 	var all sync.WaitGroup

@@ -26,6 +26,19 @@ func (p *Progress) accountsLine() string {
 	return ""
 }
 
+// Targets adds n targets (buckets) to walk: each account's, as it lists
+// its buckets.
+func (p *Progress) Targets(n int) { p.targets.Add(int64(n)) }
+
+// TargetDone counts one more target walked.
+func (p *Progress) TargetDone() { p.done.Add(1) }
+
+// Counted adds uploads and their bytes (negative to take them back).
+func (p *Progress) Counted(uploads int, bytes int64) {
+	p.uploads.Add(int64(uploads))
+	p.bytes.Add(bytes)
+}
+
 // Show draws p, with the requests r counted (if set), on w (a terminal)
 // until stop is called, which clears the line. The bar measures buckets
 // walked, so its estimate of the time left is by buckets: good when they

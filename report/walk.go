@@ -279,8 +279,7 @@ func (t *targetRun) startOver(p *Progress, log *slog.Logger) bool {
 	t.again, t.err, t.rows, t.gone = true, nil, map[Key]*Row{}, vanished{}
 	t.top.reset()
 	if p != nil {
-		p.uploads.Add(-t.counted.Swap(0))
-		p.bytes.Add(-t.bytes.Swap(0))
+		p.Counted(-int(t.counted.Swap(0)), -t.bytes.Swap(0))
 	}
 	return true
 }
@@ -309,7 +308,7 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 		w.top.merge(t.top)
 	}
 	if w.o.Progress != nil {
-		w.o.Progress.done.Add(1)
+		w.o.Progress.TargetDone()
 	}
 }
 
@@ -419,8 +418,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		t.mu.Unlock()
 		t.top.add(newUpload(t.acct, t.Bucket, u, up, w.o.Prices))
 		if p := w.o.Progress; p != nil {
-			p.uploads.Add(1)
-			p.bytes.Add(up.bytes)
+			p.Counted(1, up.bytes)
 			t.counted.Add(1)
 			t.bytes.Add(up.bytes)
 		}

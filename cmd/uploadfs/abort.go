@@ -180,7 +180,15 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 	if err != nil {
 		return err
 	}
-	plan, err := act.MakePlan(ctx, b, targets, sel, report.DefaultConcurrency, time.Now())
+	po := act.PlanOptions{Concurrency: report.DefaultConcurrency, Now: time.Now()}
+	stopProgress := func() {}
+	if !ac.Quiet && isTerminal(os.Stderr) {
+		// The report's progress line: buckets walked, uploads selected.
+		p := &report.Progress{}
+		po.Progress, stopProgress = p, p.Show(os.Stderr, nil)
+	}
+	plan, err := act.MakePlan(ctx, b, targets, sel, po)
+	stopProgress()
 	if ctx.Err() != nil {
 		return errors.New("interrupted while planning: nothing aborted")
 	}
@@ -195,7 +203,7 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 	if ac.DryRun || len(plan.Items) == 0 {
 		return failedTargets
 	}
-	if err := confirm(ac.Yes, out.question(plan.Items)); err != nil {
+	if err := confirm(ac.Yes, out.question(plan.Items), "add --yes to abort without asking, or --dry-run to only see the plan"); err != nil {
 		return err
 	}
 	r := &act.Runner{Aborter: b, Lister: b, Concurrency: ac.Concurrency, Timeout: c.Timeout, Log: log}
@@ -215,17 +223,19 @@ func targetsFailed(p *act.Plan) error {
 	return fmt.Errorf("%d targets could not be listed, nothing of them aborted:%s", len(p.Failed), b.String())
 }
 
-// errNoTerminal is the refusal to act without a terminal to ask on.
-var errNoTerminal = fmt.Errorf("%w: no terminal to ask on: nothing changed; pass --yes to act without asking, or --dry-run", errUsage)
+// errNoTerminal marks the refusal to change S3 with no terminal to ask
+// on and no --yes: exit 2, as for usage, but one line saying what to add
+// (the whole usage text would bury it).
+var errNoTerminal = errors.New("no terminal to ask on: nothing changed")
 
-// confirm asks question on the terminal, unless --yes; nil means go on.
-// A "no" is errDeclined.
-func confirm(yes bool, question string) error {
+// confirm asks question on the terminal, unless yes; nil means go on. A
+// "no" is errDeclined; no terminal is errNoTerminal, followed by hint.
+func confirm(yes bool, question, hint string) error {
 	if yes {
 		return nil
 	}
 	if !isTerminal(os.Stdin) || !isTerminal(os.Stderr) {
-		return errNoTerminal
+		return fmt.Errorf("%w; %s", errNoTerminal, hint)
 	}
 	fmt.Fprint(os.Stderr, question+" [y/N] ")
 	var answer string

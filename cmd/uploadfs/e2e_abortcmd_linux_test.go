@@ -147,8 +147,9 @@ func TestAbortCommandChangesNothingUnasked(t *testing.T) {
 	}
 
 	noTTY := w.abort(t, "--older-than", "2d", abortBucket)
-	if noTTY.code != 2 || !strings.Contains(noTTY.stderr, "no terminal to ask on") {
-		t.Fatalf("without a terminal or --yes: exit %d\n%s", noTTY.code, noTTY.stderr)
+	if noTTY.code != 2 || !strings.Contains(noTTY.stderr, "no terminal to ask on: nothing changed; add --yes to abort without asking, or --dry-run to only see the plan\n") ||
+		strings.Contains(noTTY.stderr, "Usage:") {
+		t.Fatalf("without a terminal or --yes: exit %d, want 2 and one line saying what to add\n%s", noTTY.code, noTTY.stderr)
 	}
 	for _, args := range [][]string{{}, {"--all-buckets", abortBucket}, {"--older-than", "soon", abortBucket}, {"--dry-run", "--yes", abortBucket}} {
 		if r := w.abort(t, args...); r.code != 2 {

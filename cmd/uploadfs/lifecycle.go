@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -70,8 +69,6 @@ func (lc *lifecycleConfig) check(c *config, args []string) error {
 		return fmt.Errorf("%w: --ensure-abort takes a number of days of at least 1", errUsage)
 	case (lc.Apply || lc.Yes) && lc.EnsureAbort == 0:
 		return fmt.Errorf("%w: --apply and --yes go with --ensure-abort DAYS", errUsage)
-	case lc.Format == "json" && lc.EnsureAbort > 0:
-		return fmt.Errorf("%w: --format json shows the rules; --ensure-abort prints its diff as text", errUsage)
 	case lc.Yes && !lc.Apply:
 		return fmt.Errorf("%w: --yes goes with --apply", errUsage)
 	case len(args) == 0 && !lc.AllBuckets:
@@ -116,31 +113,24 @@ func runLifecycle(c *config, lc *lifecycleConfig, buckets []string, stdout io.Wr
 	return ensureAbort(ctx, c, l, lc, buckets, stdout)
 }
 
-// lifecycleJSON is one bucket in lifecycle's --format json.
-type lifecycleJSON struct {
-	Bucket   string              `json:"bucket"`
-	Coverage string              `json:"coverage"` // covered, partly, none, unknown
-	Days     int32               `json:"days,omitempty"`
-	Rules    []listing.AbortRule `json:"rules"`
-	Error    string              `json:"error,omitempty"`
-}
-
-// showLifecycles writes each bucket's abort rules with the report's
-// reading (listing.S3.Lifecycle).
+// showLifecycles writes each bucket's rules that abort uploads, read as
+// the report reads them (listing.S3.LifecycleConfiguration), with what
+// each covers and leaves out.
 func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []string, asJSON bool, w io.Writer) error {
 	failed := 0
 	enc := json.NewEncoder(w)
 	for _, b := range buckets {
-		j := lifecycleJSON{Bucket: b, Rules: []listing.AbortRule{}}
+		j := lifecycleJSON{Bucket: b, Rules: []act.RuleCoverage{}}
 		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
-		rules, err := l.Lifecycle(bctx, b)
+		lcfg, err := l.LifecycleConfiguration(bctx, b)
 		cancel()
 		if err != nil {
 			failed++
 			j.Coverage, j.Error = "unknown", explain(err, c, b).Error()
 		} else {
-			cov, days := rules.Coverage("")
-			j.Coverage, j.Days, j.Rules = cov.String(), days, append(j.Rules, rules.Rules...)
+			cov, days := lcfg.Aborts().Coverage("")
+			j.Coverage, j.Days, j.Rules = cov.String(), days, append(j.Rules, act.Coverages(lcfg)...)
+			j.Unsupported = lcfg.Unsupported != nil
 		}
 		if asJSON {
 			if err := enc.Encode(j); err != nil {
@@ -156,73 +146,56 @@ func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []str
 	return nil
 }
 
-func writeCoverage(w io.Writer, j lifecycleJSON) {
-	switch {
-	case j.Error != "":
-		fmt.Fprintf(w, "%s: unknown: %s\n", j.Bucket, j.Error)
-		return
-	case j.Coverage == "covered":
-		fmt.Fprintf(w, "%s: covered: every upload is aborted within %d days\n", j.Bucket, j.Days)
-	case j.Coverage == "partly":
-		fmt.Fprintf(w, "%s: partly: only the prefixes below are covered, other uploads stay until aborted\n", j.Bucket)
-	default:
-		fmt.Fprintf(w, "%s: none: no enabled rule aborts its uploads\n", j.Bucket)
-	}
-	for _, r := range j.Rules {
-		id := r.ID
-		if id == "" {
-			id = "(no id)"
-		}
-		fmt.Fprintf(w, "  rule %s: prefix %s, abort after %d days\n", id, strconv.Quote(r.Prefix), r.Days)
-	}
-}
-
 // ensureAbort plans the rule for every bucket, prints each diff, and with
 // --apply writes after asking.
 func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleConfig, buckets []string, w io.Writer) error {
-	days := int32(lc.EnsureAbort)
+	out := &ensureOutput{w: w, json: lc.Format == "json", apply: lc.Apply}
 	var plans []*act.Ensure
 	var problems []error
 	for _, b := range buckets {
 		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
-		e, err := act.PlanEnsure(bctx, l, b, days)
+		e, err := act.PlanEnsure(bctx, l, b, int32(lc.EnsureAbort))
 		cancel()
 		if err != nil {
 			err = fmt.Errorf("%s: refused: %w", b, explain(err, c, b))
-			fmt.Fprintln(w, err)
 			problems = append(problems, err)
+			if err := out.refused(b, err); err != nil {
+				return err
+			}
 			continue
 		}
-		writeEnsure(w, e)
+		if err := out.plan(e); err != nil {
+			return err
+		}
 		if e.After != nil {
 			plans = append(plans, e)
 		}
 	}
 	if !lc.Apply || len(plans) == 0 {
-		if !lc.Apply && len(plans) > 0 {
-			fmt.Fprintf(w, "dry run: nothing written (--apply writes %d configurations)\n", len(plans))
-		}
+		out.dryRun(len(plans))
 		return failures(problems, len(buckets))
 	}
-	if err := confirm(lc.Yes, fmt.Sprintf("Write the lifecycle configuration of %d buckets?", len(plans))); err != nil {
+	if err := confirm(lc.Yes, fmt.Sprintf("Write the lifecycle configuration of %d buckets?", len(plans)),
+		"add --yes to write without asking, or leave out --apply to only see the diff"); err != nil {
 		return err
 	}
-	for _, e := range plans {
+	for i, e := range plans {
 		if ctx.Err() != nil {
-			fmt.Fprintln(w, "interrupted: the buckets not said above were not written")
 			problems = append(problems, ctx.Err())
+			if err := out.notStarted(plans[i:]); err != nil {
+				return err
+			}
 			break
 		}
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Timeout)
 		err := e.Apply(bctx, l)
 		cancel()
 		if err != nil {
-			err = fmt.Errorf("%s: %w", e.Bucket, err)
-			fmt.Fprintln(w, err)
-			problems = append(problems, err)
-			continue
+			problems = append(problems, fmt.Errorf("%s: %w", e.Bucket, err))
 		}
-		fmt.Fprintf(w, "%s: rule %s written and read back unchanged\n", e.Bucket, act.RuleID(days))
+		if err := out.applied(e, err); err != nil {
+			return err
+		}
 	}
 	return failures(problems, len(buckets))
 }
@@ -234,32 +207,4 @@ func failures(problems []error, buckets int) error {
 		return nil
 	}
 	return fmt.Errorf("%d of %d buckets refused or failed (each said above)", len(problems), buckets)
-}
-
-// writeEnsure writes one bucket's plan: covered, or the diff.
-func writeEnsure(w io.Writer, e *act.Ensure) {
-	if e.Covered != nil {
-		fmt.Fprintf(w, "%s: already covered by rule %q (%d days): nothing to do\n", e.Bucket, e.Covered.ID, e.Covered.Days)
-		return
-	}
-	fmt.Fprintf(w, "%s: add rule %s\n", e.Bucket, act.RuleID(e.Days))
-	if e.ManagedBy != "" {
-		fmt.Fprintf(w, "  warning: its tags say %s manages this bucket: the next deployment will remove the rule; add it there too\n", e.ManagedBy)
-	}
-	if e.Before.None {
-		fmt.Fprintln(w, "  --- before: no configuration")
-	} else {
-		fmt.Fprintf(w, "  --- before: %d rules\n", len(e.Before.Rules))
-	}
-	fmt.Fprintf(w, "  +++ after: %d rules\n", len(e.After.Rules))
-	if s := e.Before.TransitionDefaultMinimumObjectSize; s != "" {
-		fmt.Fprintf(w, "    TransitionDefaultMinimumObjectSize %s (kept)\n", s)
-	}
-	for i, r := range e.After.Rules {
-		mark := " "
-		if i >= len(e.Before.Rules) {
-			mark = "+"
-		}
-		fmt.Fprintf(w, "  %s %s\n", mark, act.Describe(r))
-	}
 }

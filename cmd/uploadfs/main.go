@@ -100,6 +100,9 @@ func exitCode(err error) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(os.Stderr, "uploadfs: %v\n\n%s", err, usage)
 		return 2
+	case errors.Is(err, errNoTerminal):
+		fmt.Fprintf(os.Stderr, "uploadfs: %v\n", err)
+		return 2
 	default:
 		fmt.Fprintf(os.Stderr, "uploadfs: %v\n", err)
 		return 1

@@ -3,6 +3,7 @@ package faultproxy
 import (
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -13,8 +14,9 @@ import (
 
 // Lifecycle is a front for servers that do not implement
 // GetBucketLifecycleConfiguration (gofakes3 and versitygw v1.8.0 do not):
-// it answers GET /bucket?lifecycle itself, as S3 does, and forwards every
-// other request to the server behind it. A bucket answers
+// it answers GET /bucket?lifecycle itself, as S3 does, keeps the rules of
+// a PUT /bucket?lifecycle as written, and forwards every other request to
+// the server behind it. A bucket answers
 //
 //   - the rules set with SetRules: 200 and a LifecycleConfiguration;
 //   - after Deny: 403 AccessDenied;
@@ -29,7 +31,8 @@ type Lifecycle struct {
 	rules    map[string]string // bucket → the <Rule> elements
 	denied   map[string]bool
 	failed   map[string]lifecycleError
-	requests map[string]int // bucket → GET ?lifecycle requests seen
+	requests map[string]int    // bucket → GET ?lifecycle requests seen
+	service  map[string]string // bucket → the service its last ?lifecycle request was signed for
 	srv      *httptest.Server
 }
 
@@ -39,11 +42,15 @@ func NewLifecycle(target string) (*Lifecycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Lifecycle{rules: map[string]string{}, denied: map[string]bool{}, failed: map[string]lifecycleError{}, requests: map[string]int{}}
+	f := &Lifecycle{rules: map[string]string{}, denied: map[string]bool{}, failed: map[string]lifecycleError{}, requests: map[string]int{}, service: map[string]string{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Query().Has("lifecycle") {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Query().Has("lifecycle"):
 			f.serve(w, r)
+			return
+		case r.Method == http.MethodPut && r.URL.Query().Has("lifecycle"):
+			f.put(w, r)
 			return
 		}
 		rp.ServeHTTP(w, r)
@@ -106,10 +113,45 @@ func AbortRule(id, prefix string, days int) string {
 		html.EscapeString(id), html.EscapeString(prefix), days)
 }
 
+// Service returns the service bucket's last ?lifecycle request was signed
+// for (SigV4's credential scope: "s3", or "s3express" for a directory
+// bucket's control endpoint).
+func (f *Lifecycle) Service(bucket string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.service[bucket]
+}
+
+// signedFor is the service of r's SigV4 credential scope.
+func signedFor(r *http.Request) string {
+	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	cred, _, _ = strings.Cut(cred, ",")
+	if parts := strings.Split(cred, "/"); len(parts) == 5 {
+		return parts[3]
+	}
+	return ""
+}
+
+// put keeps the rules of a configuration as written.
+func (f *Lifecycle) put(w http.ResponseWriter, r *http.Request) {
+	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	body, err := io.ReadAll(r.Body)
+	_, rules, ok := strings.Cut(string(body), "<Rule>")
+	rules, _, _ = strings.Cut(rules, "</LifecycleConfiguration>")
+	if err != nil || !ok {
+		writeError(w, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed")
+		return
+	}
+	f.mu.Lock()
+	f.rules[bucket], f.service[bucket] = "<Rule>"+rules, signedFor(r)
+	f.mu.Unlock()
+}
+
 func (f *Lifecycle) serve(w http.ResponseWriter, r *http.Request) {
 	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	f.mu.Lock()
 	f.requests[bucket]++
+	f.service[bucket] = signedFor(r)
 	rules, ok := f.rules[bucket]
 	denied := f.denied[bucket]
 	failed, fails := f.failed[bucket]
