@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uploadfs/uploadfs/internal/adapt"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -55,10 +56,11 @@ func ParseTarget(s string) (Target, error) {
 	return t, nil
 }
 
-// DefaultConcurrency is as many listings at once as the mount's walk
-// fetches ahead of find and du (fsnode.DefaultPrefetch); each listing
-// sends its own pages at once besides (listing.S3.Concurrency).
-const DefaultConcurrency = 64
+// DefaultConcurrency caps the listings in flight. The walk starts at
+// adapt.Start (as many as the mount's walk fetches ahead of find and du)
+// and goes up to it while the server keeps up; each listing sends its own
+// pages at once besides (listing.S3.Concurrency).
+const DefaultConcurrency = 512
 
 // Options configure Run. Lister is required.
 type Options struct {
@@ -76,8 +78,11 @@ type Options struct {
 	Ages []Age
 	// Prices default to DefaultPrices().
 	Prices *Prices
-	// Concurrency bounds the listings in flight (levels, part listings,
-	// lifecycle configurations). Default DefaultConcurrency.
+	// Concurrency caps the listings in flight (levels, part listings,
+	// lifecycle configurations); within it their number adapts to the
+	// server (package adapt), which the client tells how its requests went
+	// when adapt.Middleware is installed (without it, the walk keeps
+	// adapt.Start in flight). Default DefaultConcurrency.
 	Concurrency int
 	// Requests, if set, counts the requests sent (the same counter must
 	// be installed in the client, see Requests.Middleware): the report
@@ -143,7 +148,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Progress != nil {
 		o.Progress.targets.Store(int64(len(targets)))
 	}
-	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency)}
+	w := &walker{o: o, now: now, lim: adapt.New(o.Concurrency), spare: make(chan struct{}, o.Concurrency)}
+	ctx = adapt.With(ctx, w.lim)
 	runs := make([]*targetRun, len(targets))
 	var all sync.WaitGroup
 	for i, t := range targets {
@@ -195,12 +201,12 @@ func distinct(ts []Target) []Target {
 	return out
 }
 
-// walker bounds the walk: sem the listings in flight, spare the
+// walker bounds the walk: lim the listings in flight, spare the
 // goroutines walking levels besides the caller's.
 type walker struct {
 	o     Options
 	now   time.Time
-	sem   chan struct{}
+	lim   *adapt.Limiter
 	spare chan struct{}
 }
 
@@ -277,12 +283,12 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 	if w.o.Lifecycles != nil {
 		go func() {
 			defer close(t.lcReady)
-			if !w.acquire(ctx) {
+			if !w.lim.Acquire(ctx) {
 				t.lcErr = ctx.Err()
 				return
 			}
 			t.lc, t.lcErr = w.o.Lifecycles.Lifecycle(ctx, t.Bucket)
-			<-w.sem
+			w.lim.Release()
 		}()
 	} else {
 		close(t.lcReady)
@@ -297,17 +303,6 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 	<-t.lcReady
 	if w.o.Progress != nil {
 		w.o.Progress.done.Add(1)
-	}
-}
-
-// acquire takes a place among the listings in flight; false if ctx ended
-// first.
-func (w *walker) acquire(ctx context.Context) bool {
-	select {
-	case w.sem <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 
@@ -326,23 +321,23 @@ func (w *walker) level(t *targetRun, prefix string) {
 	go func() {
 		defer t.wg.Done()
 		defer close(pages)
-		if !w.acquire(t.ctx) {
+		if !w.lim.Acquire(t.ctx) {
 			return
 		}
 		held := true // a place for the request ScanLevel sends next
 		err = w.o.Lister.ScanLevel(t.ctx, t.Bucket, prefix, func(lv *listing.Level) error {
-			<-w.sem
+			w.lim.Release()
 			held = false
 			select {
 			case pages <- lv:
 			case <-t.ctx.Done():
 				return t.ctx.Err()
 			}
-			held = w.acquire(t.ctx)
+			held = w.lim.Acquire(t.ctx)
 			return t.ctx.Err()
 		})
 		if held {
-			<-w.sem
+			w.lim.Release()
 		}
 	}()
 	for lv := range pages {
@@ -376,16 +371,14 @@ func (w *walker) level(t *targetRun, prefix string) {
 // parts lists u's parts on a goroutine of its own once a listing may
 // start, and counts it; false when the target has ended.
 func (w *walker) parts(t *targetRun, u listing.Upload) bool {
-	select {
-	case w.sem <- struct{}{}:
-	case <-t.ctx.Done():
+	if !w.lim.Acquire(t.ctx) {
 		return false
 	}
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
 		ps, err := w.o.Lister.Parts(t.ctx, t.Bucket, u.Key, u.ID)
-		<-w.sem
+		w.lim.Release()
 		switch {
 		case err != nil && errors.Is(err, listing.ErrNotFound) && t.ctx.Err() == nil:
 			return // completed or aborted since its level was listed

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/uploadfs/uploadfs/fsnode"
+	"github.com/uploadfs/uploadfs/internal/adapt"
 	"github.com/uploadfs/uploadfs/listing"
 	"github.com/uploadfs/uploadfs/report"
 )
@@ -66,7 +67,7 @@ func newReportCmd() *cobra.Command {
 	a.in("price")
 	a.str(&rc.Format, "format", "table", "table, json (one object a line), csv or openmetrics")
 	a.boolean(&rc.Quiet, "quiet", "q", "no progress on stderr")
-	a.num(&rc.Concurrency, "concurrency", report.DefaultConcurrency, "listings at once (levels and upload part listings)")
+	a.num(&rc.Concurrency, "concurrency", report.DefaultConcurrency, "most listings at once (levels and upload part listings): the walk starts at 64 and goes up to it while the server keeps up, down on throttling")
 	a.group = groupProcess
 	a.boolean(&c.Debug, "debug", "", "log each S3 request on stderr (never credentials)")
 	cmd.SetUsageFunc(groupedUsage)
@@ -166,7 +167,7 @@ func runReport(c *config, rc *reportConfig, o report.Options, stdout io.Writer) 
 	}
 	o.Requests = &report.Requests{}
 	o.Log = log
-	cfg.APIOptions = append(cfg.APIOptions, o.Requests.Middleware)
+	cfg.APIOptions = append(cfg.APIOptions, o.Requests.Middleware, adapt.Middleware)
 	if c.Glacier {
 		o.Lister = report.Vaults(listing.NewGlacier(newGlacierClient(cfg, c, log), c.AccountID))
 		o.Region = func(string) string { return cfg.Region }

@@ -6,7 +6,8 @@
 // inclusive markers, Wasabi's abort date, Cloudflare R2's bucket pages in
 // r2.go), and counts what it did.
 //
-// Files: faultproxy.go, the proxy, its faults and its counters; swift.go,
+// Files: faultproxy.go, the proxy, its faults and its counters; throttle.go,
+// a rule that throttles as S3 does beyond a request rate; swift.go,
 // OpenStack Swift's ListMultipartUploads rebuilt over the server behind;
 // r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
 // answers GetBucketLifecycleConfiguration (rules, none, refusals) for
@@ -97,6 +98,8 @@ type Request struct {
 	Marker string // part-number-marker or key-marker
 	Seq    int    // how many requests of this Op came before it
 	Key    string // method, path and query: identical requests share it
+	// InFlight is the requests in flight at the proxy, this one included.
+	InFlight int
 }
 
 // Proxy forwards to a server and applies Rule. Set Rule, SlowBy and Delay
@@ -205,6 +208,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 	}
 	p.inFlight++
 	p.maxIn = max(p.maxIn, p.inFlight)
+	req.InFlight = p.inFlight
 	fault := None
 	if p.rule != nil && req.Op != "other" {
 		fault = p.rule(req)
