@@ -148,7 +148,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Progress != nil {
 		o.Progress.targets.Store(int64(len(targets)))
 	}
-	w := &walker{o: o, now: now, lim: adapt.New(o.Concurrency), spare: make(chan struct{}, o.Concurrency)}
+	w := &walker{o: o, now: now, lim: adapt.New(o.Concurrency), spare: make(chan struct{}, o.Concurrency), jobs: make(chan func())}
 	ctx = adapt.With(ctx, w.lim)
 	runs := make([]*targetRun, len(targets))
 	var all sync.WaitGroup
@@ -160,6 +160,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		w.spawn(&all, func() { w.target(ctx, runs[i]) })
 	}
 	all.Wait()
+	close(w.jobs)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -202,12 +203,14 @@ func distinct(ts []Target) []Target {
 }
 
 // walker bounds the walk: lim the listings in flight, spare the
-// goroutines walking levels besides the caller's.
+// goroutines walking levels besides the caller's; jobs hands part
+// listings to idle workers.
 type walker struct {
 	o     Options
 	now   time.Time
 	lim   *adapt.Limiter
 	spare chan struct{}
+	jobs  chan func() // to the idle part-listing workers (run)
 }
 
 // spawn runs f on a spare goroutine if there is one, else on this one: a
@@ -375,7 +378,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 		return false
 	}
 	t.wg.Add(1)
-	go func() {
+	w.run(func() {
 		defer t.wg.Done()
 		ps, err := w.o.Lister.Parts(t.ctx, t.Bucket, u.Key, u.ID)
 		w.lim.Release()
@@ -407,7 +410,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 			t.counted.Add(1)
 			t.bytes.Add(up.bytes)
 		}
-	}()
+	})
 	return true
 }
 

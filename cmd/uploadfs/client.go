@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -53,8 +54,22 @@ func loadConfig(ctx context.Context, c *config) (aws.Config, error) {
 	}
 	// One attempt may take a third of the timeout: a hung connection is
 	// then retried instead of using the whole of it.
-	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(c.Timeout / 3)
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(c.Timeout / 3).WithTransportOptions(keepConnections)
 	return cfg, nil
+}
+
+// idleConnections is how many connections to one host are kept open
+// between requests: as many as a report keeps in flight by default
+// (report.DefaultConcurrency) and more. The SDK's default of 10 closed all
+// but 10 of a round trip's connections, and each next request opened a
+// new one (on S3 a TLS handshake: a round trip or two, and CPU).
+const idleConnections = 1024
+
+// keepConnections keeps idleConnections connections a host open, with no
+// limit over all hosts (each region is one).
+func keepConnections(tr *http.Transport) {
+	tr.MaxIdleConns = 0
+	tr.MaxIdleConnsPerHost = idleConnections
 }
 
 // newS3Client builds the S3 client from the configuration and the flags:

@@ -5,12 +5,12 @@
 // answers thousands of LIST requests a second, a small server fewer.
 //
 // The rule is TCP's (AIMD with a slow start): the bound starts at Start,
-// and every answer that comes back within twice the least latency seen,
-// while the bound is in use, adds one to it (doubling it each round trip)
-// until the first sign of congestion; then it halves, and grows by one a
-// round trip. An answer slower than that ends the doubling, so a server
-// that queues (its latency grows with the load) is not pushed further. A
-// cap (--concurrency) bounds it all.
+// and every answer that comes back within twice the usual latency, while
+// the bound is in use, adds one to it (doubling it each round trip) until
+// the first sign of congestion; then it halves, and grows by one a round
+// trip. When most answers come slower than that, the doubling ends and
+// nothing grows, so a server that queues (its latency grows with the load)
+// is not pushed further. A cap (--concurrency) bounds it all.
 //
 // Files: limiter.go, the bound and its rule; observe.go, the SDK
 // middleware that tells a scan's limiter (from the request's context) how
@@ -37,7 +37,9 @@ type Limiter struct {
 	threshold float64 // slow start (one more per answer) ends here
 	inFlight  int
 	most      int           // the most in flight at once
-	base      time.Duration // least latency seen
+	least     time.Duration // least latency seen
+	usual     float64       // latency, averaged over about 256 answers (ns)
+	slow      float64       // the share of recent answers that were slow
 	cut       time.Time     // the last decrease
 	freed     chan struct{} // closed when a place may have become free
 }
@@ -91,17 +93,41 @@ func (l *Limiter) Limit() (limit, most int) {
 	return int(l.limit), l.most
 }
 
+// Averaging weights: the usual latency moves with about 256 answers, the
+// share of slow ones with about 16.
+const (
+	usualWeight = 1.0 / 256
+	slowWeight  = 1.0 / 16
+)
+
 // answered is told of an answer that took took, to a request sent at
-// sent: a fast one while the bound is in use grows it; a slow one ends
-// the slow start.
+// sent. An answer is slow beyond twice the usual latency, the usual being
+// at most four times the least seen (so that growing queues do not become
+// the usual bit by bit). A fast one, while the bound is in use, grows it;
+// when most recent answers are slow, the slow start ends and nothing
+// grows. Single slow answers (S3's tail latency) change nothing.
 func (l *Limiter) answered(sent time.Time, took time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.base == 0 || took < l.base {
-		l.base = took
+	if l.least == 0 || took < l.least {
+		l.least = took
 	}
-	if took > 2*l.base {
+	if l.usual == 0 {
+		l.usual = float64(took)
+	}
+	l.usual += (float64(took) - l.usual) * usualWeight
+	usual := min(l.usual, float64(4*l.least))
+	fast := float64(took) <= 2*usual
+	if fast {
+		l.slow -= l.slow * slowWeight
+	} else {
+		l.slow += (1 - l.slow) * slowWeight
+	}
+	if l.slow > 0.5 {
 		l.threshold = min(l.threshold, l.limit)
+		return
+	}
+	if !fast {
 		return
 	}
 	// A bound not in use says nothing about whether more would be taken.

@@ -52,7 +52,7 @@ func TestLimiterRule(t *testing.T) {
 	if n, _ := l.Limit(); n != 50 && n != 51 {
 		t.Fatalf("after a round trip past the first throttle: %d, want one more", n)
 	}
-	l.answered(later, 10*time.Millisecond) // slower than twice the least: no growth
+	l.answered(later, 10*time.Millisecond) // slower than twice the usual: no growth
 	for range Start {
 		l.Release()
 	}
@@ -95,6 +95,7 @@ func TestCongestion(t *testing.T) {
 		{answer(500, "InternalError"), true},
 		{answer(404, "NoSuchUpload"), false},
 		{answer(403, "AccessDenied"), false},
+		{answer(501, "NotImplemented"), false},
 		{&smithyhttp.RequestSendError{Err: errors.New("dial tcp: connection refused")}, true},
 		{context.Canceled, false},
 		{context.DeadlineExceeded, false},

@@ -50,7 +50,8 @@ var throttles = retry.IsErrorThrottles(retry.DefaultThrottles)
 // congestion reports whether err says the server has too much to do, or
 // cannot be reached: throttling (503 SlowDown, 429, the SDK's throttle
 // codes), a 5xx, or no answer at all. A 4xx other than 429 (NoSuchUpload,
-// AccessDenied) is an answer, and a cancelled or expired context is the
+// AccessDenied) and 501 NotImplemented (a server without lifecycle
+// configurations) are answers, and a cancelled or expired context is the
 // caller's.
 func congestion(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -62,7 +63,7 @@ func congestion(err error) bool {
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		status := re.HTTPStatusCode()
-		return status == http.StatusTooManyRequests || status >= 500
+		return status == http.StatusTooManyRequests || status >= 500 && status != http.StatusNotImplemented
 	}
 	return true
 }
