@@ -40,13 +40,13 @@ type scanRun struct {
 }
 
 type scanResult struct {
-	uploads    []int
-	report     []scanRun
-	script     []scanRun // nil: boto3 is not installed
-	noScript   string    // why
-	throttle   scanRun
-	down       scanRun
-	downSaid   string // its output
+	uploads  []int
+	report   []scanRun
+	script   []scanRun // nil: boto3 is not installed
+	noScript string    // why
+	throttle scanRun
+	down     scanRun
+	downSaid string // its output
 }
 
 func (b *bench) measureScan() (scanResult, error) {
