@@ -7,8 +7,8 @@
 // The rule is TCP's (AIMD with a slow start): the bound starts at Start,
 // and every answer that comes back within twice the usual latency, while
 // the bound is in use, adds one to it (doubling it each round trip) until
-// the first sign of congestion; then it halves, and grows by one a round
-// trip. When most answers come slower than that, the doubling ends and
+// the first sign of congestion; then it shrinks by 30 %, and grows by
+// one a round trip. When most answers come slower than that, the doubling ends and
 // nothing grows, so a server that queues (its latency grows with the load)
 // is not pushed further. A cap (--concurrency) bounds it all.
 //
@@ -40,7 +40,7 @@ type Limiter struct {
 	least     time.Duration // least latency seen
 	usual     float64       // latency, averaged over about 256 answers (ns)
 	slow      float64       // the share of recent answers that were slow
-	cut       time.Time     // the last decrease
+	cut       time.Time     // the last decrease, and a round trip after
 	freed     chan struct{} // closed when a place may have become free
 }
 
@@ -143,16 +143,23 @@ func (l *Limiter) answered(sent time.Time, took time.Duration) {
 	l.wake()
 }
 
+// backOff is what a sign of congestion leaves of the bound: CUBIC's 0.7
+// rather than Reno's half, since the bound then grows back by one a round
+// trip only.
+const backOff = 0.7
+
 // congested is told of a throttled or failed request sent at sent: the
-// bound halves, once for all the requests that were in flight when it
-// last did (they saw the same congestion).
+// bound shrinks (backOff), once for all the requests that were in flight
+// when it last did and those sent within a usual round trip after (they
+// saw the same congestion; the SDK's retries of throttled requests are
+// among them).
 func (l *Limiter) congested(sent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if sent.Before(l.cut) {
 		return
 	}
-	l.limit = max(1, l.limit/2)
+	l.limit = max(1, l.limit*backOff)
 	l.threshold = l.limit
-	l.cut = time.Now()
+	l.cut = time.Now().Add(time.Duration(l.usual))
 }
