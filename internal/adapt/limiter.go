@@ -7,10 +7,14 @@
 // The rule is TCP's (AIMD with a slow start): the bound starts at Start,
 // and every answer that comes back within twice the usual latency, while
 // the bound is in use, adds one to it (doubling it each round trip) until
-// the first sign of congestion; then it shrinks by 30 %, and grows by
-// one a round trip. When most answers come slower than that, the doubling ends and
-// nothing grows, so a server that queues (its latency grows with the load)
-// is not pushed further. A cap (--concurrency) bounds it all.
+// the first sign of congestion; then it shrinks by 30 %, and grows by one
+// a round trip. When most answers come slower than that, the doubling
+// ends and nothing grows, so a server that queues (its latency grows with
+// the load) is not pushed further. A cap (--concurrency) bounds it all.
+//
+// Use: New(cap) for a scan; put it in the scan's context (With), so that
+// the client's Middleware tells it how each request went; Acquire before
+// each listing, Release after.
 //
 // Files: limiter.go, the bound and its rule; observe.go, the SDK
 // middleware that tells a scan's limiter (from the request's context) how
