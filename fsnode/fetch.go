@@ -5,14 +5,16 @@ import (
 	"errors"
 
 	"github.com/uploadfs/uploadfs/cache"
+	"github.com/uploadfs/uploadfs/internal/deadline"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// fetch runs one listing call under the mount's deadline and logs its
-// failure once, where it happened, so that callers sharing the fetch only
-// map it to an errno.
+// fetch runs one listing call under the mount's timeout, counted from its
+// last answer (deadline.With: a listing whose pages keep coming is never
+// cut), and logs its failure once, where it happened, so that callers
+// sharing the fetch only map it to an errno.
 func fetch[V any](m *mount, ctx context.Context, call func(context.Context) (V, error)) (V, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.timeout)
+	ctx, cancel := deadline.With(ctx, m.timeout)
 	defer cancel()
 	v, err := call(ctx)
 	return v, m.logged(err)

@@ -77,9 +77,10 @@ type Options struct {
 	// CacheEntries bounds each cache of listings (levels, part listings).
 	// Default 1024.
 	CacheEntries int
-	// Timeout bounds one listing (all its pages and retries): with the
-	// server down or hung, every operation answers within it, EIO. Default
-	// DefaultTimeout.
+	// Timeout bounds how long a listing goes without an answer (counted
+	// from its last answer where the client has deadline.Middleware, else
+	// from its start): with the server down or hung, every operation
+	// answers within it, EIO. Default DefaultTimeout.
 	Timeout time.Duration
 	// UID and GID own every file. Default: the mounting process's.
 	UID, GID *uint32

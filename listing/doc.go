@@ -181,7 +181,8 @@
 //     ListParts pages (FirstPartsPage) and single parts; partranges.go:
 //     the rest of an upload as ranges of part numbers (RestOfParts,
 //     RestOfPartsAgain);
-//   - glacier.go, treehash.go: S3 Glacier vaults, their uploads and parts,
+//   - glacier.go, glacierscan.go, treehash.go: S3 Glacier vaults, their
+//     uploads (whole, or a page at a time for the report) and parts,
 //     and an archive's tree hash;
 //   - abort.go: the one call that changes anything;
 //   - errors.go: the Error type and its kind sentinels.

@@ -113,26 +113,16 @@ func (g *Glacier) CheckVault(ctx context.Context, vault string) error {
 
 // Uploads lists the in-progress multipart uploads of vault, sorted by ID.
 func (g *Glacier) Uploads(ctx context.Context, vault string) ([]Upload, error) {
-	var out collector[Upload]
-	err := paginate(g.maxPages(), "", func(marker string) (string, error) {
-		in := &glacier.ListMultipartUploadsInput{AccountId: &g.accountID, VaultName: &vault, Limit: g.limit()}
-		if marker != "" {
-			in.Marker = &marker
-		}
-		res, err := g.api.ListMultipartUploads(ctx, in)
-		if err != nil {
-			return "", err
-		}
-		for _, u := range res.UploadsList {
-			out.add(str(u.MultipartUploadId), glacierUploadOf(u))
-		}
-		return str(res.Marker), nil
+	var out []Upload
+	err := g.ScanUploads(ctx, vault, func(page []Upload) error {
+		out = append(out, page...)
+		return nil
 	})
 	if err != nil {
-		return nil, glacierError(err, "ListMultipartUploads", vault, "")
+		return nil, err
 	}
-	sort.Slice(out.items, func(i, j int) bool { return out.items[i].ID < out.items[j].ID })
-	return out.items, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 
 func glacierUploadOf(u types.UploadListElement) Upload {

@@ -242,18 +242,45 @@ func splitKeys(prefix string, alphabet []byte, first, last, hi string) []string 
 	if pages <= 1.25 {
 		return nil
 	}
-	// Pieces of two thirds of a page: most end in one request, with no
-	// page after their first to wait for.
-	k := min(int(math.Ceil(pages*1.5)), maxSplit+1)
 	var out []string
-	for j := 1; j < k; j++ {
-		m := num.key(vLast + (vHi-vLast)*float64(j)/float64(k))
+	add := func(v float64) {
+		m := num.key(v)
 		if m > last && (hi == "" || m < hi) && (len(out) == 0 || out[len(out)-1] < m) {
 			out = append(out, m)
 		}
 	}
+	if hi == "" && pages > maxSplit {
+		// The open-ended rest of a level that the first page says is
+		// longer than one split can cut into pages is most likely keys
+		// that fill only the start of their key space (counters, dates):
+		// pieces of growing size, the smallest first, find its end in a
+		// few pieces instead of cutting the whole key space evenly.
+		size, v := width*geometricFirst, vLast
+		for len(out) < maxSplit && v+size < vHi {
+			v += size
+			add(v)
+			size *= geometricRatio
+		}
+		return out
+	}
+	// Pieces of about a page: a piece that finds a little more than a
+	// page sends one more request (a wave later), where pieces of two
+	// thirds of a page sent half as many requests again as there are
+	// pages, and more past the end of keys that fill only the start of
+	// their space.
+	k := min(int(math.Ceil(pages)), maxSplit+1)
+	for j := 1; j < k; j++ {
+		add(vLast + (vHi-vLast)*float64(j)/float64(k))
+	}
 	return out
 }
+
+// The open-ended rest is cut in pieces of geometricFirst pages, then each
+// geometricRatio times the one before.
+const (
+	geometricFirst = 1.0
+	geometricRatio = 2.0
+)
 
 // keyNumbers reads keys below prefix as fractions in [0, 1): each byte a
 // digit of base len(digits)+1 (0 for a byte below every digit), and back.

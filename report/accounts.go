@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/uploadfs/uploadfs/accounts"
+	"github.com/uploadfs/uploadfs/internal/adapt"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -39,21 +40,21 @@ func (w *walker) account(ctx context.Context, a *accountRun, targets []Target) {
 		}
 	}()
 	if a.Reach != nil {
-		if !w.acquire(ctx) {
+		if !w.lim.Acquire(ctx) {
 			return
 		}
 		a.err = a.Reach(ctx)
-		<-w.sem
+		w.lim.Release()
 		if a.err != nil {
 			return
 		}
 	}
 	if len(targets) == 0 {
-		if !w.acquire(ctx) {
+		if !w.lim.Acquire(ctx) {
 			return
 		}
-		bs, err := a.Lister.Buckets(ctx)
-		<-w.sem
+		bs, err := a.Lister.Buckets(adapt.Without(ctx))
+		w.lim.Release()
 		if err != nil {
 			a.err = err
 			if a.ID != "" {

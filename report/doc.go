@@ -7,6 +7,7 @@
 //
 //	walk.go      Run: every level and every upload's parts, through the
 //	             same listing code the mount uses, many listings at once
+//	workers.go   the goroutines that list parts, kept for the next listing
 //	rows.go      the rows: grouping keys, sums, ages, lifecycle coverage
 //	lifecycle.go each bucket's lifecycle, read once for all its targets
 //	prices.go    the embedded price table, --price overrides, the cost math

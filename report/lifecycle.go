@@ -47,12 +47,12 @@ func (w *walker) readLifecycle(ctx context.Context, b *bucketLifecycle) {
 	if b.from == nil {
 		return
 	}
-	if !w.acquire(ctx) {
+	if !w.lim.Acquire(ctx) {
 		b.err = ctx.Err()
 		return
 	}
 	b.lc, b.err = b.from.Lifecycle(ctx, b.bucket)
-	<-w.sem
+	w.lim.Release()
 }
 
 // rules is what the lifecycle says of uploads once read: nil when it could

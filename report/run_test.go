@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploadfs/uploadfs/internal/adapt"
 	"github.com/uploadfs/uploadfs/internal/faultproxy"
 	"github.com/uploadfs/uploadfs/internal/s3server"
 	"github.com/uploadfs/uploadfs/listing"
@@ -35,7 +36,7 @@ func newTestServer(t *testing.T, buckets ...string) *testServer {
 	s := &testServer{srv: srv, front: front, proxy: proxy, c: srv.Client(), reqs: &Requests{}}
 	s.l = listing.NewS3(s3.New(srv.Client().Options(), func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(proxy.URL)
-		o.APIOptions = append(o.APIOptions, s.reqs.Middleware)
+		o.APIOptions = append(o.APIOptions, s.reqs.Middleware, adapt.Middleware)
 		o.RetryMaxAttempts = 2
 	}))
 	return s

@@ -9,7 +9,7 @@ import (
 // VaultLister is what the report needs of Glacier (*listing.Glacier).
 type VaultLister interface {
 	Vaults(ctx context.Context) ([]listing.Bucket, error)
-	Uploads(ctx context.Context, vault string) ([]listing.Upload, error)
+	ScanUploads(ctx context.Context, vault string, each func([]listing.Upload) error) error
 	FirstPartsPage(ctx context.Context, vault, key, uploadID string) (*listing.PartsPage, error)
 	RestOfParts(ctx context.Context, vault, key, uploadID string, first *listing.PartsPage) (*listing.Parts, error)
 }
@@ -25,18 +25,17 @@ type vaults struct{ g VaultLister }
 
 func (v vaults) Buckets(ctx context.Context) ([]listing.Bucket, error) { return v.g.Vaults(ctx) }
 
-// ScanLevel hands out a vault's uploads as one page: listing.Glacier
-// gathers a vault's listing whole (its opaque markers are followed one
-// page after another; only the S3 levels are handed out page by page).
+// ScanLevel hands out a vault's uploads a page at a time, as
+// listing.Glacier.ScanUploads lists them (its opaque markers are followed
+// one page after another): the report holds a page of a vault, not the
+// vault.
 func (v vaults) ScanLevel(ctx context.Context, vault, _ string, each func(*listing.Level) error) error {
-	us, err := v.g.Uploads(ctx, vault)
-	if err != nil {
-		return err
-	}
-	for i := range us {
-		us[i].StorageClass = GlacierVault
-	}
-	return each(&listing.Level{Uploads: us})
+	return v.g.ScanUploads(ctx, vault, func(us []listing.Upload) error {
+		for i := range us {
+			us[i].StorageClass = GlacierVault
+		}
+		return each(&listing.Level{Uploads: us})
+	})
 }
 
 func (v vaults) Parts(ctx context.Context, vault, key, uploadID string) (*listing.Parts, error) {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uploadfs/uploadfs/internal/adapt"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -55,10 +56,11 @@ func ParseTarget(s string) (Target, error) {
 	return t, nil
 }
 
-// DefaultConcurrency is as many listings at once as the mount's walk
-// fetches ahead of find and du (fsnode.DefaultPrefetch); each listing
-// sends its own pages at once besides (listing.S3.Concurrency).
-const DefaultConcurrency = 64
+// DefaultConcurrency caps the listings in flight. The walk starts at
+// adapt.Start (as many as the mount's walk fetches ahead of find and du)
+// and goes up to it while the server keeps up; each listing sends its own
+// pages at once besides (listing.S3.Concurrency).
+const DefaultConcurrency = 512
 
 // Options configure Run. Lister is required, unless Accounts are given.
 type Options struct {
@@ -81,8 +83,11 @@ type Options struct {
 	Ages []Age
 	// Prices default to DefaultPrices().
 	Prices *Prices
-	// Concurrency bounds the listings in flight (levels, part listings,
-	// lifecycle configurations). Default DefaultConcurrency.
+	// Concurrency caps the listings in flight (levels, part listings,
+	// lifecycle configurations); within it their number adapts to the
+	// server (package adapt), which the client tells how its requests went
+	// when adapt.Middleware is installed (without it, the walk keeps
+	// adapt.Start in flight). Default DefaultConcurrency.
 	Concurrency int
 	// Requests, if set, counts the requests sent (the same counter must
 	// be installed in the client, see Requests.Middleware): the report
@@ -155,7 +160,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Progress != nil {
 		o.Progress.accounts.Store(int64(len(accts)))
 	}
-	w := &walker{o: o, now: now, sem: make(chan struct{}, o.Concurrency), spare: make(chan struct{}, o.Concurrency), top: newTop(o.Top, o.TopBy)}
+	w := &walker{o: o, now: now, lim: adapt.New(o.Concurrency), spare: make(chan struct{}, o.Concurrency), jobs: make(chan func()), top: newTop(o.Top, o.TopBy)}
+	ctx = adapt.With(ctx, w.lim)
 	runs := make([]*accountRun, len(accts))
 	var all sync.WaitGroup
 	for i := range accts {
@@ -163,6 +169,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		all.Go(func() { w.account(ctx, runs[i], o.Targets) })
 	}
 	all.Wait()
+	close(w.jobs)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -210,14 +217,16 @@ func distinct(ts []Target) []Target {
 	return out
 }
 
-// walker bounds the walk: sem the listings in flight, spare the
-// goroutines walking levels besides the caller's.
+// walker bounds the walk: lim the listings in flight, spare the
+// goroutines walking levels besides the caller's; jobs hands part
+// listings to idle workers.
 type walker struct {
 	o     Options
 	now   time.Time
-	sem   chan struct{}
+	lim   *adapt.Limiter
 	spare chan struct{}
-	top   *top // the targets' top uploads, each merged once walked
+	top   *top        // the targets' top uploads, each merged once walked
+	jobs  chan func() // to the idle part-listing workers (run)
 }
 
 // spawn runs f on a spare goroutine if there is one, else on this one: a
@@ -312,17 +321,6 @@ func (w *walker) target(ctx context.Context, t *targetRun) {
 	}
 }
 
-// acquire takes a place among the listings in flight; false if ctx ended
-// first.
-func (w *walker) acquire(ctx context.Context) bool {
-	select {
-	case w.sem <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // level walks the level at prefix page by page, as ScanLevel hands the
 // pages out: a page's uploads have their parts listed at once, up to the
 // bound, and its sub-levels are walked depth first, on spare goroutines
@@ -338,23 +336,23 @@ func (w *walker) level(t *targetRun, prefix string) {
 	go func() {
 		defer t.wg.Done()
 		defer close(pages)
-		if !w.acquire(t.ctx) {
+		if !w.lim.Acquire(t.ctx) {
 			return
 		}
 		held := true // a place for the request ScanLevel sends next
 		err = t.acct.Lister.ScanLevel(t.ctx, t.Bucket, prefix, func(lv *listing.Level) error {
-			<-w.sem
+			w.lim.Release()
 			held = false
 			select {
 			case pages <- lv:
 			case <-t.ctx.Done():
 				return t.ctx.Err()
 			}
-			held = w.acquire(t.ctx)
+			held = w.lim.Acquire(t.ctx)
 			return t.ctx.Err()
 		})
 		if held {
-			<-w.sem
+			w.lim.Release()
 		}
 	}()
 	for lv := range pages {
@@ -388,16 +386,14 @@ func (w *walker) level(t *targetRun, prefix string) {
 // parts lists u's parts on a goroutine of its own once a listing may
 // start, and counts it; false when the target has ended.
 func (w *walker) parts(t *targetRun, u listing.Upload) bool {
-	select {
-	case w.sem <- struct{}{}:
-	case <-t.ctx.Done():
+	if !w.lim.Acquire(t.ctx) {
 		return false
 	}
 	t.wg.Add(1)
-	go func() {
+	w.run(func() {
 		defer t.wg.Done()
 		ps, err := t.acct.Lister.Parts(t.ctx, t.Bucket, u.Key, u.ID)
-		<-w.sem
+		w.lim.Release()
 		switch {
 		case err != nil && errors.Is(err, listing.ErrNotFound) && t.ctx.Err() == nil:
 			t.vanish(u) // completed or aborted since its level was listed?
@@ -422,7 +418,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 			t.counted.Add(1)
 			t.bytes.Add(up.bytes)
 		}
-	}()
+	})
 	return true
 }
 

@@ -81,7 +81,7 @@ func main() {
 	flag.IntVar(&o.parts, "parts", 10000, "parts of the large upload")
 	flag.IntVar(&o.memUp, "memory-uploads", 5, "uploads of -parts parts walked for the memory figure")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is shown)")
-	flag.StringVar(&o.only, "only", "", "measure only this: memory, walk, level, million, inclusive, refresh or report")
+	flag.StringVar(&o.only, "only", "", "measure only this: memory, or a scenario of measure.go (walk, statloop, refresh, level, million, inclusive, report, report-memory, scan)")
 	flag.IntVar(&o.walkUploads, "walk-uploads", 10000, "uploads of 3 parts in the walked bucket")
 	flag.IntVar(&o.levelUploads, "level-uploads", 20000, "uploads under one prefix in the wide level")
 	o.newOptions.flags()

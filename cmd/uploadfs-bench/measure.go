@@ -192,102 +192,82 @@ func (b *bench) measure() (bool, error) {
 		stats = append(stats, d)
 		statReqs = append(statReqs, b.proxy.snapshot().since(before).requests)
 	}
-	switch b.o.only {
-	case "million":
-		mr, err := b.measureMillion()
-		if err != nil {
-			return false, err
-		}
-		return b.printMillion(mr), nil
-	case "inclusive":
-		ir, err := b.measureInclusive()
-		if err != nil {
-			return false, err
-		}
-		return b.printInclusive(ir), nil
-	case "refresh":
-		rr, err := b.measureRefresh()
-		if err != nil {
-			return false, err
-		}
-		return b.printRefresh(rr), nil
-	case "level":
-		lr, err := b.measureLevel()
-		if err != nil {
-			return false, err
-		}
-		return b.printLevel(lr), nil
-	case "walk":
-		wr, err := b.walk(b.walked)
-		if err != nil {
-			return false, err
-		}
-		return b.printWalk(wr), nil
-	case "report":
-		rr, err := b.report(b.walked)
-		if err != nil {
-			return false, err
-		}
-		rm, err := b.reportMemory()
-		if err != nil {
-			return false, err
-		}
-		ok := b.printReport(rr)
-		return b.printReportMemory(rm) && ok, nil
-	case "memory", "":
+	if b.o.only == "memory" {
 		if err := b.memory(&r); err != nil {
 			return false, err
 		}
-		if b.o.only != "" {
-			fmt.Printf("resident bytes per part after find over %d parts: %.0f\n", r.walked, r.bytesPerPart)
-			return r.bytesPerPart <= 600, nil
+		fmt.Printf("resident bytes per part after find over %d parts: %.0f\n", r.walked, r.bytesPerPart)
+		return r.bytesPerPart <= 600, nil
+	}
+	var chosen []scenario
+	for _, sc := range scenarios {
+		if b.o.only == "" || sc.name == b.o.only || strings.HasPrefix(sc.name, b.o.only+"-") {
+			chosen = append(chosen, sc)
 		}
-	default:
-		return false, fmt.Errorf("-only %q: want memory, walk, level, million, inclusive, refresh or report", b.o.only)
 	}
-	r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
-	r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
-	wr, err := b.walk(b.walked)
-	if err != nil {
-		return false, err
+	if len(chosen) == 0 {
+		return false, fmt.Errorf("-only %q: want memory or %s", b.o.only, scenarioNames())
 	}
-	sl, err := b.statLoop()
-	if err != nil {
-		return false, err
+	if b.o.only == "" {
+		if err := b.memory(&r); err != nil {
+			return false, err
+		}
+		r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
+		r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
 	}
-	rr, err := b.measureRefresh()
-	if err != nil {
-		return false, err
+	// Every scenario is measured before any is printed, so that the rows
+	// come out as one table.
+	var prints []func() bool
+	for _, sc := range chosen {
+		print, err := sc.measure(b)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", sc.name, err)
+		}
+		prints = append(prints, print)
 	}
-	lr, err := b.measureLevel()
-	if err != nil {
-		return false, err
+	ok := b.o.only != "" || b.print(r)
+	for _, print := range prints {
+		ok = print() && ok
 	}
-	mr, err := b.measureMillion()
-	if err != nil {
-		return false, err
+	return ok, nil
+}
+
+// scenario is one group of rows: measure runs it and returns what prints
+// its rows (false: a target was missed).
+type scenario struct {
+	name    string
+	measure func(*bench) (print func() bool, err error)
+}
+
+// row makes a scenario of a measurement and the rows that print it.
+func row[R any](name string, measure func(*bench) (R, error), print func(*bench, R) bool) scenario {
+	return scenario{name, func(b *bench) (func() bool, error) {
+		r, err := measure(b)
+		return func() bool { return print(b, r) }, err
+	}}
+}
+
+// scenarios are the benchmark's rows after the large upload's, in the
+// order they are measured and printed; -only NAME runs one (and those
+// named NAME-…).
+var scenarios = []scenario{
+	row("walk", func(b *bench) (walkResult, error) { return b.walk(b.walked) }, (*bench).printWalk),
+	row("statloop", (*bench).statLoop, (*bench).printStatLoop),
+	row("refresh", (*bench).measureRefresh, (*bench).printRefresh),
+	row("level", (*bench).measureLevel, (*bench).printLevel),
+	row("million", (*bench).measureMillion, (*bench).printMillion),
+	row("inclusive", (*bench).measureInclusive, (*bench).printInclusive),
+	row("report", func(b *bench) (reportResult, error) { return b.report(b.walked) }, (*bench).printReport),
+	row("report-memory", (*bench).reportMemory, (*bench).printReportMemory),
+	row("scan", (*bench).measureScan, (*bench).printScan),
+}
+
+func scenarioNames() string {
+	var names []string
+	for _, sc := range scenarios {
+		names = append(names, sc.name)
 	}
-	ir, err := b.measureInclusive()
-	if err != nil {
-		return false, err
-	}
-	rep, err := b.report(b.walked)
-	if err != nil {
-		return false, err
-	}
-	rm, err := b.reportMemory()
-	if err != nil {
-		return false, err
-	}
-	ok := b.print(r)
-	ok = b.printStatLoop(sl) && ok
-	ok = b.printRefresh(rr) && ok
-	ok = b.printLevel(lr) && ok
-	ok = b.printMillion(mr) && ok
-	ok = b.printInclusive(ir) && ok
-	ok = b.printReport(rep) && ok
-	ok = b.printReportMemory(rm) && ok
-	return b.printWalk(wr) && ok, nil
+	return strings.Join(names, ", ")
 }
 
 // tmpfsTwin makes a tmpfs directory with as many files as the upload has

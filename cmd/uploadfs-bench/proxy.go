@@ -29,6 +29,11 @@ type delayProxy struct {
 	listParts atomic.Int64
 	inFlight  atomic.Int64
 	maxFlight atomic.Int64
+	// throttle, if set, answers 503 SlowDown (after the delay) to a
+	// request that finds more than throttle in flight, as S3 throttles a
+	// prefix; throttled counts them.
+	throttle  int64
+	throttled atomic.Int64
 
 	mu      sync.Mutex
 	answers map[string]answer
@@ -72,6 +77,13 @@ func (p *delayProxy) handler(target string) (http.Handler, error) {
 		}
 		defer p.inFlight.Add(-1)
 		time.Sleep(p.delay)
+		if p.throttle > 0 && n > p.throttle {
+			p.throttled.Add(1)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+			return
+		}
 		p.mu.Lock()
 		a, ok := p.answers[replayKey(r)]
 		p.mu.Unlock()

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -18,12 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/uploadfs/uploadfs/internal/deadline"
 	"github.com/uploadfs/uploadfs/regions"
 )
-
-// retryAttempts is how often the SDK tries a throttled, failed or dropped
-// request before the error reaches the file system as EIO.
-const retryAttempts = 5
 
 // loadConfig reads the standard AWS configuration chain (environment,
 // shared config and credentials files, SSO, instance roles) with the flags
@@ -36,16 +33,7 @@ func loadConfig(ctx context.Context, c *config) (aws.Config, error) {
 	if c.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
 	}
-	opts = append(opts, awsconfig.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = retryAttempts
-			o.MaxBackoff = 5 * time.Second
-			// The SDK's retry quota would, after a burst of throttling,
-			// refuse every retry for the rest of a mount that lives for
-			// days; each listing's deadline bounds the retries instead.
-			o.RateLimiter = ratelimit.None
-		})
-	}))
+	opts = append(opts, awsconfig.WithRetryer(newRetryer))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return cfg, err
@@ -64,10 +52,24 @@ func loadConfig(ctx context.Context, c *config) (aws.Config, error) {
 		}
 		return cfg, fmt.Errorf("no usable AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile, or run aws sso login): %w", err)
 	}
-	// One attempt may take a third of a listing's deadline: a hung
-	// connection is then retried instead of using the whole of it.
-	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(c.Timeout / 3)
+	// One attempt may take a third of the timeout: a hung connection is
+	// then retried instead of using the whole of it.
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(c.Timeout / 3).WithTransportOptions(keepConnections)
 	return cfg, nil
+}
+
+// idleConnections is how many connections to one host are kept open
+// between requests: as many as a report keeps in flight by default
+// (report.DefaultConcurrency) and more. The SDK's default of 10 closed all
+// but 10 of a round trip's connections, and each next request opened a
+// new one (on S3 a TLS handshake: a round trip or two, and CPU).
+const idleConnections = 1024
+
+// keepConnections keeps idleConnections connections a host open, with no
+// limit over all hosts (each region is one).
+func keepConnections(tr *http.Transport) {
+	tr.MaxIdleConns = 0
+	tr.MaxIdleConnsPerHost = idleConnections
 }
 
 // newS3Client builds the S3 client from the configuration and the flags:
@@ -84,7 +86,7 @@ func newS3Client(cfg aws.Config, c *config, log *slog.Logger) (r *regions.Router
 		}
 		// An access point ARN names its region; follow it.
 		o.UseARNRegion = true
-		o.APIOptions = append(o.APIOptions, logRequests(log), lastAttempt)
+		o.APIOptions = append(o.APIOptions, logRequests(log), lastAttempt, deadline.Middleware)
 	})
 	return regions.New(cfg.Region, func(region string) regions.Client {
 		if region == cfg.Region {
@@ -109,7 +111,7 @@ func newGlacierClient(cfg aws.Config, c *config, log *slog.Logger) *glacier.Clie
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)
 		}
-		o.APIOptions = append(o.APIOptions, logRequests(log), lastAttempt)
+		o.APIOptions = append(o.APIOptions, logRequests(log), lastAttempt, deadline.Middleware)
 	})
 }
 

@@ -58,8 +58,10 @@ type config struct {
 	// CacheEntries is --cache-entries: the bound on cached listings.
 	// Default 1024.
 	CacheEntries int
-	// Timeout is --timeout: the deadline of one listing, all its pages and
-	// retries included. Default fsnode.DefaultTimeout.
+	// Timeout is --timeout: how long a listing may go without an answer
+	// (each request, retries included, must be answered within it; a
+	// listing whose pages keep coming is never cut). Default
+	// fsnode.DefaultTimeout.
 	Timeout time.Duration
 	// Prefetch is --prefetch: listings fetched at once ahead of a walker;
 	// 0 turns prefetching off. Default fsnode.DefaultPrefetch.
@@ -177,7 +179,7 @@ func addMountFlags(fs *pflag.FlagSet, c *config) {
 	a.dur(&c.TTL, "ttl", fsnode.DefaultTTL, "how long listings and attributes are trusted (cache and kernel)")
 	a.num(&c.CacheEntries, "cache-entries", fsnode.DefaultCacheEntries, "the bound on cached listings")
 	a.num(&c.Prefetch, "prefetch", fsnode.DefaultPrefetch, "listings fetched at once ahead of find/du (0: off)")
-	a.dur(&c.Timeout, "timeout", fsnode.DefaultTimeout, "deadline of one listing, retries included; then EIO")
+	a.dur(&c.Timeout, "timeout", fsnode.DefaultTimeout, "how long a listing may go without an answer, retries included; then EIO (a listing making progress is never cut)")
 	a.num(&c.ListConcurrency, "list-concurrency", listing.DefaultConcurrency, "requests of one listing sent at once (parts, and ranges of a level)")
 
 	a.group = groupAbort

@@ -32,7 +32,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 )
 
 const usage = `uploadfs shows in-progress S3 multipart uploads (or, with --glacier,
@@ -60,12 +59,6 @@ Run "uploadfs COMMAND -h" for a command's flags.
 var errUsage = errors.New("usage")
 
 func main() {
-	// A mount keeps one node per part the kernel remembers, for days; it
-	// trades a little garbage-collection work for a heap that stays closer
-	// to what it holds. GOGC in the environment still wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(25)
-	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -84,6 +77,7 @@ func run(args []string) int {
 	if args[0] == "mount" {
 		mountArgs = args[1:]
 	}
+	setCollector(args[0])
 	return runCLI(args, os.Stdout)
 }
 

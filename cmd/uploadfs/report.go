@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/uploadfs/uploadfs/fsnode"
+	"github.com/uploadfs/uploadfs/internal/adapt"
 	"github.com/uploadfs/uploadfs/listing"
 	"github.com/uploadfs/uploadfs/report"
 )
@@ -78,7 +79,7 @@ func newReportCmd() *cobra.Command {
 	a.num(&rc.Top, "top", 0, "also list the N uploads that rank highest by --top-by, by name")
 	a.str(&rc.TopBy, "top-by", "bytes", "with --top: bytes (largest first), age (oldest first) or cost (costliest a month first)")
 	a.boolean(&rc.Quiet, "quiet", "q", "no progress on stderr")
-	a.num(&rc.Concurrency, "concurrency", report.DefaultConcurrency, "listings at once (levels and upload part listings)")
+	a.num(&rc.Concurrency, "concurrency", report.DefaultConcurrency, "most listings at once (levels and upload part listings): the walk starts at 64 and goes up to it while the server keeps up, down on throttling")
 	a.group = groupProcess
 	a.boolean(&c.Debug, "debug", "", "log each S3 request on stderr (never credentials)")
 	cmd.SetUsageFunc(groupedUsage)
@@ -190,7 +191,9 @@ func runReport(c *config, rc *reportConfig, o report.Options, stdout io.Writer) 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	o.Requests = &report.Requests{}
 	o.Log = log
-	count := func(cfg *aws.Config) { cfg.APIOptions = append(cfg.APIOptions, o.Requests.Middleware) }
+	count := func(cfg *aws.Config) {
+		cfg.APIOptions = append(cfg.APIOptions, o.Requests.Middleware, adapt.Middleware)
+	}
 	if err := reportLister(ctx, c, &o, count, log); err != nil {
 		return err
 	}

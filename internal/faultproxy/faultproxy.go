@@ -8,7 +8,8 @@
 // delimiters and prefixes that lose keys and Ceph RGW (delimiter.go), and
 // counts what it did.
 //
-// Files: faultproxy.go, the proxy, its faults and its counters; swift.go,
+// Files: faultproxy.go, the proxy, its faults and its counters; throttle.go,
+// a rule that throttles as S3 does beyond a request rate; swift.go,
 // OpenStack Swift's ListMultipartUploads rebuilt over the server behind;
 // r2.go, Cloudflare R2's ListBuckets pages; lifecycle.go, a front that
 // answers GetBucketLifecycleConfiguration (rules, none, refusals) for
@@ -123,6 +124,8 @@ type Request struct {
 	Marker string // part-number-marker or key-marker
 	Seq    int    // how many requests of this Op came before it
 	Key    string // method, path and query: identical requests share it
+	// InFlight is the requests in flight at the proxy, this one included.
+	InFlight int
 }
 
 // Proxy forwards to a server and applies Rule. Set Rule, SlowBy and Delay
@@ -239,6 +242,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 	}
 	p.inFlight++
 	p.maxIn = max(p.maxIn, p.inFlight)
+	req.InFlight = p.inFlight
 	fault := None
 	if p.rule != nil && req.Op != "other" {
 		fault = p.rule(req)
