@@ -11,6 +11,9 @@
 // a round trip. When most answers come slower than that, the doubling
 // ends and nothing grows, so a server that queues (its latency grows with
 // the load) is not pushed further. A cap (--concurrency) bounds it all.
+// The bound holds attempts, not only listings: a throttled request gives
+// its place back and its retry waits for room, so that the listings in
+// flight when the bound shrank do not keep the server throttling them.
 //
 // Use: New(cap) for a scan; put it in the scan's context (With), so that
 // the client's Middleware tells it how each request went; Acquire before
@@ -73,6 +76,23 @@ func (l *Limiter) Acquire(ctx context.Context) bool {
 		case <-ctx.Done():
 			return false
 		}
+	}
+}
+
+// requeue holds a throttled request's retry until the bound has room for
+// it, as if it were a new request: its place is given back and taken
+// again. Without it, the listings in flight when the bound shrank would
+// keep sending their retries, each holding its place through the SDK's
+// attempts, and a server that throttles beyond so many in flight would
+// throttle them all, round after round, until they gave up. When ctx ends
+// the place is taken back at once (the caller Releases it), and the
+// request fails on ctx.
+func (l *Limiter) requeue(ctx context.Context) {
+	l.Release()
+	if !l.Acquire(ctx) {
+		l.mu.Lock()
+		l.inFlight++
+		l.mu.Unlock()
 	}
 }
 

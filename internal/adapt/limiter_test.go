@@ -77,6 +77,47 @@ func TestLimiterCap(t *testing.T) {
 	}
 }
 
+// A throttled request's retry waits, its place given back, until the
+// bound has room again: the bound it shrank to holds its retries too. When
+// its context ends it takes its place back at once, for its caller's
+// Release.
+func TestLimiterRequeue(t *testing.T) {
+	l := New(10)
+	ctx := context.Background()
+	for range 10 {
+		l.Acquire(ctx)
+	}
+	l.congested(time.Now()) // the bound is 7 now, 10 in flight
+	retried := make(chan struct{})
+	go func() {
+		l.requeue(ctx)
+		close(retried)
+	}()
+	for range 3 {
+		select {
+		case <-retried:
+			t.Fatal("a retry was sent beyond the bound")
+		case <-time.After(10 * time.Millisecond):
+		}
+		l.Release()
+	}
+	<-retried // 6 in flight, then the retry: 7
+	full(t, l)
+	l.congested(time.Now().Add(time.Hour)) // a round trip later: the bound is 4
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	l.requeue(cancelled)
+	for range 7 {
+		l.Release()
+	}
+	for range 4 {
+		if !l.Acquire(cancelled) {
+			t.Fatal("a place lost to a cancelled retry")
+		}
+	}
+	full(t, l)
+}
+
 // What counts as congestion: throttling, 5xx and no answer; not a 4xx
 // answer nor the caller's own deadline.
 func TestCongestion(t *testing.T) {

@@ -32,7 +32,8 @@ func Without(ctx context.Context) context.Context {
 // limiter of the request's context (With) how each attempt went: it sits
 // in the Finalize step after the retry middleware, so each retry passes
 // through it, and a throttled attempt is seen even when its retry
-// succeeds.
+// succeeds; the retry of a throttled attempt waits for room under the
+// bound (requeue).
 func Middleware(st *middleware.Stack) error {
 	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("uploadfsAdapt",
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
@@ -47,6 +48,7 @@ func Middleware(st *middleware.Stack) error {
 				l.answered(sent, time.Since(sent))
 			case congestion(err):
 				l.congested(sent)
+				l.requeue(ctx)
 			}
 			return out, md, err
 		}), middleware.After)
