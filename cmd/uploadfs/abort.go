@@ -191,7 +191,7 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 	log := commandLog(c)
 	b, accts, err := connectAbort(ctx, c, log)
 	if err != nil {
-		return explain(err, c, "")
+		return err
 	}
 	po := act.PlanOptions{Concurrency: report.DefaultConcurrency, Now: time.Now()}
 	stopProgress := func() {}
