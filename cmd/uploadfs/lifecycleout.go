@@ -17,8 +17,8 @@ type lifecycleJSON struct {
 	Account     string `json:"account,omitempty"`
 	AccountName string `json:"account_name,omitempty"`
 	Bucket      string `json:"bucket,omitempty"`
-	Coverage string `json:"coverage"` // covered, partly, none, unknown
-	Days     int32  `json:"days,omitempty"`
+	Coverage    string `json:"coverage"` // covered, partly, none, unknown
+	Days        int32  `json:"days,omitempty"`
 	// Unsupported: the server has no lifecycle configurations (none).
 	Unsupported bool               `json:"unsupported,omitempty"`
 	Rules       []act.RuleCoverage `json:"rules"` // those with the abort action
