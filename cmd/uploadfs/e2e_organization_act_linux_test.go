@@ -45,19 +45,10 @@ func (m *motoOrg) upload(t *testing.T, n string) string {
 // as moto lists them.
 func (m *motoOrg) uploads(t *testing.T, n string) []string {
 	t.Helper()
-	out, err := m.s3As(m.ids[n]).ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String(n + "-bucket")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ks []string
-	for _, u := range out.Uploads {
-		ks = append(ks, aws.ToString(u.UploadId))
-	}
-	slices.Sort(ks)
-	return ks
+	return uploadIDs(t, m.s3As(m.ids[n]), n+"-bucket")
 }
 
-// jsonLines parses one JSON object a line into maps of strings.
+// jsonLines parses one JSON object a line.
 func jsonLines(t *testing.T, out string) []map[string]any {
 	t.Helper()
 	var js []map[string]any
