@@ -257,7 +257,7 @@ func targetsFailed(p *act.Plan) error {
 			fmt.Fprintf(&b, "\n  %s/%s: %v", f.Bucket, f.Prefix, f.Err)
 		}
 	}
-	return fmt.Errorf("%d targets could not be listed, nothing of them aborted:%s", len(p.Failed), b.String())
+	return fmt.Errorf("%d targets (or accounts) could not be listed, nothing of them aborted:%s", len(p.Failed), b.String())
 }
 
 // errNoTerminal marks the refusal to change S3 with no terminal to ask
