@@ -44,11 +44,15 @@ func (c conditional) Abort(ctx context.Context, bucket, key, uploadID string) er
 	return c.ca.AbortInitiated(ctx, bucket, key, uploadID, c.initiated)
 }
 
-// Runner runs a plan. Aborter and Lister are required; an Aborter that is
-// also a ConditionalAborter makes each abort conditional where it can.
+// Runner runs a plan. Aborter and Lister are required unless Backends
+// serves every item; an Aborter that is also a ConditionalAborter makes each abort conditional where it can.
 type Runner struct {
 	Aborter Aborter
 	Lister  FirstPager
+	// Backends, if set, are the Aborter and Lister of each account of a
+	// plan over several, by account ID; an item of an account not in it
+	// goes to Aborter and Lister.
+	Backends map[string]Backend
 	// Concurrency bounds the aborts in flight (default 1).
 	Concurrency int
 	// Timeout bounds one upload's listing, abort and confirmation.
@@ -111,7 +115,12 @@ func (r *Runner) one(ctx context.Context, it Item) Result {
 	}
 	u := it.Upload
 	log := r.Log.With("bucket", it.Bucket, "key", u.Key, "upload-id", u.ID)
-	_, err := r.Lister.FirstPartsPage(ctx, it.Bucket, u.Key, u.ID)
+	ab, l := r.Aborter, r.Lister
+	if b, ok := r.Backends[it.Account.ID]; ok {
+		ab, l = b, b
+		log = log.With("account", it.Account.ID)
+	}
+	_, err := l.FirstPartsPage(ctx, it.Bucket, u.Key, u.ID)
 	switch {
 	case errors.Is(err, listing.ErrNotFound):
 		log.Info("skipped upload: gone since the plan (completed or aborted)")
@@ -120,11 +129,11 @@ func (r *Runner) one(ctx context.Context, it Item) Result {
 		log.Error("abort not sent: the upload could not be listed again", "err", err)
 		return Result{Item: it, Outcome: Failed, Reason: err.Error()}
 	}
-	var a Aborter = r.Aborter
-	if ca, ok := r.Aborter.(ConditionalAborter); ok {
+	var a Aborter = ab
+	if ca, ok := ab.(ConditionalAborter); ok {
 		a = conditional{ca, u.Initiated}
 	}
-	gone, err := AbortAndVerify(ctx, a, r.Lister, it.Bucket, u.Key, u.ID)
+	gone, err := AbortAndVerify(ctx, a, l, it.Bucket, u.Key, u.ID)
 	switch {
 	case err != nil:
 		log.Error("abort failed", "err", err)

@@ -9,6 +9,8 @@
 //	              is gone; the mount's rmdir and `uploadfs abort` share it
 //	plan.go       the abort plan: every upload of the targets, selected by
 //	              age, initiator and storage class, with its parts counted
+//	accounts.go   a plan over several accounts: each account reached, every
+//	              bucket of it planned, each item naming its account
 //	abort.go      running a plan: per upload ID, listed again just before
 //	              its abort, a bounded number at once, every abort logged
 //	lifecycle.go  --ensure-abort: read, merge, read again, write, read back

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uploadfs/uploadfs/accounts"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
@@ -50,6 +51,9 @@ type Selection struct {
 
 // Item is one upload of a plan, with its parts counted.
 type Item struct {
+	// Account is the upload's account in a plan over several
+	// (MakeAccountsPlan); zero otherwise.
+	Account      accounts.Account
 	Bucket       string
 	Upload       listing.Upload
 	StorageClass string // as ListParts or else ListMultipartUploads said
@@ -61,7 +65,11 @@ type Item struct {
 // uploads is in the plan.
 type TargetError struct {
 	Target
-	Err error
+	// Account is the target's account in a plan over several; a target
+	// with no bucket is the whole account, which could not be reached or
+	// whose buckets could not be listed.
+	Account accounts.Account
+	Err     error
 }
 
 // Plan is what an abort would do.
@@ -117,7 +125,7 @@ func MakePlan(ctx context.Context, l Lister, targets []Target, sel Selection, o 
 			return nil, ctx.Err()
 		}
 		if err != nil {
-			p.Failed = append(p.Failed, TargetError{t, err})
+			p.Failed = append(p.Failed, TargetError{Target: t, Err: err})
 			continue
 		}
 		p.Items = append(p.Items, items...)

@@ -196,7 +196,10 @@ func TestLifecycleRouted(t *testing.T) {
 	w, r, _ := world(t)
 	w.SetModes(regionproxy.Modes{NoBucketRegion: true})
 	for range 2 {
-		if _, err := listing.NewS3(r).Lifecycle(t.Context(), "south"); err != nil {
+		// gofakes3 behind the front answers with a listing of objects,
+		// which is no lifecycle configuration (ErrBadResponse): where the
+		// request went is what counts here.
+		if _, err := listing.NewS3(r).Lifecycle(t.Context(), "south"); err != nil && !errors.Is(err, listing.ErrBadResponse) {
 			t.Fatal(err)
 		}
 	}

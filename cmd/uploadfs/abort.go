@@ -60,6 +60,7 @@ func newAbortCmd() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	addConnectionFlags(fs, c)
+	addAccountFlags(fs, c)
 	a := &flagAdder{fs, groupAWS}
 	addGlacierFlags(a, c)
 	a.group = groupAbort
@@ -87,6 +88,9 @@ func (ac *abortConfig) check(c *config, args []string) (act.Selection, []act.Tar
 	if err := c.checkConnection(); err != nil {
 		return sel, nil, err
 	}
+	if err := c.checkAccounts(len(args)); err != nil {
+		return sel, nil, err
+	}
 	age, err := report.ParseAge(ac.OlderThan)
 	if err != nil {
 		return sel, nil, fmt.Errorf("%w: --older-than: %v", errUsage, err)
@@ -101,7 +105,7 @@ func (ac *abortConfig) check(c *config, args []string) (act.Selection, []act.Tar
 		return sel, nil, fmt.Errorf("%w: --timeout must be positive", errUsage)
 	case ac.DryRun && ac.Yes:
 		return sel, nil, fmt.Errorf("%w: --dry-run and --yes contradict each other", errUsage)
-	case len(args) == 0 && !ac.AllBuckets:
+	case len(args) == 0 && !ac.AllBuckets && !c.manyAccounts():
 		return sel, nil, fmt.Errorf("%w: name the buckets (BUCKET[/PREFIX]...), or --all-buckets for every one", errUsage)
 	case len(args) > 0 && ac.AllBuckets:
 		return sel, nil, fmt.Errorf("%w: --all-buckets takes no BUCKET arguments", errUsage)
@@ -126,13 +130,6 @@ func parseTargets(c *config, args []string) ([]act.Target, error) {
 	return ts, nil
 }
 
-// abortBackend is what abort needs of S3 or Glacier.
-type abortBackend interface {
-	act.Lister
-	act.Aborter
-	act.FirstPager
-}
-
 // glacierAborts is a vault backend: report's Vaults for the listing, the
 // Glacier lister for the aborts.
 type glacierAborts struct {
@@ -144,8 +141,24 @@ func (g glacierAborts) Parts(ctx context.Context, vault, key, uploadID string) (
 	return g.Lister.Parts(ctx, vault, key, uploadID)
 }
 
-// connectAbort builds the backend from the flags, as the report does.
-func connectAbort(ctx context.Context, c *config, log *slog.Logger) (abortBackend, error) {
+// connectAbort builds the backend from the flags, as the report does:
+// the accounts the flags name (accountListers), each a whole, or the one
+// account of the configuration.
+func connectAbort(ctx context.Context, c *config, log *slog.Logger) (act.Backend, []act.Account, error) {
+	if c.manyAccounts() {
+		als, err := accountListers(ctx, c, nil, log)
+		var out []act.Account
+		for _, a := range als {
+			out = append(out, act.Account{Account: a.Account, Reach: a.reach, Backend: a.l})
+		}
+		return nil, out, err
+	}
+	b, err := connectOne(ctx, c, log)
+	return b, nil, err
+}
+
+// connectOne is the backend of the configuration's one account.
+func connectOne(ctx context.Context, c *config, log *slog.Logger) (act.Backend, error) {
 	cfg, err := loadConfig(ctx, c)
 	if err != nil {
 		return nil, err
@@ -176,7 +189,7 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := commandLog(c)
-	b, err := connectAbort(ctx, c, log)
+	b, accts, err := connectAbort(ctx, c, log)
 	if err != nil {
 		return err
 	}
@@ -187,7 +200,12 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 		p := &report.Progress{}
 		po.Progress, stopProgress = p, p.Show(os.Stderr, nil)
 	}
-	plan, err := act.MakePlan(ctx, b, targets, sel, po)
+	var plan *act.Plan
+	if c.manyAccounts() {
+		plan, err = act.MakeAccountsPlan(ctx, accts, sel, po)
+	} else {
+		plan, err = act.MakePlan(ctx, b, targets, sel, po)
+	}
 	stopProgress()
 	if ctx.Err() != nil {
 		return errors.New("interrupted while planning: nothing aborted")
@@ -195,7 +213,7 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 	if err != nil {
 		return explain(err, c, "")
 	}
-	out := &abortOutput{w: stdout, json: ac.Format == "json", list: ac.List, prices: report.DefaultPrices(), now: plan.Now}
+	out := &abortOutput{w: stdout, json: ac.Format == "json", list: ac.List, accounts: c.manyAccounts(), prices: report.DefaultPrices(), now: plan.Now}
 	if err := out.plan(plan, ac.DryRun); err != nil {
 		return err
 	}
@@ -206,21 +224,40 @@ func runAbort(c *config, ac *abortConfig, sel act.Selection, targets []act.Targe
 	if err := confirm(ac.Yes, out.question(plan.Items), "add --yes to abort without asking, or --dry-run to only see the plan"); err != nil {
 		return err
 	}
-	r := &act.Runner{Aborter: b, Lister: b, Concurrency: ac.Concurrency, Timeout: c.Timeout, Log: log}
+	r := &act.Runner{Aborter: b, Lister: b, Backends: backends(accts), Concurrency: ac.Concurrency, Timeout: c.Timeout, Log: log}
 	results := r.Run(ctx, plan.Items, out.progress(ac.Quiet, len(plan.Items)))
 	return errors.Join(out.results(results), failedTargets)
 }
 
-// targetsFailed says which targets could not be listed, one line each.
+// backends are the accounts' backends by ID, for the Runner (one bound
+// on the aborts in flight over them all).
+func backends(accts []act.Account) map[string]act.Backend {
+	m := map[string]act.Backend{}
+	for _, a := range accts {
+		m[a.ID] = a.Backend
+	}
+	return m
+}
+
+// targetsFailed says which targets could not be listed, one line each: a
+// whole account's line names it, the role assumed and AWS's error code
+// (accounts.Error).
 func targetsFailed(p *act.Plan) error {
 	if len(p.Failed) == 0 {
 		return nil
 	}
 	var b strings.Builder
 	for _, f := range p.Failed {
-		fmt.Fprintf(&b, "\n  %s/%s: %v", f.Bucket, f.Prefix, f.Err)
+		switch {
+		case f.Bucket == "":
+			fmt.Fprintf(&b, "\n  %v", f.Err)
+		case f.Account.ID != "":
+			fmt.Fprintf(&b, "\n  account %s: %s/%s: %v", f.Account.ID, f.Bucket, f.Prefix, f.Err)
+		default:
+			fmt.Fprintf(&b, "\n  %s/%s: %v", f.Bucket, f.Prefix, f.Err)
+		}
 	}
-	return fmt.Errorf("%d targets could not be listed, nothing of them aborted:%s", len(p.Failed), b.String())
+	return fmt.Errorf("%d targets (or accounts) could not be listed, nothing of them aborted:%s", len(p.Failed), b.String())
 }
 
 // errNoTerminal marks the refusal to change S3 with no terminal to ask

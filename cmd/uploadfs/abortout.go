@@ -16,18 +16,22 @@ import (
 )
 
 // abortOutput writes abort's plan and results: a table (per bucket, and
-// with --list per upload) or JSON, one object an upload.
+// with --list per upload) or JSON, one object an upload. Over several
+// accounts every line names its upload's account.
 type abortOutput struct {
-	w      io.Writer
-	json   bool
-	list   bool
-	prices *report.Prices
-	now    time.Time
+	w        io.Writer
+	json     bool
+	list     bool
+	accounts bool
+	prices   *report.Prices
+	now      time.Time
 }
 
 // abortJSON is one upload in --format json: planned (a dry run), or what
 // became of it.
 type abortJSON struct {
+	Account      string `json:"account,omitempty"`
+	AccountName  string `json:"account_name,omitempty"`
 	Bucket       string `json:"bucket"`
 	Key          string `json:"key"`
 	UploadID     string `json:"upload_id"`
@@ -40,7 +44,7 @@ type abortJSON struct {
 }
 
 func toJSON(it act.Item, status act.Outcome, reason string) abortJSON {
-	j := abortJSON{Bucket: it.Bucket, Key: it.Upload.Key, UploadID: it.Upload.ID, StorageClass: it.StorageClass,
+	j := abortJSON{Account: it.Account.ID, AccountName: it.Account.Name, Bucket: it.Bucket, Key: it.Upload.Key, UploadID: it.Upload.ID, StorageClass: it.StorageClass,
 		Parts: it.Parts, Bytes: it.Bytes, Status: string(status), Reason: reason}
 	if !it.Upload.Initiated.IsZero() {
 		j.Initiated = it.Upload.Initiated.UTC().Format(time.RFC3339)
@@ -77,19 +81,19 @@ func (o *abortOutput) plan(p *act.Plan, dryRun bool) error {
 	}
 	tw := tabwriter.NewWriter(o.w, 0, 4, 2, ' ', 0)
 	if o.list {
-		fmt.Fprintln(tw, "BUCKET\tKEY\tUPLOAD ID\tINITIATED\tAGE\tPARTS\tBYTES")
+		fmt.Fprintln(tw, o.lead("ACCOUNT\t")+"BUCKET\tKEY\tUPLOAD ID\tINITIATED\tAGE\tPARTS\tBYTES")
 		for _, it := range p.Items {
 			u := it.Upload
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", it.Bucket, u.Key, u.ID, u.Initiated.UTC().Format(time.RFC3339),
+			fmt.Fprintf(tw, o.lead(it.Account.ID+"\t")+"%s\t%s\t%s\t%s\t%s\t%d\t%s\n", it.Bucket, u.Key, u.ID, u.Initiated.UTC().Format(time.RFC3339),
 				report.HumanAge(o.now.Sub(u.Initiated)), it.Parts, report.HumanBytes(it.Bytes))
 		}
 		fmt.Fprintln(tw)
 	}
-	fmt.Fprintln(tw, "BUCKET\tUPLOADS\tBYTES\t$/MONTH")
+	fmt.Fprintln(tw, o.lead("ACCOUNT\t")+"BUCKET\tUPLOADS\tBYTES\t$/MONTH")
 	for _, g := range byBucket(p.Items) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g[0].Bucket, thousands(len(g)), report.HumanBytes(sumBytes(g)), report.Dollars(o.monthly(g)))
+		fmt.Fprintf(tw, o.lead(g[0].Account.ID+"\t")+"%s\t%s\t%s\t%s\n", g[0].Bucket, thousands(len(g)), report.HumanBytes(sumBytes(g)), report.Dollars(o.monthly(g)))
 	}
-	fmt.Fprintf(tw, "TOTAL\t%s\t%s\t%s\n", thousands(len(p.Items)), report.HumanBytes(sumBytes(p.Items)), report.Dollars(o.monthly(p.Items)))
+	fmt.Fprintf(tw, o.lead("\t")+"TOTAL\t%s\t%s\t%s\n", thousands(len(p.Items)), report.HumanBytes(sumBytes(p.Items)), report.Dollars(o.monthly(p.Items)))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -97,6 +101,15 @@ func (o *abortOutput) plan(p *act.Plan, dryRun bool) error {
 		fmt.Fprintf(o.w, "%s uploads have no Initiated time (or one in the future): never selected\n", thousands(n))
 	}
 	return nil
+}
+
+// lead is s, the account's column, when there are several accounts;
+// else "".
+func (o *abortOutput) lead(s string) string {
+	if !o.accounts {
+		return ""
+	}
+	return s
 }
 
 // question is the prompt: Abort 1,234 uploads (45.6 GiB, $1.05 a month)?
@@ -136,7 +149,7 @@ func (o *abortOutput) results(rs []act.Result) error {
 				return err
 			}
 		} else if r.Outcome == act.Failed {
-			fmt.Fprintf(os.Stderr, "failed: %s/%s upload %s: %s\n", r.Bucket, r.Upload.Key, r.Upload.ID, r.Reason)
+			fmt.Fprintf(os.Stderr, "failed: %s%s/%s upload %s: %s\n", o.lead("account "+r.Account.ID+": "), r.Bucket, r.Upload.Key, r.Upload.ID, r.Reason)
 		}
 	}
 	fmt.Fprintf(os.Stderr, "aborted %d uploads (%s), skipped %d (gone meanwhile), failed %d, not started %d\n",
@@ -160,12 +173,13 @@ func sumBytes(items []act.Item) int64 {
 	return total
 }
 
-// byBucket splits items, sorted by bucket, into runs of one bucket.
+// byBucket splits items, sorted by account and bucket, into runs of one
+// bucket of one account.
 func byBucket(items []act.Item) [][]act.Item {
 	var gs [][]act.Item
 	for i := 0; i < len(items); {
 		j := i
-		for j < len(items) && items[j].Bucket == items[i].Bucket {
+		for j < len(items) && items[j].Bucket == items[i].Bucket && items[j].Account.ID == items[i].Account.ID {
 			j++
 		}
 		gs = append(gs, items[i:j])

@@ -142,7 +142,7 @@ func addConnectionFlags(fs *pflag.FlagSet, c *config) {
 	fs.Var(endpoint{&c.Endpoint}, "endpoint-url", "S3-compatible endpoint URL, http:// or https:// (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
 	a.in("endpoint-url")
 	a.str(&c.Region, "region", "", "AWS region: the default one (default: from the AWS configuration, else us-east-1)")
-	a.fn("profile", "AWS shared-config profile (default: AWS_PROFILE or default); report: repeatable, one account each", func(s string) error {
+	a.fn("profile", "AWS shared-config profile (default: AWS_PROFILE or default); report, mount, abort, lifecycle: repeatable, one account each", func(s string) error {
 		c.Profile, c.Profiles = s, append(c.Profiles, s)
 		return nil
 	})

@@ -78,7 +78,14 @@ func (w *abortWorld) abort(t *testing.T, args ...string) result {
 // inProgress is the upload IDs the server still has, sorted.
 func (w *abortWorld) inProgress(t *testing.T) []string {
 	t.Helper()
-	out, err := w.c.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(abortBucket)})
+	return uploadIDs(t, w.c, abortBucket)
+}
+
+// uploadIDs are the IDs of the uploads in progress in bucket, sorted, as
+// the SDK lists them (not uploadfs's listing).
+func uploadIDs(t *testing.T, c *s3.Client, bucket string) []string {
+	t.Helper()
+	out, err := c.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/uploadfs/uploadfs/act"
 	"github.com/uploadfs/uploadfs/fsnode"
-	"github.com/uploadfs/uploadfs/listing"
 )
 
 // lifecycleConfig is what lifecycle's own flags say.
@@ -44,6 +43,7 @@ func newLifecycleCmd() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	addConnectionFlags(fs, c)
+	addAccountFlags(fs, c)
 	a := &flagAdder{fs, groupAbort}
 	a.num(&lc.EnsureAbort, "ensure-abort", 0, "DAYS: make every bucket abort each incomplete upload within DAYS days (a dry run: the diff)")
 	a.boolean(&lc.Apply, "apply", "", "with --ensure-abort: write the configurations (asks on a terminal)")
@@ -62,6 +62,9 @@ func (lc *lifecycleConfig) check(c *config, args []string) error {
 	if err := c.checkConnection(); err != nil {
 		return err
 	}
+	if err := c.checkAccounts(len(args)); err != nil {
+		return err
+	}
 	switch {
 	case lc.Format != "table" && lc.Format != "json":
 		return fmt.Errorf("%w: --format takes table or json, got %q", errUsage, lc.Format)
@@ -71,7 +74,7 @@ func (lc *lifecycleConfig) check(c *config, args []string) error {
 		return fmt.Errorf("%w: --apply and --yes go with --ensure-abort DAYS", errUsage)
 	case lc.Yes && !lc.Apply:
 		return fmt.Errorf("%w: --yes goes with --apply", errUsage)
-	case len(args) == 0 && !lc.AllBuckets:
+	case len(args) == 0 && !lc.AllBuckets && !c.manyAccounts():
 		return fmt.Errorf("%w: name the buckets, or --all-buckets for every one", errUsage)
 	case len(args) > 0 && lc.AllBuckets:
 		return fmt.Errorf("%w: --all-buckets takes no BUCKET arguments", errUsage)
@@ -91,42 +94,28 @@ func (lc *lifecycleConfig) check(c *config, args []string) error {
 func runLifecycle(c *config, lc *lifecycleConfig, buckets []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := commandLog(c)
-	cfg, err := loadConfig(ctx, c)
+	bs, err := lifecycleBuckets(ctx, c, lc.AllBuckets, buckets, commandLog(c))
 	if err != nil {
 		return err
 	}
-	router, custom := newS3Client(cfg, c, log)
-	l := newS3Lister(c, router, c.directoryRegions(custom))
-	if lc.AllBuckets {
-		bs, err := l.Buckets(ctx)
-		if err != nil {
-			return explain(err, c, "")
-		}
-		for _, b := range bs {
-			buckets = append(buckets, b.Name)
-		}
-	}
 	if lc.EnsureAbort == 0 {
-		return showLifecycles(ctx, c, l, buckets, lc.Format == "json", stdout)
+		return showLifecycles(ctx, c, bs, lc.Format == "json", stdout)
 	}
-	return ensureAbort(ctx, c, l, lc, buckets, stdout)
+	return ensureAbort(ctx, c, lc, bs, stdout)
 }
 
 // showLifecycles writes each bucket's rules that abort uploads, read as
 // the report reads them (listing.S3.LifecycleConfiguration), with what
 // each covers and leaves out.
-func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []string, asJSON bool, w io.Writer) error {
+func showLifecycles(ctx context.Context, c *config, buckets []lifecycleBucket, asJSON bool, w io.Writer) error {
 	failed := 0
 	enc := json.NewEncoder(w)
 	for _, b := range buckets {
-		j := lifecycleJSON{Bucket: b, Rules: []act.RuleCoverage{}}
-		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
-		lcfg, err := l.LifecycleConfiguration(bctx, b)
-		cancel()
+		j := lifecycleJSON{Account: b.acct.ID, AccountName: b.acct.Name, Bucket: b.name, Rules: []act.RuleCoverage{}}
+		lcfg, err := b.read(ctx, c)
 		if err != nil {
 			failed++
-			j.Coverage, j.Error = "unknown", explain(err, c, b).Error()
+			j.Coverage, j.Error = "unknown", err.Error()
 		} else {
 			cov, days := lcfg.Aborts().Coverage("")
 			j.Coverage, j.Days, j.Rules = cov.String(), days, append(j.Rules, act.Coverages(lcfg)...)
@@ -141,34 +130,33 @@ func showLifecycles(ctx context.Context, c *config, l *listing.S3, buckets []str
 		writeCoverage(w, j)
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d buckets' configurations could not be read (coverage unknown)", failed, len(buckets))
+		return fmt.Errorf("%d of %d buckets' (or accounts') configurations could not be read (coverage unknown)", failed, len(buckets))
 	}
 	return nil
 }
 
 // ensureAbort plans the rule for every bucket, prints each diff, and with
 // --apply writes after asking.
-func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleConfig, buckets []string, w io.Writer) error {
+func ensureAbort(ctx context.Context, c *config, lc *lifecycleConfig, buckets []lifecycleBucket, w io.Writer) error {
 	out := &ensureOutput{w: w, json: lc.Format == "json", apply: lc.Apply}
-	var plans []*act.Ensure
+	var plans []bucketEnsure
 	var problems []error
 	for _, b := range buckets {
-		bctx, cancel := context.WithTimeout(ctx, c.Timeout)
-		e, err := act.PlanEnsure(bctx, l, b, int32(lc.EnsureAbort))
-		cancel()
+		e, err := b.planEnsure(ctx, c, int32(lc.EnsureAbort))
 		if err != nil {
-			err = fmt.Errorf("%s: refused: %w", b, explain(err, c, b))
+			err = fmt.Errorf("%s: refused: %w", b.where(), err)
 			problems = append(problems, err)
 			if err := out.refused(b, err); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := out.plan(e); err != nil {
+		be := bucketEnsure{b, e}
+		if err := out.plan(be); err != nil {
 			return err
 		}
 		if e.After != nil {
-			plans = append(plans, e)
+			plans = append(plans, be)
 		}
 	}
 	if !lc.Apply || len(plans) == 0 {
@@ -179,7 +167,7 @@ func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleCon
 		"add --yes to write without asking, or leave out --apply to only see the diff"); err != nil {
 		return err
 	}
-	for i, e := range plans {
+	for i, be := range plans {
 		if ctx.Err() != nil {
 			problems = append(problems, ctx.Err())
 			if err := out.notStarted(plans[i:]); err != nil {
@@ -188,12 +176,12 @@ func ensureAbort(ctx context.Context, c *config, l *listing.S3, lc *lifecycleCon
 			break
 		}
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Timeout)
-		err := e.Apply(bctx, l)
+		err := be.Apply(bctx, be.at.l)
 		cancel()
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", e.Bucket, err))
+			problems = append(problems, fmt.Errorf("%s: %w", be.at.where(), err))
 		}
-		if err := out.applied(e, err); err != nil {
+		if err := out.applied(be, err); err != nil {
 			return err
 		}
 	}
@@ -206,5 +194,5 @@ func failures(problems []error, buckets int) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%d of %d buckets refused or failed (each said above)", len(problems), buckets)
+	return fmt.Errorf("%d of %d buckets (or accounts) refused or failed (each said above)", len(problems), buckets)
 }

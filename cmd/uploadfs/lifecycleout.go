@@ -5,15 +5,20 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/uploadfs/uploadfs/accounts"
 	"github.com/uploadfs/uploadfs/act"
 	"github.com/uploadfs/uploadfs/listing"
 )
 
-// lifecycleJSON is one bucket in lifecycle's --format json.
+// lifecycleJSON is one bucket in lifecycle's --format json; over several
+// accounts it names its account (an account that could not be reached or
+// listed is one object with its error and no bucket).
 type lifecycleJSON struct {
-	Bucket   string `json:"bucket"`
-	Coverage string `json:"coverage"` // covered, partly, none, unknown
-	Days     int32  `json:"days,omitempty"`
+	Account     string `json:"account,omitempty"`
+	AccountName string `json:"account_name,omitempty"`
+	Bucket      string `json:"bucket,omitempty"`
+	Coverage    string `json:"coverage"` // covered, partly, none, unknown
+	Days        int32  `json:"days,omitempty"`
 	// Unsupported: the server has no lifecycle configurations (none).
 	Unsupported bool               `json:"unsupported,omitempty"`
 	Rules       []act.RuleCoverage `json:"rules"` // those with the abort action
@@ -21,18 +26,19 @@ type lifecycleJSON struct {
 }
 
 func writeCoverage(w io.Writer, j lifecycleJSON) {
+	at := lifecycleBucket{acct: accounts.Account{ID: j.Account}, name: j.Bucket}.where()
 	switch {
 	case j.Error != "":
-		fmt.Fprintf(w, "%s: unknown: %s\n", j.Bucket, j.Error)
+		fmt.Fprintf(w, "%s: unknown: %s\n", at, j.Error)
 		return
 	case j.Coverage == "covered":
-		fmt.Fprintf(w, "%s: covered: every upload is aborted within %d days\n", j.Bucket, j.Days)
+		fmt.Fprintf(w, "%s: covered: every upload is aborted within %d days\n", at, j.Days)
 	case j.Coverage == "partly":
-		fmt.Fprintf(w, "%s: partly: only the prefixes below are covered, other uploads stay until aborted\n", j.Bucket)
+		fmt.Fprintf(w, "%s: partly: only the prefixes below are covered, other uploads stay until aborted\n", at)
 	case j.Unsupported:
-		fmt.Fprintf(w, "%s: none: the server does not implement lifecycle configurations\n", j.Bucket)
+		fmt.Fprintf(w, "%s: none: the server does not implement lifecycle configurations\n", at)
 	default:
-		fmt.Fprintf(w, "%s: none: no enabled rule aborts its uploads\n", j.Bucket)
+		fmt.Fprintf(w, "%s: none: no enabled rule aborts its uploads\n", at)
 	}
 	for _, r := range j.Rules {
 		fmt.Fprintf(w, "  rule %q %s %s %dd\n    covers: %s\n", r.ID, r.Status, r.Filter, r.Days, r.Covers)
@@ -43,12 +49,13 @@ func writeCoverage(w io.Writer, j lifecycleJSON) {
 }
 
 // writeEnsure writes one bucket's plan: covered, or the diff.
-func writeEnsure(w io.Writer, e *act.Ensure) {
+func writeEnsure(w io.Writer, be bucketEnsure) {
+	e := be.Ensure
 	if e.Covered != nil {
-		fmt.Fprintf(w, "%s: already covered by rule %q (%d days): nothing to do\n", e.Bucket, e.Covered.ID, e.Covered.Days)
+		fmt.Fprintf(w, "%s: already covered by rule %q (%d days): nothing to do\n", be.at.where(), e.Covered.ID, e.Covered.Days)
 		return
 	}
-	fmt.Fprintf(w, "%s: add rule %s\n", e.Bucket, act.RuleID(e.Days))
+	fmt.Fprintf(w, "%s: add rule %s\n", be.at.where(), act.RuleID(e.Days))
 	if e.ManagedBy != "" {
 		fmt.Fprintf(w, "  warning: its tags say %s manages this bucket: the next deployment will remove the rule; add it there too\n", e.ManagedBy)
 	}
@@ -83,7 +90,9 @@ type ensureOutput struct {
 
 // ensureJSON is one bucket of --ensure-abort --format json.
 type ensureJSON struct {
-	Bucket string `json:"bucket"`
+	Account     string `json:"account,omitempty"`
+	AccountName string `json:"account_name,omitempty"`
+	Bucket      string `json:"bucket,omitempty"`
 	// Status: covered, refused, planned (a dry run), written, failed
 	// (also read back different), not-started (interrupted).
 	Status    string      `json:"status"`
@@ -118,8 +127,9 @@ func configOf(lc *listing.LifecycleConfig) *configJSON {
 	return j
 }
 
-func ensureOf(e *act.Ensure, status, reason string) ensureJSON {
-	j := ensureJSON{Bucket: e.Bucket, Status: status, ManagedBy: e.ManagedBy, Before: configOf(e.Before), After: configOf(e.After), Reason: reason}
+func ensureOf(be bucketEnsure, status, reason string) ensureJSON {
+	e := be.Ensure
+	j := ensureJSON{Account: be.at.acct.ID, AccountName: be.at.acct.Name, Bucket: e.Bucket, Status: status, ManagedBy: e.ManagedBy, Before: configOf(e.Before), After: configOf(e.After), Reason: reason}
 	if e.Covered != nil {
 		j.Status, j.CoveredBy = "covered", &ruleJSON{ID: e.Covered.ID, Days: e.Covered.Days}
 	} else {
@@ -130,9 +140,9 @@ func ensureOf(e *act.Ensure, status, reason string) ensureJSON {
 
 func (o *ensureOutput) encode(j ensureJSON) error { return json.NewEncoder(o.w).Encode(j) }
 
-func (o *ensureOutput) refused(bucket string, err error) error {
+func (o *ensureOutput) refused(b lifecycleBucket, err error) error {
 	if o.json {
-		return o.encode(ensureJSON{Bucket: bucket, Status: "refused", Reason: err.Error()})
+		return o.encode(ensureJSON{Account: b.acct.ID, AccountName: b.acct.Name, Bucket: b.name, Status: "refused", Reason: err.Error()})
 	}
 	_, werr := fmt.Fprintln(o.w, err)
 	return werr
@@ -140,15 +150,15 @@ func (o *ensureOutput) refused(bucket string, err error) error {
 
 // plan writes one bucket's plan; in JSON with --apply, only a covered
 // bucket's (the others' come with their results).
-func (o *ensureOutput) plan(e *act.Ensure) error {
+func (o *ensureOutput) plan(be bucketEnsure) error {
 	switch {
 	case !o.json:
-		writeEnsure(o.w, e)
+		writeEnsure(o.w, be)
 		return nil
-	case o.apply && e.After != nil:
+	case o.apply && be.After != nil:
 		return nil
 	}
-	return o.encode(ensureOf(e, "planned", ""))
+	return o.encode(ensureOf(be, "planned", ""))
 }
 
 func (o *ensureOutput) dryRun(planned int) {
@@ -157,21 +167,21 @@ func (o *ensureOutput) dryRun(planned int) {
 	}
 }
 
-func (o *ensureOutput) applied(e *act.Ensure, err error) error {
+func (o *ensureOutput) applied(be bucketEnsure, err error) error {
 	switch {
 	case o.json && err != nil:
-		return o.encode(ensureOf(e, "failed", err.Error()))
+		return o.encode(ensureOf(be, "failed", err.Error()))
 	case o.json:
-		return o.encode(ensureOf(e, "written", ""))
+		return o.encode(ensureOf(be, "written", ""))
 	case err != nil:
-		fmt.Fprintf(o.w, "%s: %v\n", e.Bucket, err)
+		fmt.Fprintf(o.w, "%s: %v\n", be.at.where(), err)
 	default:
-		fmt.Fprintf(o.w, "%s: rule %s written and read back unchanged\n", e.Bucket, act.RuleID(e.Days))
+		fmt.Fprintf(o.w, "%s: rule %s written and read back unchanged\n", be.at.where(), act.RuleID(be.Days))
 	}
 	return nil
 }
 
-func (o *ensureOutput) notStarted(es []*act.Ensure) error {
+func (o *ensureOutput) notStarted(es []bucketEnsure) error {
 	if !o.json {
 		fmt.Fprintln(o.w, "interrupted: the buckets not said above were not written")
 		return nil
