@@ -66,6 +66,10 @@ func (p *Progress) Show(w io.Writer, r *Requests) (stop func()) {
 		progressbar.OptionShowDescriptionAtLineEnd(),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100*time.Millisecond),
+		// No spinner goroutine of the bar's own: it would draw on after
+		// stop, unsynchronized with Clear (a data race on w); the loop
+		// below draws often enough.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 	)
 	done := make(chan struct{})
 	finished := make(chan struct{})
