@@ -392,7 +392,7 @@ func (w *walker) parts(t *targetRun, u listing.Upload) bool {
 	t.wg.Add(1)
 	w.run(func() {
 		defer t.wg.Done()
-		ps, err := t.acct.Lister.Parts(t.ctx, t.Bucket, u.Key, u.ID)
+		ps, err := t.acct.Lister.Parts(adapt.Holding(t.ctx), t.Bucket, u.Key, u.ID)
 		w.lim.Release()
 		switch {
 		case err != nil && errors.Is(err, listing.ErrNotFound) && t.ctx.Err() == nil:

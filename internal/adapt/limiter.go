@@ -11,9 +11,10 @@
 // a round trip. When most answers come slower than that, the doubling
 // ends and nothing grows, so a server that queues (its latency grows with
 // the load) is not pushed further. A cap (--concurrency) bounds it all.
-// The bound holds attempts, not only listings: a throttled request gives
-// its place back and its retry waits for room, so that the listings in
-// flight when the bound shrank do not keep the server throttling them.
+// The bound holds attempts, not only listings: a throttled request that
+// holds a place of its own (Holding) gives it back and its retry waits for
+// room, so that the listings in flight when the bound shrank do not keep
+// the server throttling them.
 //
 // Use: New(cap) for a scan; put it in the scan's context (With), so that
 // the client's Middleware tells it how each request went; Acquire before

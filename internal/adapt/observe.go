@@ -28,12 +28,24 @@ func Without(ctx context.Context) context.Context {
 	return context.WithValue(ctx, limiterKey{}, (*Limiter)(nil))
 }
 
+type holdingKey struct{}
+
+// Holding returns ctx marking what is sent on it as holding one place of
+// the bound (Acquire) for itself alone, as a part listing does: the retry
+// of a throttled attempt then gives the place back and waits for room
+// (requeue). A request sent while a listing holds one place for several
+// (a level's pages, its proof) is not marked: its retry, waiting for room
+// that listing holds, could wait for ever.
+func Holding(ctx context.Context) context.Context {
+	return context.WithValue(ctx, holdingKey{}, true)
+}
+
 // Middleware is an SDK API option (aws.Config.APIOptions) that tells the
 // limiter of the request's context (With) how each attempt went: it sits
 // in the Finalize step after the retry middleware, so each retry passes
 // through it, and a throttled attempt is seen even when its retry
-// succeeds; the retry of a throttled attempt waits for room under the
-// bound (requeue).
+// succeeds; the retry of a throttled attempt that holds its own place
+// (Holding) waits for room under the bound (requeue).
 func Middleware(st *middleware.Stack) error {
 	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("uploadfsAdapt",
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
@@ -48,7 +60,9 @@ func Middleware(st *middleware.Stack) error {
 				l.answered(sent, time.Since(sent))
 			case congestion(err):
 				l.congested(sent)
-				l.requeue(ctx)
+				if ctx.Value(holdingKey{}) != nil {
+					l.requeue(ctx)
+				}
 			}
 			return out, md, err
 		}), middleware.After)
