@@ -106,9 +106,7 @@ type results struct {
 
 func (b *bench) measure() (bool, error) {
 	var r results
-	var colds, sdks, clis, warms, tmpfss, stats []time.Duration
-	var coldReqs, sdkReqs, statReqs []int64
-	bigDir := func(m *mounted) string { return filepath.Join(m.dir, bucket, bigKey, b.bigID) }
+	var sm samples
 	tmpfsDir, err := b.tmpfsTwin()
 	if err != nil {
 		return false, err
@@ -123,75 +121,13 @@ func (b *bench) measure() (bool, error) {
 			break
 		}
 		if round == 1 && b.o.replay {
-			colds, sdks, clis, warms, tmpfss, stats = nil, nil, nil, nil, nil, nil
-			coldReqs, sdkReqs, statReqs = nil, nil, nil
-			r.maxInFlight = 0
+			sm = samples{}
 		}
-		// Cold ls -l on a fresh mount, the path to the upload already
-		// looked up (that costs the same for every tool).
-		m, err := b.mount("--bucket", bucket)
-		if err != nil {
+		if err := b.round(tmpfsDir, &sm); err != nil {
 			return false, err
 		}
-		if _, err := os.Stat(bigDir(m)); err != nil {
-			m.close()
-			return false, err
-		}
-		before := b.proxy.snapshot()
-		b.proxy.maxFlight.Store(0)
-		d, err := timeCmd(nil, "ls -l "+bigDir(m)+" >/dev/null")
-		if err != nil {
-			m.close()
-			return false, err
-		}
-		colds = append(colds, d)
-		coldReqs = append(coldReqs, b.proxy.snapshot().since(before).listParts)
-		r.maxInFlight = max(r.maxInFlight, b.proxy.maxFlight.Load())
-		// Warm: the same listing again, from memory.
-		if d, err = timeCmd(nil, "ls -l "+bigDir(m)+" >/dev/null"); err != nil {
-			m.close()
-			return false, err
-		}
-		warms = append(warms, d)
-		m.close()
-
-		if d, err = timeCmd(nil, "ls -l "+tmpfsDir+" >/dev/null"); err != nil {
-			return false, err
-		}
-		tmpfss = append(tmpfss, d)
-
-		// The SDK's own paginator, one page after another.
-		before = b.proxy.snapshot()
-		if d, err = b.sdkPaginator(); err != nil {
-			return false, err
-		}
-		sdks = append(sdks, d)
-		sdkReqs = append(sdkReqs, b.proxy.snapshot().since(before).listParts)
-
-		// The AWS CLI, as people run it today.
-		if d, err = timeCmd(b.env, fmt.Sprintf("%s --endpoint-url %s s3api list-parts --bucket %s --key %s --upload-id %s >/dev/null",
-			b.o.aws, b.url, bucket, bigKey, b.bigID)); err != nil {
-			return false, err
-		}
-		clis = append(clis, d)
-
-		// stat of one part on a fresh mount.
-		if m, err = b.mount("--bucket", bucket); err != nil {
-			return false, err
-		}
-		if _, err := os.Stat(bigDir(m)); err != nil {
-			m.close()
-			return false, err
-		}
-		before = b.proxy.snapshot()
-		d, err = timeCmd(nil, fmt.Sprintf("stat %s/%05d >/dev/null", bigDir(m), b.o.parts/2))
-		m.close()
-		if err != nil {
-			return false, err
-		}
-		stats = append(stats, d)
-		statReqs = append(statReqs, b.proxy.snapshot().since(before).requests)
 	}
+	r.maxInFlight = sm.maxInFlight
 	if b.o.only == "memory" {
 		if err := b.memory(&r); err != nil {
 			return false, err
@@ -212,8 +148,8 @@ func (b *bench) measure() (bool, error) {
 		if err := b.memory(&r); err != nil {
 			return false, err
 		}
-		r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(colds), median(sdks), median(clis), median(warms), median(tmpfss), median(stats)
-		r.coldReq, r.sdkReq, r.statReq = medianInt(coldReqs), medianInt(sdkReqs), medianInt(statReqs)
+		r.cold, r.sdk, r.cli, r.warm, r.tmpfs, r.stat = median(sm.colds), median(sm.sdks), median(sm.clis), median(sm.warms), median(sm.tmpfss), median(sm.stats)
+		r.coldReq, r.sdkReq, r.statReq = medianInt(sm.coldReqs), medianInt(sm.sdkReqs), medianInt(sm.statReqs)
 	}
 	// Every scenario is measured before any is printed, so that the rows
 	// come out as one table.
@@ -373,3 +309,82 @@ func (b *bench) print(r results) bool {
 }
 
 func sec(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+
+// samples are the core rows' measures, one a round.
+type samples struct {
+	colds, sdks, clis, warms, tmpfss, stats []time.Duration
+	coldReqs, sdkReqs, statReqs             []int64
+	maxInFlight                             int64
+}
+
+// round measures the core rows once: a cold and a warm ls -l of the big
+// upload, tmpfs, the SDK's paginator, the AWS CLI, and stat of one part
+// on a fresh mount.
+func (b *bench) round(tmpfsDir string, sm *samples) error {
+	bigDir := func(m *mounted) string { return filepath.Join(m.dir, bucket, bigKey, b.bigID) }
+	// Cold ls -l on a fresh mount, the path to the upload already
+	// looked up (that costs the same for every tool).
+	m, err := b.mount("--bucket", bucket)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(bigDir(m)); err != nil {
+		m.close()
+		return err
+	}
+	before := b.proxy.snapshot()
+	b.proxy.maxFlight.Store(0)
+	d, err := timeCmd(nil, "ls -l "+bigDir(m)+" >/dev/null")
+	if err != nil {
+		m.close()
+		return err
+	}
+	sm.colds = append(sm.colds, d)
+	sm.coldReqs = append(sm.coldReqs, b.proxy.snapshot().since(before).listParts)
+	sm.maxInFlight = max(sm.maxInFlight, b.proxy.maxFlight.Load())
+	// Warm: the same listing again, from memory.
+	if d, err = timeCmd(nil, "ls -l "+bigDir(m)+" >/dev/null"); err != nil {
+		m.close()
+		return err
+	}
+	sm.warms = append(sm.warms, d)
+	m.close()
+
+	if d, err = timeCmd(nil, "ls -l "+tmpfsDir+" >/dev/null"); err != nil {
+		return err
+	}
+	sm.tmpfss = append(sm.tmpfss, d)
+
+	// The SDK's own paginator, one page after another.
+	before = b.proxy.snapshot()
+	if d, err = b.sdkPaginator(); err != nil {
+		return err
+	}
+	sm.sdks = append(sm.sdks, d)
+	sm.sdkReqs = append(sm.sdkReqs, b.proxy.snapshot().since(before).listParts)
+
+	// The AWS CLI, as people run it today.
+	if d, err = timeCmd(b.env, fmt.Sprintf("%s --endpoint-url %s s3api list-parts --bucket %s --key %s --upload-id %s >/dev/null",
+		b.o.aws, b.url, bucket, bigKey, b.bigID)); err != nil {
+		return err
+	}
+	sm.clis = append(sm.clis, d)
+
+	// stat of one part on a fresh mount.
+	if m, err = b.mount("--bucket", bucket); err != nil {
+		return err
+	}
+	if _, err := os.Stat(bigDir(m)); err != nil {
+		m.close()
+		return err
+	}
+	before = b.proxy.snapshot()
+	d, err = timeCmd(nil, fmt.Sprintf("stat %s/%05d >/dev/null", bigDir(m), b.o.parts/2))
+	m.close()
+	if err != nil {
+		return err
+	}
+	sm.stats = append(sm.stats, d)
+	sm.statReqs = append(sm.statReqs, b.proxy.snapshot().since(before).requests)
+	return nil
+}
