@@ -230,32 +230,13 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 	if p.Accounts != nil && p.Accounts.serve(w, r, rp) {
 		return
 	}
-	q := r.URL.Query()
-	req := Request{Op: opOf(r), Query: q, Marker: q.Get("part-number-marker") + q.Get("key-marker"),
-		Key: r.Method + " " + r.URL.Path + "?" + q.Encode()}
-	p.mu.Lock()
-	req.Seq = p.seq[req.Op]
-	p.seq[req.Op]++
-	p.requests++
-	if p.inFlight == 0 {
-		p.waves++
-	}
-	p.inFlight++
-	p.maxIn = max(p.maxIn, p.inFlight)
-	req.InFlight = p.inFlight
-	fault := None
-	if p.rule != nil && req.Op != "other" {
-		fault = p.rule(req)
-	}
-	p.faults[fault]++
-	slowBy, delay, r2Page := p.SlowBy, p.Delay, p.R2Page
-	p.mu.Unlock()
+	req, fault, slowBy, delay, r2Page := p.admit(r)
 	defer func() {
 		p.mu.Lock()
 		p.inFlight--
 		p.mu.Unlock()
 	}()
-
+	q := req.Query
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -313,33 +294,65 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Rever
 		capMaxParts(r)
 		rp.ServeHTTP(w, r)
 	case Truncate, RepeatMarker, SeaweedParts, SeaweedUploads, MinIOFlat, InclusiveUploads, ISOAbortDate, BadAbortDate:
-		prefix := q.Get("prefix")
-		if fault == MinIOFlat {
-			for _, k := range []string{"delimiter", "max-uploads", "key-marker", "upload-id-marker", "prefix"} {
-				q.Del(k)
-			}
-			r.URL.RawQuery = q.Encode()
-		}
-		rec := httptest.NewRecorder()
-		rp.ServeHTTP(rec, r)
-		body := rewrite(fault, rec.Body.Bytes(), req.Query, prefix)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		switch fault {
-		case ISOAbortDate:
-			w.Header().Set("X-Amz-Abort-Date", ISODate)
-			w.Header().Set("X-Amz-Abort-Rule-Id", "wasabi-30-days")
-		case BadAbortDate:
-			w.Header().Set("X-Amz-Abort-Date", "soon")
-			w.Header().Set("X-Amz-Abort-Rule-Id", "wasabi-30-days")
-		}
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
-		w.Write(body)
+		serveRewritten(fault, w, r, rp, req)
 	default:
 		rp.ServeHTTP(w, r)
 	}
+}
+
+// admit counts a request in and decides its fault by the rule, under the
+// lock: the request as the rule sees it, its fault, and the settings of
+// the moment. The caller counts it out (inFlight) when done.
+func (p *Proxy) admit(r *http.Request) (req Request, fault Fault, slowBy, delay time.Duration, r2Page int) {
+	q := r.URL.Query()
+	req = Request{Op: opOf(r), Query: q, Marker: q.Get("part-number-marker") + q.Get("key-marker"),
+		Key: r.Method + " " + r.URL.Path + "?" + q.Encode()}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	req.Seq = p.seq[req.Op]
+	p.seq[req.Op]++
+	p.requests++
+	if p.inFlight == 0 {
+		p.waves++
+	}
+	p.inFlight++
+	p.maxIn = max(p.maxIn, p.inFlight)
+	req.InFlight = p.inFlight
+	if p.rule != nil && req.Op != "other" {
+		fault = p.rule(req)
+	}
+	p.faults[fault]++
+	return req, fault, p.SlowBy, p.Delay, p.R2Page
+}
+
+// serveRewritten forwards the request (MinIOFlat: without the parameters
+// MinIO ignores) and rewrites the server's answer as fault says.
+func serveRewritten(fault Fault, w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy, req Request) {
+	q := req.Query
+	prefix := q.Get("prefix")
+	if fault == MinIOFlat {
+		for _, k := range []string{"delimiter", "max-uploads", "key-marker", "upload-id-marker", "prefix"} {
+			q.Del(k)
+		}
+		r.URL.RawQuery = q.Encode()
+	}
+	rec := httptest.NewRecorder()
+	rp.ServeHTTP(rec, r)
+	body := rewrite(fault, rec.Body.Bytes(), req.Query, prefix)
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	switch fault {
+	case ISOAbortDate:
+		w.Header().Set("X-Amz-Abort-Date", ISODate)
+		w.Header().Set("X-Amz-Abort-Rule-Id", "wasabi-30-days")
+	case BadAbortDate:
+		w.Header().Set("X-Amz-Abort-Date", "soon")
+		w.Header().Set("X-Amz-Abort-Rule-Id", "wasabi-30-days")
+	}
+	w.Header().Del("Content-Length")
+	w.WriteHeader(rec.Code)
+	w.Write(body)
 }
 
 var (
