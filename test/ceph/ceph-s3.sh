@@ -21,33 +21,12 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 dir=$2
 
-stop() {
-	[ -f "$dir/pids" ] || return 0
-	# radosgw first, the monitor last: an OSD or a gateway whose monitor is
-	# gone waits for it instead of exiting.
-	for pid in $(tac "$dir/pids"); do
-		kill "$pid" 2>/dev/null || true
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$pid" 2>/dev/null || true
-	done
-	rm -f "$dir/pids"
-}
+. "$(dirname "$0")/../lib/daemons.sh"
 
-install() {
-	missing=""
-	for p in ceph-mon ceph-osd radosgw ceph-common; do
-		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	echo "installing:$missing" >&2
-	sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq >&2
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
-}
+# stop stops what start started, radosgw first and the monitor last.
+stop() { stop_pids "$dir/pids"; }
 
-# port prints a loopback TCP port nothing listens on right now.
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+install() { need_debs ceph-mon ceph-osd radosgw ceph-common; }
 
 # wait_for runs its command until it succeeds (30 s at most).
 wait_for() {

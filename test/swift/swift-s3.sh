@@ -18,32 +18,13 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 dir=$2
 
-stop() {
-	[ -f "$dir/pids" ] || return 0
-	# The servers' own process IDs only; each takes its workers with it.
-	for pid in $(cat "$dir/pids"); do kill "$pid" 2>/dev/null || true; done
-	for pid in $(cat "$dir/pids"); do
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$pid" 2>/dev/null || true
-	done
-	rm -f "$dir/pids"
-}
+. "$(dirname "$0")/../lib/daemons.sh"
 
-install() {
-	missing=""
-	for p in swift swift-proxy swift-account swift-container swift-object memcached; do
-		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	echo "installing:$missing" >&2
-	sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq >&2
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
-}
+# stop stops what start started: the servers' own process IDs only; each
+# takes its workers with it.
+stop() { stop_pids "$dir/pids"; }
 
-# port prints a loopback TCP port nothing listens on right now.
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+install() { need_debs swift swift-proxy swift-account swift-container swift-object memcached; }
 
 # conf writes DIR/NAME-server.conf for one backend server.
 conf() {
